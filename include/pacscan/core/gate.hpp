@@ -1,0 +1,76 @@
+#pragma once
+// One gate mints every network permit: scope check, global rate, per-host concurrency and gap.
+// No code path opens a connection without a Permit (the adapters take `const Permit&`).
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+#include <pacscan/core/net.hpp>
+#include <pacscan/core/policy.hpp>
+#include <pacscan/core/scope.hpp>
+
+namespace pacscan {
+
+class Gate;
+
+class Permit {
+ public:
+  Permit(Permit&& other) noexcept;
+  Permit& operator=(Permit&&) = delete;
+  Permit(const Permit&) = delete;
+  ~Permit();
+  const Endpoint& endpoint() const { return m_ep; }
+
+ private:
+  friend class Gate;
+  Permit(Gate* gate, Endpoint ep, bool sweep) : m_gate(gate), m_ep(ep), m_sweep(sweep) {}
+  Gate* m_gate;
+  Endpoint m_ep;
+  bool m_sweep;
+};
+
+enum class GateKind { sweep, probe };
+
+class Gate {
+ public:
+  using Clock = std::chrono::steady_clock;
+  Gate(const Scope& scope, const ScanPolicy& policy);
+
+  // Blocks until the endpoint may be contacted. nullopt: out of scope, or stop requested.
+  std::optional<Permit> acquire(const Endpoint& ep, std::stop_token stop);
+  // Never blocks: nullopt when out of scope or the limits say "not now" (see `in_scope`).
+  std::optional<Permit> try_acquire(const Endpoint& ep, GateKind kind);
+  bool in_scope(Ipv4 ip) const { return m_scope.contains(ip); }
+  // Counters for the report and for tests.
+  std::uint64_t permits_issued() const;
+  std::uint64_t refused_out_of_scope() const;
+  // Wake every waiter (used on stop).
+  void notify_all();
+
+ private:
+  friend class Permit;
+  struct HostState {
+    int probes = 0;
+    int sweeps = 0;
+    Clock::time_point next_probe{};
+  };
+  bool admissible(const Endpoint& ep, GateKind kind, Clock::time_point now, Clock::duration* wait);
+  void take(const Endpoint& ep, GateKind kind, Clock::time_point now);
+  void release(const Endpoint& ep, bool sweep);
+
+  const Scope& m_scope;
+  const ScanPolicy& m_policy;
+  mutable std::mutex m_mu;
+  std::condition_variable_any m_cv;
+  std::map<std::uint32_t, HostState> m_hosts;
+  double m_tokens;
+  Clock::time_point m_last_refill;
+  std::uint64_t m_issued = 0;
+  std::uint64_t m_refused = 0;
+};
+
+}  // namespace pacscan

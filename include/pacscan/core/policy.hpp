@@ -1,0 +1,40 @@
+#pragma once
+// Every bound of a scan, with gentle defaults. Each one is a command-line option.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pacscan {
+
+using Millis = std::chrono::milliseconds;
+
+enum class Profile { safe, intrusive };
+
+struct ScanPolicy {
+  // Gate
+  double rate_per_s = 100;          // new connections per second, whole scan
+  int max_per_host = 1;             // concurrent associations per host (probes)
+  int sweep_per_host = 4;           // concurrent TCP connects per host during the sweep
+  int sweep_in_flight = 128;        // concurrent TCP connects, whole sweep
+  Millis host_gap{100};             // minimum gap between two probe connections to a host
+  // Timeouts
+  Millis connect_timeout{3000};     // TCP connect (sweep and DCMTK's global connect timeout)
+  Millis acse_timeout{5000};        // wait for the first PDU of an A-ASSOCIATE response
+  Millis dimse_timeout{5000};       // wait for a DIMSE response
+  Millis io_timeout{10000};         // DCMTK socket send/receive timeout
+  Millis assoc_deadline{15000};     // hard limit for one association, enforced by a watchdog
+  Millis endpoint_budget{120000};   // all probes of one endpoint together
+  // Work
+  int workers = 8;
+  int max_ae_attempts = 24;         // AE-title guesses per endpoint (called + calling together)
+  Profile profile = Profile::safe;
+  std::string calling_ae = "PACSCAN";
+  std::vector<std::string> called_ae_hints;  // titles the auditor knows (tried first)
+  std::vector<std::string> called_ae_list;   // well-known called titles (data/called-ae-titles.txt)
+  std::vector<std::string> calling_ae_list;  // well-known calling titles (data/calling-ae-titles.txt)
+  std::vector<std::string> probes;           // empty: all probes of the profile
+  std::uint32_t max_pdu = 16384;             // our max receive PDU
+};
+
+}  // namespace pacscan

@@ -1,0 +1,145 @@
+#pragma once
+// The scan result: what scan.json holds and every report renders. Built by pure functions from
+// observations (inventory) and the rules table (checks, findings).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <pacscan/core/observation.hpp>
+
+namespace pacscan {
+
+inline constexpr int k_schema_version = 1;
+
+enum class Severity { info, low, medium, high, critical };
+NLOHMANN_JSON_SERIALIZE_ENUM(Severity, {{Severity::info, "info"},
+                                        {Severity::low, "low"},
+                                        {Severity::medium, "medium"},
+                                        {Severity::high, "high"},
+                                        {Severity::critical, "critical"}})
+const char* to_string(Severity s);
+bool parse_severity(const std::string& text, Severity& out);
+
+// Evidence level of a finding (how far the scanner went to show it).
+enum class EvidenceLevel { observed, negotiated, confirmed, data, written };
+NLOHMANN_JSON_SERIALIZE_ENUM(EvidenceLevel, {{EvidenceLevel::observed, "observed"},
+                                             {EvidenceLevel::negotiated, "negotiated"},
+                                             {EvidenceLevel::confirmed, "confirmed"},
+                                             {EvidenceLevel::data, "data"},
+                                             {EvidenceLevel::written, "written"}})
+
+enum class Confidence { tentative, confirmed, version_inferred };
+NLOHMANN_JSON_SERIALIZE_ENUM(Confidence, {{Confidence::tentative, "tentative"},
+                                          {Confidence::confirmed, "confirmed"},
+                                          {Confidence::version_inferred, "version_inferred"}})
+
+struct ScanMeta {
+  int schema_version = k_schema_version;
+  std::string tool = "pacscan";
+  std::string pacscan_version;
+  std::string mode = "scan";                  // "scan" (active) or "pcap" (passive)
+  std::vector<std::string> command_line;
+  std::string started_at, finished_at;        // UTC ISO 8601
+  bool interrupted = false;
+  std::string profile = "safe";
+  std::vector<std::string> targets, excludes, resolved;
+  std::uint64_t scope_size = 0;
+  std::vector<int> ports;
+  std::vector<std::string> probes;
+  nlohmann::json options = nlohmann::json::object();  // every bound in force
+  std::uint64_t permits_issued = 0;
+  std::uint64_t refused_out_of_scope = 0;
+  std::vector<std::string> notes;             // things the auditor should know (not evaluated ...)
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanMeta, schema_version, tool, pacscan_version, mode,
+                                                command_line, started_at, finished_at, interrupted,
+                                                profile, targets, excludes, resolved, scope_size,
+                                                ports, probes, options, permits_issued,
+                                                refused_out_of_scope, notes)
+
+struct EndpointRecord {
+  std::string ip;
+  int port = 0;
+  PortState state = PortState::filtered;
+  std::string service;            // "dicom", "dicom-tls", "http", "unknown", "silent"
+  bool speaks_dicom = false;
+  bool tls = false;
+  std::string association;        // outcome of the first association test
+  std::string called_ae;          // a called AE title the server accepts, if found
+  std::string impl_class_uid, impl_version;
+  std::uint32_t peer_max_pdu = 0;
+  std::vector<std::string> accepted_services;  // short names of accepted contexts
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRecord, ip, port, state, service, speaks_dicom,
+                                                tls, association, called_ae, impl_class_uid,
+                                                impl_version, peer_max_pdu, accepted_services)
+
+struct HostRecord {
+  std::string ip;
+  bool up = false;                 // answered at least one connect (open or closed)
+  std::string via = "tcp";         // how it was found
+  std::string mac, vendor;         // when known (ARP discovery)
+  std::vector<int> open_ports;
+  std::vector<int> closed_ports;
+  int filtered_ports = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostRecord, ip, up, via, mac, vendor, open_ports,
+                                                closed_ports, filtered_ports)
+
+enum class Verdict { fail, pass, not_evaluated };
+NLOHMANN_JSON_SERIALIZE_ENUM(Verdict, {{Verdict::fail, "fail"},
+                                       {Verdict::pass, "pass"},
+                                       {Verdict::not_evaluated, "not_evaluated"}})
+
+// One rule judged on one asset: fail (a finding exists), pass, or not evaluated (and why).
+struct Check {
+  std::string rule_id;
+  std::string asset;   // "ip:port" or "ip"
+  Verdict verdict = Verdict::not_evaluated;
+  std::string reason;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Check, rule_id, asset, verdict, reason)
+
+struct Finding {
+  std::string id;             // stable: hash of rule, asset and discriminator
+  std::string rule_id;
+  std::string title;
+  Severity severity = Severity::info;
+  std::string ip;
+  int port = 0;               // 0 for host-level findings
+  std::string asset;          // "ip:port"
+  std::string discriminator;  // what tells two findings of one rule on one asset apart
+  EvidenceLevel evidence_level = EvidenceLevel::observed;
+  Confidence confidence = Confidence::confirmed;
+  std::string summary;                 // one sentence: what was seen
+  std::vector<std::string> evidence;   // facts, each one line, as observed
+  std::vector<std::string> probes;     // probes whose observations back it
+  std::vector<int> hicp;               // HICP practices
+  bool vendor_action = false;
+  std::string remediation;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Finding, id, rule_id, title, severity, ip, port, asset,
+                                                discriminator, evidence_level, confidence, summary,
+                                                evidence, probes, hicp, vendor_action, remediation)
+
+struct ScanResult {
+  ScanMeta meta;
+  std::vector<HostRecord> hosts;
+  std::vector<EndpointRecord> endpoints;
+  std::vector<Finding> findings;
+  std::vector<Check> checks;
+  std::vector<Observation> observations;
+};
+void to_json(nlohmann::json& j, const ScanResult& r);
+void from_json(const nlohmann::json& j, ScanResult& r);
+
+// Inventory: hosts and endpoints from the observations (pure).
+void build_inventory(ScanResult& result);
+
+// Stable finding ID: "PSF-" + 16 hex of FNV-1a 64 over rule|asset|discriminator.
+std::string finding_id(const std::string& rule_id, const std::string& asset,
+                       const std::string& discriminator);
+
+}  // namespace pacscan

@@ -1,0 +1,61 @@
+#pragma once
+// Reports are pure functions of a ScanResult (and optionally a comparison with a baseline).
+// One table of formats; `pacscan report` re-renders any of them from scan.json.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pacscan/core/expected.hpp>
+#include <pacscan/core/scan_result.hpp>
+
+namespace pacscan::report {
+
+// Scan-to-scan comparison (pacscan diff, --baseline).
+enum class Change { added, still_open, fixed };
+struct FindingChange {
+  Change change;
+  Finding finding;  // from the new scan (added, still_open) or the old one (fixed)
+};
+struct EndpointChange {
+  bool appeared;  // false: disappeared
+  EndpointRecord endpoint;
+};
+struct Diff {
+  std::string baseline_started_at;
+  std::vector<FindingChange> findings;
+  std::vector<EndpointChange> endpoints;
+};
+Diff compare(const ScanResult& old_scan, const ScanResult& new_scan);
+
+struct Context {
+  const ScanResult& scan;
+  const Diff* diff = nullptr;  // when a baseline was given
+};
+
+struct Format {
+  std::string_view name;       // "json", "md", "html", "csv", "sarif", "tickets"
+  std::string_view file;       // output file (or folder for tickets)
+  std::string_view description;
+  // Writes into dir. Errors are returned, not thrown.
+  Expected<bool> (*write)(const Context& ctx, const std::filesystem::path& dir);
+};
+const std::vector<Format>& formats();
+const Format* find_format(std::string_view name);
+
+// Writes the chosen formats (all when empty) into dir; returns the first error.
+Expected<bool> write_all(const Context& ctx, const std::filesystem::path& dir,
+                         const std::vector<std::string>& names);
+
+// Loads scan.json (any schema_version this build understands).
+Expected<ScanResult> load_scan(const std::filesystem::path& file);
+
+// The rules catalogue as a document (`pacscan rules --format md|json`, docs/rules.md).
+std::string render_rules(std::string_view format);  // "md" or "json"
+
+// Escaping helpers, one per output language: device-controlled strings pass through them.
+std::string escape_md(std::string_view s);
+std::string escape_html(std::string_view s);
+
+}  // namespace pacscan::report

@@ -1,0 +1,52 @@
+#pragma once
+// The rules catalogue: one table of data (rules/catalogue.cpp) plus one evaluator per rule.
+// Rules are pure functions of the observations; they never touch the network.
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pacscan/core/scan_result.hpp>
+
+namespace pacscan::rules {
+
+struct EndpointView;  // the observations of one endpoint (rules/evaluate.cpp)
+
+// What one rule says about one asset.
+struct RuleHit {
+  Verdict verdict = Verdict::not_evaluated;
+  std::string reason;  // for pass / not_evaluated
+  // for fail:
+  std::string summary;
+  std::vector<std::string> evidence;
+  std::string discriminator;
+  EvidenceLevel level = EvidenceLevel::observed;
+  Confidence confidence = Confidence::confirmed;
+  Severity severity = Severity::info;  // severity of this hit (may rise with level)
+  std::vector<std::string> probes;
+};
+
+struct RuleSpec {
+  std::string_view id;
+  std::string_view title;
+  std::vector<int> hicp;        // HICP 405(d) practices 1..10
+  bool vendor_action;           // fix needs the vendor
+  Severity severity;            // default severity
+  std::string_view severity_rationale;
+  std::string_view description; // why it matters
+  std::string_view remediation; // 1-3 sentences a clinic can act on
+  std::vector<std::string_view> references;
+  std::vector<std::string_view> needs;  // probes whose observations it reads
+  std::string_view levels;      // how evidence levels raise severity
+  RuleHit (*evaluate)(const EndpointView&);  // nullptr: evaluated elsewhere (not yet implemented)
+};
+
+const std::vector<RuleSpec>& catalogue();
+const RuleSpec* find_rule(std::string_view id);
+
+// Runs every rule on every endpoint of the result: fills result.checks and result.findings.
+void evaluate(ScanResult& result);
+
+std::string hicp_name(int practice);
+
+}  // namespace pacscan::rules

@@ -1,0 +1,68 @@
+#pragma once
+// A probe is one file in probes/, exporting one ProbeSpec, listed in probes/registry.cpp.
+// It runs against one endpoint, returns what it observed and never throws through the scan.
+#include <chrono>
+#include <functional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pacscan/core/gate.hpp>
+#include <pacscan/core/observation.hpp>
+#include <pacscan/core/policy.hpp>
+
+namespace pacscan {
+
+enum class ProbeLevel { safe, intrusive };
+
+// Facts learned about one endpoint by the probes before (ZGrab2's per-target chain).
+struct ServiceFacts {
+  bool port_open = false;
+  bool speaks_dicom = false;       // a valid PDU was received
+  bool association_accepted = false;
+  std::string working_called_ae;   // a called AE title the server accepts
+  AeSource working_called_source = AeSource::none;
+  std::string calling_ae;          // the calling AE to use for service probes
+  AeSource calling_source = AeSource::none;
+};
+
+// Time left for one endpoint's probe chain.
+class Budget {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit Budget(Millis total) : m_deadline(Clock::now() + total) {}
+  Millis remaining() const;
+  bool exhausted() const { return remaining().count() <= 0; }
+  Millis step(Millis want) const { return std::min(want, remaining()); }
+
+ private:
+  Clock::time_point m_deadline;
+};
+
+struct ProbeContext {
+  const ScanPolicy& policy;
+  Gate& gate;
+  const Budget& budget;
+  std::stop_token stop;
+  const ServiceFacts& facts;
+};
+
+struct ProbeSpec {
+  std::string_view name;     // file stem in probes/, CLI name
+  std::string_view summary;
+  ProbeLevel level;
+  int max_associations;      // worst case, for --dry-run
+  bool (*applies)(const ServiceFacts&);
+  std::vector<Observation> (*run)(const ProbeContext&, const Endpoint&);
+  void (*learn)(const Observation&, ServiceFacts&);  // may be nullptr
+};
+
+std::span<const ProbeSpec* const> all_probes();
+const ProbeSpec* find_probe(std::string_view name);
+
+// Builds an observation envelope with the current time.
+Observation make_observation(std::string_view probe, const Endpoint& ep);
+
+}  // namespace pacscan
