@@ -20,7 +20,7 @@ class Gate;
 class Permit {
  public:
   Permit(Permit&& other) noexcept;
-  Permit& operator=(Permit&&) = delete;
+  Permit& operator=(Permit&& other) noexcept;
   Permit(const Permit&) = delete;
   ~Permit();
   const Endpoint& endpoint() const { return m_ep; }

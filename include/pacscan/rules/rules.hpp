@@ -10,7 +10,19 @@
 
 namespace pacscan::rules {
 
-struct EndpointView;  // the observations of one endpoint (rules/evaluate.cpp)
+// The observations of one endpoint, by probe (the latest of each).
+struct EndpointView {
+  Endpoint ep;
+  const PortData* port = nullptr;
+  const AssociateData* associate = nullptr;
+  const EchoData* echo = nullptr;
+  const AePolicyData* ae_policy = nullptr;
+  const ServicesData* services = nullptr;
+  // Outcome of each probe that left an observation (skipped / interrupted tell why data is missing)
+  std::vector<std::pair<std::string, Outcome>> probes;
+  const Outcome* outcome_of(std::string_view probe) const;
+};
+std::vector<EndpointView> endpoint_views(const ScanResult& result);
 
 // What one rule says about one asset.
 struct RuleHit {

@@ -3,6 +3,7 @@
 // It runs against one endpoint, returns what it observed and never throws through the scan.
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -26,6 +27,7 @@ struct ServiceFacts {
   AeSource working_called_source = AeSource::none;
   std::string calling_ae;          // the calling AE to use for service probes
   AeSource calling_source = AeSource::none;
+  std::optional<AssocAttempt> first_attempt;  // dicom_associate's attempt (random called AE)
 };
 
 // Time left for one endpoint's probe chain.

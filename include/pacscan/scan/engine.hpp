@@ -1,0 +1,45 @@
+#pragma once
+// The scan: sweep (one thread) -> probe scheduler (worker pool, one endpoint per task, one task
+// per host at a time) -> one writer streaming observations.jsonl -> ScanResult.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include <pacscan/core/expected.hpp>
+#include <pacscan/core/policy.hpp>
+#include <pacscan/core/scan_result.hpp>
+#include <pacscan/core/scope.hpp>
+#include <pacscan/scan/probe.hpp>
+
+namespace pacscan {
+
+struct ScanRequest {
+  const Scope* scope = nullptr;
+  std::vector<std::uint16_t> ports;
+  ScanPolicy policy;
+  std::filesystem::path out_dir;
+  std::vector<std::string> command_line;
+  bool progress = false;  // a progress line on stderr
+};
+
+struct Progress {
+  std::uint64_t endpoints_total = 0, endpoints_swept = 0, open = 0;
+  std::uint64_t probed = 0, probing = 0;
+};
+
+// The probes the policy selects (all safe probes by default), in registry order.
+Expected<std::vector<const ProbeSpec*>> select_probes(const ScanPolicy& policy);
+
+// Runs the scan. Observations are appended to out_dir/observations.jsonl as they come; the result
+// holds them too, with the inventory and the findings. Stops early (keeping what was observed)
+// when `stop` is requested.
+Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop);
+
+// Worst-case wall time of one endpoint's probe chain (for --dry-run).
+Millis worst_case_per_endpoint(const ScanPolicy& policy,
+                               const std::vector<const ProbeSpec*>& probes);
+
+}  // namespace pacscan

@@ -1,0 +1,43 @@
+// dicom_echo: C-ECHO on an association opened with the least-privileged identity that works
+// (a random calling AE if any is accepted, else the admitted guessable title).
+#include "common.hpp"
+
+#include <fmt/format.h>
+
+namespace pacscan::probes {
+namespace {
+
+bool applies(const ServiceFacts& f) { return !f.working_called_ae.empty() && !f.calling_ae.empty(); }
+
+std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
+  Observation o = make_observation("dicom_echo", ep);
+  Session s = open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
+                           dicom::verification_context());
+  EchoData d;
+  if (s.ok()) {
+    const auto r = s.assoc->echo(ctx.budget.step(ctx.policy.dimse_timeout));
+    d.echo_outcome = r.outcome;
+    d.status = r.status;
+    d.detail = r.detail;
+    s.assoc->release();
+  } else {
+    d.detail = "association not established";
+  }
+  d.attempt = s.attempt;
+  o.outcome = s.attempt.outcome == Outcome::ok ? d.echo_outcome : s.attempt.outcome;
+  o.elapsed_ms = s.attempt.elapsed_ms;
+  o.summary = s.attempt.outcome == Outcome::ok
+                  ? fmt::format("C-ECHO as '{}' to '{}': {} ({})", s.attempt.calling_ae,
+                                s.attempt.called_ae, to_string(d.echo_outcome), d.detail)
+                  : fmt::format("C-ECHO not sent: {}", describe_attempt(s.attempt));
+  o.data = std::move(d);
+  return {std::move(o)};
+}
+
+}  // namespace
+
+extern const ProbeSpec k_dicom_echo{"dicom_echo",
+                                    "C-ECHO (Verification) as an unknown peer; response status",
+                                    ProbeLevel::safe, 1, &applies, &run, nullptr};
+
+}  // namespace pacscan::probes

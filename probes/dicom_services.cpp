@@ -1,0 +1,45 @@
+// dicom_services: what would the server negotiate with an unknown peer? One association proposing
+// Verification, Patient/Study Root FIND/MOVE/GET, Modality Worklist, a few storage classes and a
+// canary SOP class nobody implements (accepted => the server accepts every proposal). Negotiation
+// only: no DIMSE request is sent, so the evidence level is "negotiated" (tentative).
+#include "common.hpp"
+
+#include <fmt/format.h>
+
+namespace pacscan::probes {
+namespace {
+
+bool applies(const ServiceFacts& f) { return !f.working_called_ae.empty() && !f.calling_ae.empty(); }
+
+std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
+  Observation o = make_observation("dicom_services", ep);
+  Session s = open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
+                           dicom::service_contexts());
+  if (s.assoc) s.assoc->release();
+  ServicesData d;
+  d.attempt = s.attempt;
+  d.calling_source = ctx.facts.calling_source;
+  std::string accepted;
+  for (const auto& c : d.attempt.contexts) {
+    if (c.result != 0) continue;
+    if (c.name == "Canary") d.canary_accepted = true;
+    accepted += (accepted.empty() ? "" : ", ") + c.name;
+  }
+  o.outcome = s.attempt.outcome;
+  o.elapsed_ms = s.attempt.elapsed_ms;
+  o.summary = s.attempt.outcome == Outcome::ok
+                  ? fmt::format("as '{}': accepted [{}]", s.attempt.calling_ae, accepted)
+                  : describe_attempt(s.attempt);
+  o.data = std::move(d);
+  return {std::move(o)};
+}
+
+}  // namespace
+
+extern const ProbeSpec k_dicom_services{
+    "dicom_services",
+    "one association proposing Q/R FIND/MOVE/GET, MWL, storage and a canary SOP class; per-context "
+    "result (negotiation only, no DIMSE request)",
+    ProbeLevel::safe, 1, &applies, &run, nullptr};
+
+}  // namespace pacscan::probes

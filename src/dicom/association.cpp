@@ -1,0 +1,330 @@
+#include <pacscan/dicom/association.hpp>
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <random>
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/cond.h>
+#include <dcmtk/dcmnet/dimse.h>
+
+#include "transport.hpp"
+
+namespace pacscan::dicom {
+
+namespace {
+
+// Whole seconds for DCMTK, rounded up, at least 1 (0 means "forever" or "default" there).
+int to_seconds(Millis ms) { return static_cast<int>(std::max<long long>(1, (ms.count() + 999) / 1000)); }
+
+// Implicit VR Little Endian first: the one transfer syntax every implementation must accept.
+const char* k_transfer_syntaxes[] = {UID_LittleEndianImplicitTransferSyntax,
+                                     UID_LittleEndianExplicitTransferSyntax};
+
+std::string hex_of(const std::vector<unsigned char>& bytes, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size() && i < max; ++i) out += fmt::format("{:02x}", bytes[i]);
+  return out;
+}
+
+std::string printable_of(const std::vector<unsigned char>& bytes, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size() && i < max; ++i) {
+    const unsigned char c = bytes[i];
+    if (c == '\r' || c == '\n') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += (std::isprint(c) ? static_cast<char>(c) : '.');
+    }
+  }
+  return out;
+}
+
+std::uint32_t be32(const std::vector<unsigned char>& b, std::size_t at) {
+  return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) |
+         (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
+}
+
+}  // namespace
+
+struct Association::Impl {
+  Tap tap;
+  std::unique_ptr<TapLayer> layer;
+  T_ASC_Network* net = nullptr;
+  T_ASC_Parameters* params = nullptr;  // owned by assoc once requested
+  T_ASC_Association* assoc = nullptr;
+  bool established = false;
+  Clock::time_point started;
+
+  ~Impl() {
+    if (assoc) {
+      ASC_destroyAssociation(&assoc);  // frees params too
+    } else if (params) {
+      ASC_destroyAssociationParameters(&params);
+    }
+    if (net) ASC_dropNetwork(&net);
+    // layer is destroyed after the network that used it
+  }
+};
+
+Association::Association(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Association::Association(Association&& o) noexcept
+    : m_impl(std::move(o.m_impl)), m_attempt(std::move(o.m_attempt)) {}
+
+Association::~Association() {
+  if (m_impl) release();
+}
+
+bool Association::established() const { return m_impl && m_impl->established; }
+
+std::string random_ae_title() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char k_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string s = "PS";
+  std::uniform_int_distribution<int> d(0, sizeof(k_chars) - 2);
+  while (s.size() < 16) s += k_chars[d(rng)];
+  return s;
+}
+
+std::string reject_text(int result, int source, int reason) {
+  std::string r = result == 1 ? "rejected-permanent" : result == 2 ? "rejected-transient" : "result?";
+  std::string s, why;
+  switch (source) {
+    case 1:
+      s = "service-user";
+      why = reason == 1   ? "no-reason-given"
+            : reason == 2 ? "application-context-name-not-supported"
+            : reason == 3 ? "calling-AE-title-not-recognized"
+            : reason == 7 ? "called-AE-title-not-recognized"
+                          : "reserved";
+      break;
+    case 2:
+      s = "service-provider (ACSE)";
+      why = reason == 1 ? "no-reason-given" : reason == 2 ? "protocol-version-not-supported" : "reserved";
+      break;
+    case 3:
+      s = "service-provider (presentation)";
+      why = reason == 1 ? "temporary-congestion" : reason == 2 ? "local-limit-exceeded" : "reserved";
+      break;
+    default: s = "source?"; why = "reason?";
+  }
+  return fmt::format("{}, {}, {}", r, s, why);
+}
+
+std::string abort_text(int source, int reason) {
+  const char* s = source == 0   ? "service-user"
+                  : source == 2 ? "service-provider"
+                                : "reserved";
+  const char* why = "";
+  if (source == 2) {
+    switch (reason) {
+      case 0: why = ", reason-not-specified"; break;
+      case 1: why = ", unrecognized-PDU"; break;
+      case 2: why = ", unexpected-PDU"; break;
+      case 4: why = ", unrecognized-PDU-parameter"; break;
+      case 5: why = ", unexpected-PDU-parameter"; break;
+      case 6: why = ", invalid-PDU-parameter-value"; break;
+      default: why = ", reserved"; break;
+    }
+  }
+  return fmt::format("{}{}", s, why);
+}
+
+std::vector<ProposedContext> verification_context() {
+  return {{UID_VerificationSOPClass, "Verification"}};
+}
+
+std::vector<ProposedContext> service_contexts() {
+  return {
+      {UID_VerificationSOPClass, "Verification"},
+      {UID_FINDPatientRootQueryRetrieveInformationModel, "PatientRootFind"},
+      {UID_FINDStudyRootQueryRetrieveInformationModel, "StudyRootFind"},
+      {UID_MOVEPatientRootQueryRetrieveInformationModel, "PatientRootMove"},
+      {UID_MOVEStudyRootQueryRetrieveInformationModel, "StudyRootMove"},
+      {UID_GETPatientRootQueryRetrieveInformationModel, "PatientRootGet"},
+      {UID_GETStudyRootQueryRetrieveInformationModel, "StudyRootGet"},
+      {UID_FINDModalityWorklistInformationModel, "ModalityWorklistFind"},
+      {UID_CTImageStorage, "CTImageStorage"},
+      {UID_MRImageStorage, "MRImageStorage"},
+      {UID_SecondaryCaptureImageStorage, "SecondaryCaptureImageStorage"},
+      {UID_DigitalXRayImageStorageForPresentation, "DigitalXRayImageStorage"},
+      {k_canary_sop_class, "Canary"},
+  };
+}
+
+Association Association::request(const Permit& permit, const AssocRequest& req,
+                                 std::stop_token stop) {
+  auto impl = std::make_unique<Impl>();
+  Impl& m = *impl;
+  Association self(std::move(impl));
+  AssocAttempt& a = self.m_attempt;
+  a.calling_ae = req.calling_ae;
+  a.called_ae = req.called_ae;
+  m.started = Clock::now();
+  auto finish = [&]() -> Association {
+    a.elapsed_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m.started).count();
+    return std::move(self);
+  };
+  if (stop.stop_requested()) {
+    a.outcome = Outcome::interrupted;
+    return finish();
+  }
+  m.layer = std::make_unique<TapLayer>(&m.tap, m.started + req.deadline);
+
+  OFCondition cond =
+      ASC_initializeNetwork(NET_REQUESTOR, 0, to_seconds(req.acse_timeout), &m.net);
+  if (cond.bad()) {
+    a.outcome = Outcome::error;
+    a.detail = cond.text();
+    return finish();
+  }
+  ASC_setTransportLayer(m.net, m.layer.get(), 0);
+  cond = ASC_createAssociationParameters(&m.params, static_cast<long>(req.max_pdu));
+  if (cond.bad()) {
+    a.outcome = Outcome::error;
+    a.detail = cond.text();
+    return finish();
+  }
+  ASC_setAPTitles(m.params, req.calling_ae.c_str(), req.called_ae.c_str(), nullptr);
+  const std::string peer = permit.endpoint().str();  // numeric: no DNS, no way around the scope
+  ASC_setPresentationAddresses(m.params, "pacscan", peer.c_str());
+  for (std::size_t i = 0; i < req.contexts.size() && i < 128; ++i) {
+    const auto id = static_cast<T_ASC_PresentationContextID>(2 * i + 1);
+    cond = ASC_addPresentationContext(m.params, id, req.contexts[i].abstract_syntax.c_str(),
+                                      k_transfer_syntaxes, 2);
+    if (cond.bad()) {
+      a.outcome = Outcome::error;
+      a.detail = cond.text();
+      return finish();
+    }
+    ContextResult c;
+    c.id = id;
+    c.abstract_syntax = req.contexts[i].abstract_syntax;
+    c.name = req.contexts[i].name;
+    a.contexts.push_back(std::move(c));
+  }
+
+  cond = ASC_requestAssociation(m.net, m.params, &m.assoc, nullptr, nullptr, DUL_NOBLOCK,
+                                to_seconds(req.acse_timeout));
+  const auto head = m.tap.snapshot();
+  if (cond.good()) {
+    m.established = true;
+    a.outcome = Outcome::ok;
+    a.impl_class_uid = m.params->theirImplementationClassUID;
+    a.impl_version = m.params->theirImplementationVersionName;
+    a.peer_max_pdu = static_cast<std::uint32_t>(std::max(0L, m.params->theirMaxPDUReceiveSize));
+    const int n = ASC_countPresentationContexts(m.params);
+    for (int i = 0; i < n; ++i) {
+      T_ASC_PresentationContext pc;
+      if (ASC_getPresentationContext(m.params, i, &pc).bad()) continue;
+      for (auto& c : a.contexts) {
+        if (c.id == pc.presentationContextID) {
+          c.result = static_cast<int>(pc.resultReason);
+          if (pc.resultReason == ASC_P_ACCEPTANCE) c.transfer_syntax = pc.acceptedTransferSyntax;
+        }
+      }
+    }
+    return finish();
+  }
+  a.detail = cond.text();
+  m.established = false;
+  if (cond == DUL_ASSOCIATIONREJECTED) {
+    T_ASC_RejectParameters rej;
+    ASC_getRejectParameters(m.params, &rej);
+    RejectInfo r;
+    r.result = static_cast<int>(rej.result);
+    r.source = static_cast<int>(rej.source);
+    r.reason = static_cast<int>(rej.reason) & 0xff;  // DCMTK codes the source in the high byte
+    r.text = reject_text(r.result, r.source, r.reason);
+    a.reject = r;
+    a.outcome = Outcome::rejected;
+  } else if (m.tap.stopped || stop.stop_requested()) {
+    a.outcome = Outcome::interrupted;
+  } else if (m.tap.deadline_fired) {
+    a.outcome = Outcome::deadline;
+    a.detail = fmt::format("hard association deadline of {} ms reached ({} bytes received)",
+                           req.deadline.count(), m.tap.bytes_in);
+  } else if (cond == DUL_PEERABORTEDASSOCIATION || cond == DUL_NETWORKCLOSED) {
+    // DCMTK maps A-ABORT and "closed without a PDU" to one condition: the bytes tell them apart.
+    if (head.size() >= 10 && head[0] == 0x07 && be32(head, 2) == 4) {
+      AbortInfo ab;
+      ab.source = head[8];
+      ab.reason = head[9];
+      ab.text = abort_text(ab.source, ab.reason);
+      a.abort = ab;
+      a.outcome = Outcome::aborted;
+    } else if (head.empty()) {
+      a.outcome = Outcome::closed;
+      a.detail = "connection closed without any reply";
+    } else {
+      a.outcome = Outcome::non_dicom;
+    }
+  } else if (cond == DUL_READTIMEOUT) {
+    a.outcome = head.empty() ? Outcome::timed_out : Outcome::non_dicom;
+    if (head.empty()) a.detail = "no reply within the ACSE timeout";
+  } else if (cond.module() == OFM_dcmnet && cond.code() == DULC_TCPINITERROR) {
+    const std::string t = cond.text();
+    if (t.find("refused") != std::string::npos) a.outcome = Outcome::refused;
+    else if (t.find("Timeout") != std::string::npos || t.find("timed out") != std::string::npos)
+      a.outcome = Outcome::timed_out;
+    else if (t.find("nreachable") != std::string::npos) a.outcome = Outcome::unreachable;
+    else a.outcome = Outcome::error;
+  } else if (!head.empty()) {
+    a.outcome = Outcome::non_dicom;  // unrecognized PDU type, illegal PDU, absurd length ...
+  } else {
+    a.outcome = Outcome::error;
+  }
+  if (a.outcome == Outcome::non_dicom || (a.outcome == Outcome::deadline && !head.empty())) {
+    a.reply_hex = hex_of(head, 32);
+    a.reply_text = printable_of(head, 64);
+  }
+  for (auto& c : a.contexts) c.result = -1;  // nothing was negotiated
+  return finish();
+}
+
+EchoResult Association::echo(Millis dimse_timeout) {
+  EchoResult r;
+  if (!established()) {
+    r.detail = "no association";
+    return r;
+  }
+  if (ASC_findAcceptedPresentationContextID(m_impl->assoc, UID_VerificationSOPClass) == 0) {
+    r.outcome = Outcome::skipped;
+    r.detail = "Verification context not accepted";
+    return r;
+  }
+  DIC_US status = 0;
+  DcmDataset* detail = nullptr;
+  OFCondition cond =
+      DIMSE_echoUser(m_impl->assoc, ++m_impl->assoc->nextMsgID, DIMSE_NONBLOCKING,
+                     to_seconds(dimse_timeout), &status, &detail);
+  delete detail;
+  if (cond.good()) {
+    r.outcome = Outcome::ok;
+    r.status = status;
+    r.detail = status == 0 ? "success" : fmt::format("status 0x{:04x}", status);
+  } else {
+    r.outcome = m_impl->tap.deadline_fired ? Outcome::deadline
+                : (cond == DIMSE_NODATAAVAILABLE || cond == DUL_READTIMEOUT) ? Outcome::timed_out
+                : cond == DUL_PEERABORTEDASSOCIATION ? Outcome::aborted
+                                                     : Outcome::error;
+    if (m_impl->tap.stopped) r.outcome = Outcome::interrupted;
+    r.detail = cond.text();
+    // The association is no longer usable: abort it.
+    ASC_abortAssociation(m_impl->assoc);
+    m_impl->established = false;
+  }
+  return r;
+}
+
+void Association::release() {
+  if (!m_impl || !m_impl->established) return;
+  m_impl->established = false;
+  if (ASC_releaseAssociation(m_impl->assoc).bad()) ASC_abortAssociation(m_impl->assoc);
+}
+
+}  // namespace pacscan::dicom

@@ -1,0 +1,122 @@
+#include "transport.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <thread>
+
+namespace pacscan::dicom {
+namespace {
+
+constexpr std::size_t k_tap_bytes = 512;
+
+// Forwards every call to the connection DCMTK would have used; records received bytes.
+class TapConnection : public DcmTransportConnection {
+ public:
+  TapConnection(DcmNativeSocketType socket, DcmTransportConnection* inner, Tap* tap)
+      : DcmTransportConnection(socket), m_inner(inner), m_tap(tap), m_fd(socket) {}
+  ~TapConnection() override {
+    unregister();
+    delete m_inner;
+  }
+  OFCondition serverSideHandshake() override { return m_inner->serverSideHandshake(); }
+  OFCondition clientSideHandshake() override { return m_inner->clientSideHandshake(); }
+  OFCondition renegotiate(const char* suite) override { return m_inner->renegotiate(suite); }
+  ssize_t read(void* buf, size_t n) override {
+    const ssize_t r = m_inner->read(buf, n);
+    if (r > 0) {
+      std::lock_guard lock(m_tap->mu);
+      m_tap->bytes_in += static_cast<std::uint64_t>(r);
+      const auto room = k_tap_bytes - std::min(k_tap_bytes, m_tap->head.size());
+      const auto* p = static_cast<const unsigned char*>(buf);
+      m_tap->head.insert(m_tap->head.end(), p, p + std::min<std::size_t>(room, r));
+    }
+    return r;
+  }
+  ssize_t write(void* buf, size_t n) override { return m_inner->write(buf, n); }
+  void close() override {
+    unregister();
+    m_inner->close();
+  }
+  void closeTransportConnection() override {
+    unregister();
+    m_inner->closeTransportConnection();
+  }
+  unsigned long getPeerCertificateLength() override { return m_inner->getPeerCertificateLength(); }
+  unsigned long getPeerCertificate(void* buf, unsigned long len) override {
+    return m_inner->getPeerCertificate(buf, len);
+  }
+  OFBool networkDataAvailable(int timeout) override { return m_inner->networkDataAvailable(timeout); }
+  OFBool isTransparentConnection() override { return m_inner->isTransparentConnection(); }
+  OFString& dumpConnectionParameters(OFString& str) override {
+    return m_inner->dumpConnectionParameters(str);
+  }
+
+ private:
+  // Before DCMTK closes the descriptor, so a reused number is never shut down by the watchdog.
+  void unregister() {
+    if (m_fd >= 0) {
+      Watchdog::instance().remove(m_fd);
+      m_fd = -1;
+    }
+  }
+  DcmTransportConnection* m_inner;
+  Tap* m_tap;
+  int m_fd;
+};
+
+}  // namespace
+
+Watchdog& Watchdog::instance() {
+  static Watchdog* w = new Watchdog();  // never destroyed (see header)
+  return *w;
+}
+
+Watchdog::Watchdog() { std::thread([this] { loop(); }).detach(); }
+
+void Watchdog::add(int fd, Clock::time_point deadline, Tap* tap) {
+  {
+    std::lock_guard lock(m_mu);
+    m_entries.push_back(Entry{fd, deadline, tap});
+  }
+  m_cv.notify_all();
+}
+
+void Watchdog::remove(int fd) {
+  std::lock_guard lock(m_mu);
+  std::erase_if(m_entries, [fd](const Entry& e) { return e.fd == fd; });
+}
+
+void Watchdog::shutdown_all() {
+  std::lock_guard lock(m_mu);
+  for (auto& e : m_entries) {
+    e.tap->stopped = true;
+    ::shutdown(e.fd, SHUT_RDWR);
+  }
+}
+
+void Watchdog::loop() {
+  std::unique_lock lock(m_mu);
+  for (;;) {
+    const auto now = Clock::now();
+    auto next = now + std::chrono::seconds(1);
+    for (auto& e : m_entries) {
+      if (e.deadline <= now) {
+        if (!e.tap->deadline_fired.exchange(true)) ::shutdown(e.fd, SHUT_RDWR);
+      } else {
+        next = std::min(next, e.deadline);
+      }
+    }
+    m_cv.wait_until(lock, next);
+  }
+}
+
+DcmTransportConnection* TapLayer::createConnection(DcmNativeSocketType socket, OFBool secure) {
+  DcmTransportConnection* inner = DcmTransportLayer::createConnection(socket, secure);
+  if (!inner) return nullptr;
+  Watchdog::instance().add(socket, m_deadline, m_tap);
+  return new TapConnection(socket, inner, m_tap);
+}
+
+}  // namespace pacscan::dicom

@@ -1,0 +1,64 @@
+#pragma once
+// A DCMTK transport layer that (1) registers every socket with a watchdog enforcing a hard
+// deadline and (2) taps the bytes received, so evidence DCMTK discards (A-ABORT source/reason,
+// the first bytes of a non-DICOM reply) can be recorded.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmnet/dcmlayer.h>
+#include <dcmtk/dcmnet/dcmtrans.h>
+
+namespace pacscan::dicom {
+
+using Clock = std::chrono::steady_clock;
+
+// What one association's connection saw.
+struct Tap {
+  std::mutex mu;
+  std::vector<unsigned char> head;  // first bytes received (capped)
+  std::uint64_t bytes_in = 0;
+  std::atomic<bool> deadline_fired{false};
+  std::atomic<bool> stopped{false};
+  std::vector<unsigned char> snapshot() {
+    std::lock_guard lock(mu);
+    return head;
+  }
+};
+
+class Watchdog {
+ public:
+  static Watchdog& instance();  // leaked on purpose: must outlive detached users at exit
+  void add(int fd, Clock::time_point deadline, Tap* tap);
+  void remove(int fd);
+  void shutdown_all();  // stop: every registered socket is shut down now
+
+ private:
+  Watchdog();
+  void loop();
+  struct Entry {
+    int fd;
+    Clock::time_point deadline;
+    Tap* tap;
+  };
+  std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::vector<Entry> m_entries;
+};
+
+class TapLayer : public DcmTransportLayer {
+ public:
+  TapLayer(Tap* tap, Clock::time_point deadline) : m_tap(tap), m_deadline(deadline) {}
+  DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override;
+
+ private:
+  Tap* m_tap;
+  Clock::time_point m_deadline;
+};
+
+}  // namespace pacscan::dicom

@@ -1,0 +1,363 @@
+// Evaluators for the DICOM association rules. Each reads the observations of one endpoint and says
+// fail (with evidence), pass (with the reason) or not evaluated (with the reason).
+#include <fmt/format.h>
+
+#include "evaluators.hpp"
+
+namespace pacscan::rules {
+namespace {
+
+RuleHit not_evaluated(std::string reason) {
+  RuleHit h;
+  h.verdict = Verdict::not_evaluated;
+  h.reason = std::move(reason);
+  return h;
+}
+
+RuleHit pass(std::string reason) {
+  RuleHit h;
+  h.verdict = Verdict::pass;
+  h.reason = std::move(reason);
+  return h;
+}
+
+RuleHit fail(Severity sev, std::string summary, std::vector<std::string> evidence,
+             std::vector<std::string> probes, EvidenceLevel level = EvidenceLevel::observed,
+             Confidence conf = Confidence::confirmed) {
+  RuleHit h;
+  h.verdict = Verdict::fail;
+  h.severity = sev;
+  h.summary = std::move(summary);
+  h.evidence = std::move(evidence);
+  h.probes = std::move(probes);
+  h.level = level;
+  h.confidence = conf;
+  return h;
+}
+
+// Why a probe left no usable data.
+std::string missing(const EndpointView& v, std::string_view probe) {
+  if (const Outcome* o = v.outcome_of(probe)) {
+    return fmt::format("probe {} ended {}", probe, to_string(*o));
+  }
+  return fmt::format("probe {} did not run", probe);
+}
+
+std::string describe(const AssocAttempt& a) {
+  std::string s = fmt::format("called '{}' calling '{}': {}", a.called_ae, a.calling_ae,
+                              to_string(a.outcome));
+  if (a.reject) {
+    s += fmt::format(" (result {}, source {}, reason {}: {})", a.reject->result, a.reject->source,
+                     a.reject->reason, a.reject->text);
+  }
+  if (a.abort) s += fmt::format(" (A-ABORT source {}, reason {})", a.abort->source, a.abort->reason);
+  return s;
+}
+
+bool unknown_peer(AeSource s) { return s == AeSource::random || s == AeSource::well_known; }
+
+const char* identity_text(AeSource s) {
+  switch (s) {
+    case AeSource::random: return "a random calling AE title";
+    case AeSource::well_known: return "a guessable default calling AE title";
+    case AeSource::scanner: return "the scanner's configured calling AE title";
+    default: return "an unknown calling AE title";
+  }
+}
+
+// Services rule family: true when a context whose name matches `pred` was accepted.
+template <typename Pred>
+RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Severity sev) {
+  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
+  if (!v.services) {
+    if (v.ae_policy->working_called_ae.empty() && !v.ae_policy->budget_exhausted &&
+        v.associate && v.associate->speaks_dicom) {
+      return pass("no association was accepted for any called/calling AE title tried");
+    }
+    return not_evaluated(missing(v, "dicom_services"));
+  }
+  const auto& s = *v.services;
+  if (s.attempt.outcome != Outcome::ok) {
+    return not_evaluated(fmt::format("services association {}", to_string(s.attempt.outcome)));
+  }
+  std::vector<std::string> accepted;
+  for (const auto& c : s.attempt.contexts) {
+    if (c.result == 0 && pred(c.name)) {
+      accepted.push_back(fmt::format("context {} {} ({}) accepted, transfer syntax {}", c.id, c.name,
+                                     c.abstract_syntax, c.transfer_syntax));
+    }
+  }
+  if (accepted.empty()) {
+    return pass(fmt::format("no {} context accepted for {}", what, identity_text(s.calling_source)));
+  }
+  if (!unknown_peer(s.calling_source)) {
+    return not_evaluated(fmt::format(
+        "{} negotiated only with the scanner's own calling AE title '{}', which the server "
+        "allow-lists; an unknown peer was not admitted",
+        what, s.attempt.calling_ae));
+  }
+  std::vector<std::string> ev;
+  ev.push_back(fmt::format("association as calling '{}' ({}) to called '{}' accepted",
+                           s.attempt.calling_ae, identity_text(s.calling_source),
+                           s.attempt.called_ae));
+  ev.insert(ev.end(), accepted.begin(), accepted.end());
+  if (s.canary_accepted) {
+    ev.push_back("a bogus SOP class was also accepted: this server accepts every proposal, so "
+                 "negotiation alone overstates what it will do");
+  }
+  auto h = fail(sev,
+                fmt::format("{} was negotiated by {}", what, identity_text(s.calling_source)),
+                std::move(ev), {"dicom_ae_policy", "dicom_services"}, EvidenceLevel::negotiated,
+                Confidence::tentative);
+  return h;
+}
+
+bool is_find(const std::string& n) { return n == "PatientRootFind" || n == "StudyRootFind"; }
+bool is_move(const std::string& n) { return n == "PatientRootMove" || n == "StudyRootMove"; }
+bool is_get(const std::string& n) { return n == "PatientRootGet" || n == "StudyRootGet"; }
+bool is_mwl(const std::string& n) { return n == "ModalityWorklistFind"; }
+bool is_store(const std::string& n) {
+  return n.size() > 7 && n.compare(n.size() - 7, 7, "Storage") == 0;
+}
+
+}  // namespace
+
+RuleHit eval_asset_dicom_scp(const EndpointView& v) {
+  if (!v.associate) return not_evaluated(missing(v, "dicom_associate"));
+  const auto& a = v.associate->attempt;
+  if (!v.associate->speaks_dicom) {
+    if (a.outcome == Outcome::interrupted || a.outcome == Outcome::skipped ||
+        a.outcome == Outcome::error) {
+      return not_evaluated(fmt::format("association test {}", to_string(a.outcome)));
+    }
+    return pass(fmt::format("no valid DICOM PDU in reply ({}{}{})", to_string(a.outcome),
+                            a.detail.empty() ? "" : ": ", a.detail));
+  }
+  std::vector<std::string> ev{describe(a)};
+  if (!a.impl_class_uid.empty()) {
+    ev.push_back(fmt::format("implementation class UID {} version '{}'", a.impl_class_uid,
+                             a.impl_version));
+  }
+  return fail(Severity::info,
+              fmt::format("DICOM service answered an A-ASSOCIATE-RQ with {}",
+                          a.outcome == Outcome::ok         ? "A-ASSOCIATE-AC"
+                          : a.outcome == Outcome::rejected ? "A-ASSOCIATE-RJ"
+                                                           : "A-ABORT"),
+              std::move(ev), {"dicom_associate"});
+}
+
+RuleHit eval_asset_dicom_fingerprint(const EndpointView& v) {
+  const AssocAttempt* found = nullptr;
+  if (v.associate && !v.associate->attempt.impl_class_uid.empty()) found = &v.associate->attempt;
+  if (!found && v.ae_policy) {
+    for (const auto& a : v.ae_policy->attempts) {
+      if (!a.impl_class_uid.empty()) {
+        found = &a;
+        break;
+      }
+    }
+  }
+  if (!found) {
+    if (!v.associate) return not_evaluated(missing(v, "dicom_associate"));
+    return not_evaluated("no A-ASSOCIATE-AC received, so no implementation identification");
+  }
+  std::vector<std::string> ev{
+      fmt::format("Implementation Class UID {}", found->impl_class_uid),
+      fmt::format("Implementation Version Name '{}'", found->impl_version),
+      fmt::format("peer max PDU length {}", found->peer_max_pdu)};
+  auto h = fail(Severity::info,
+                fmt::format("implementation {} '{}'", found->impl_class_uid, found->impl_version),
+                std::move(ev), {"dicom_associate", "dicom_ae_policy"});
+  h.discriminator = found->impl_class_uid + "|" + found->impl_version;
+  return h;
+}
+
+RuleHit eval_dicom_cleartext(const EndpointView& v) {
+  if (!v.associate) return not_evaluated(missing(v, "dicom_associate"));
+  if (!v.associate->speaks_dicom) return pass("no DICOM service on this port");
+  const AssocAttempt* accepted = nullptr;
+  if (v.associate->attempt.outcome == Outcome::ok) accepted = &v.associate->attempt;
+  if (!accepted && v.ae_policy) {
+    for (const auto& a : v.ae_policy->attempts) {
+      if (a.outcome == Outcome::ok) {
+        accepted = &a;
+        break;
+      }
+    }
+  }
+  Severity sev = Severity::medium;
+  std::vector<std::string> ev;
+  if (v.services && v.services->attempt.outcome == Outcome::ok &&
+      unknown_peer(v.services->calling_source)) {
+    for (const auto& c : v.services->attempt.contexts) {
+      if (c.result == 0 && (is_find(c.name) || is_store(c.name) || is_mwl(c.name))) {
+        sev = Severity::high;
+        ev.push_back(fmt::format("{} is also accepted for an unknown peer over this cleartext "
+                                 "channel",
+                                 c.name));
+        break;
+      }
+    }
+  }
+  if (accepted) {
+    ev.insert(ev.begin(), fmt::format("A-ASSOCIATE-AC received over plain TCP ({})",
+                                      describe(*accepted)));
+    return fail(sev, "DICOM associations are accepted over unencrypted TCP", std::move(ev),
+                {"dicom_associate", "dicom_ae_policy"}, EvidenceLevel::confirmed,
+                Confidence::confirmed);
+  }
+  ev.insert(ev.begin(), fmt::format("DICOM PDU received over plain TCP ({}); no association was "
+                                    "accepted for the titles tried",
+                                    describe(v.associate->attempt)));
+  return fail(sev, "DICOM service listens on unencrypted TCP", std::move(ev), {"dicom_associate"},
+              EvidenceLevel::observed, Confidence::tentative);
+}
+
+RuleHit eval_ae_any_called(const EndpointView& v) {
+  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
+  const auto& p = *v.ae_policy;
+  switch (p.any_called) {
+    case Tri::yes:
+      return fail(Severity::low,
+                  fmt::format("random called AE title '{}' was accepted", p.random_called_ae),
+                  {fmt::format("A-ASSOCIATE-AC for called AE '{}' (random, 16 characters)",
+                               p.random_called_ae)},
+                  {"dicom_ae_policy"}, EvidenceLevel::confirmed);
+    case Tri::no: {
+      for (const auto& a : p.attempts) {
+        if (a.called_ae == p.random_called_ae) {
+          return pass(fmt::format("random called AE title rejected: {}", describe(a)));
+        }
+      }
+      return pass("random called AE title rejected");
+    }
+    case Tri::unknown: break;
+  }
+  return not_evaluated("the random called AE test gave no DICOM answer");
+}
+
+RuleHit eval_ae_any_calling(const EndpointView& v) {
+  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
+  const auto& p = *v.ae_policy;
+  switch (p.any_calling) {
+    case Tri::yes:
+      return fail(Severity::medium,
+                  fmt::format("random calling AE title '{}' was accepted", p.random_calling_ae),
+                  {fmt::format("A-ASSOCIATE-AC for calling AE '{}' (random) to called AE '{}'",
+                               p.random_calling_ae, p.working_called_ae)},
+                  {"dicom_ae_policy"}, EvidenceLevel::confirmed);
+    case Tri::no:
+      for (const auto& a : p.attempts) {
+        if (a.calling_ae == p.random_calling_ae) {
+          return pass(fmt::format("random calling AE title rejected: {}", describe(a)));
+        }
+      }
+      return pass("random calling AE title rejected");
+    case Tri::unknown: break;
+  }
+  if (p.working_called_ae.empty()) {
+    return not_evaluated("no called AE title was accepted, so the calling AE policy could not be "
+                         "tested (give a known title with --called-aet)");
+  }
+  return not_evaluated("the random calling AE test gave no DICOM answer");
+}
+
+RuleHit eval_ae_default_title(const EndpointView& v) {
+  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
+  const auto& p = *v.ae_policy;
+  if (p.any_called == Tri::yes) {
+    return pass("any called AE title is accepted (see DICOM-AE-ANY-CALLED); no default needed");
+  }
+  if (p.any_called == Tri::unknown) return not_evaluated("called AE policy unknown");
+  if (p.working_called_source == AeSource::well_known) {
+    std::vector<std::string> ev;
+    for (const auto& a : p.attempts) {
+      if (a.called_ae == p.random_called_ae) ev.push_back("random title: " + describe(a));
+    }
+    ev.push_back(fmt::format("default title '{}' accepted", p.working_called_ae));
+    auto h = fail(Severity::low,
+                  fmt::format("the server answers to the well-known AE title '{}'",
+                              p.working_called_ae),
+                  std::move(ev), {"dicom_ae_policy"}, EvidenceLevel::confirmed);
+    h.discriminator = p.working_called_ae;
+    return h;
+  }
+  if (p.budget_exhausted && p.working_called_ae.empty()) {
+    return not_evaluated("AE title attempt budget exhausted before the well-known list was done");
+  }
+  return pass(p.working_called_ae.empty()
+                  ? "no well-known called AE title from the list was accepted"
+                  : fmt::format("accepted called AE title '{}' is not a well-known default",
+                                p.working_called_ae));
+}
+
+RuleHit eval_ae_guessable_calling(const EndpointView& v) {
+  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
+  const auto& p = *v.ae_policy;
+  if (p.any_calling == Tri::yes) {
+    return pass("any calling AE title is accepted (see DICOM-AE-ANY-CALLING)");
+  }
+  if (p.admitted_calling_source == AeSource::well_known) {
+    std::vector<std::string> ev;
+    for (const auto& a : p.attempts) {
+      if (a.calling_ae == p.random_calling_ae && !p.random_calling_ae.empty()) {
+        ev.push_back("random calling title: " + describe(a));
+      }
+    }
+    ev.push_back(fmt::format("default client title '{}' admitted by called AE '{}'",
+                             p.admitted_calling_ae, p.working_called_ae));
+    auto h = fail(Severity::medium,
+                  fmt::format("the calling-AE allow-list admits the guessable title '{}'",
+                              p.admitted_calling_ae),
+                  std::move(ev), {"dicom_ae_policy"}, EvidenceLevel::confirmed);
+    h.discriminator = p.admitted_calling_ae;
+    return h;
+  }
+  if (p.any_calling == Tri::unknown && p.admitted_calling_source == AeSource::none) {
+    return not_evaluated("calling AE policy unknown (no called AE title accepted)");
+  }
+  if (p.budget_exhausted) {
+    return not_evaluated("AE title attempt budget exhausted before the calling list was done");
+  }
+  return pass("no well-known client AE title from the list was admitted");
+}
+
+RuleHit eval_unauth_echo(const EndpointView& v) {
+  if (!v.echo) {
+    if (v.ae_policy && v.ae_policy->working_called_ae.empty() && v.associate &&
+        v.associate->speaks_dicom && !v.ae_policy->budget_exhausted) {
+      return pass("no association was accepted for any called/calling AE title tried");
+    }
+    return not_evaluated(missing(v, "dicom_echo"));
+  }
+  const auto& e = *v.echo;
+  if (e.attempt.outcome != Outcome::ok) {
+    if (e.attempt.outcome == Outcome::rejected) return pass(describe(e.attempt));
+    return not_evaluated(fmt::format("echo association {}", to_string(e.attempt.outcome)));
+  }
+  if (e.echo_outcome != Outcome::ok) {
+    return not_evaluated(fmt::format("C-ECHO {}: {}", to_string(e.echo_outcome), e.detail));
+  }
+  if (e.status != 0) return pass(fmt::format("C-ECHO refused with status 0x{:04x}", e.status));
+  return fail(Severity::low, "C-ECHO succeeded for an unknown peer",
+              {describe(e.attempt), "C-ECHO-RSP status 0x0000 (success)"}, {"dicom_echo"},
+              EvidenceLevel::confirmed);
+}
+
+RuleHit eval_unauth_find(const EndpointView& v) {
+  return eval_service(v, "Query/Retrieve C-FIND", is_find, Severity::high);
+}
+RuleHit eval_unauth_move(const EndpointView& v) {
+  return eval_service(v, "Query/Retrieve C-MOVE", is_move, Severity::high);
+}
+RuleHit eval_unauth_get(const EndpointView& v) {
+  return eval_service(v, "Query/Retrieve C-GET", is_get, Severity::high);
+}
+RuleHit eval_unauth_store(const EndpointView& v) {
+  return eval_service(v, "Storage (C-STORE)", is_store, Severity::high);
+}
+RuleHit eval_unauth_mwl(const EndpointView& v) {
+  return eval_service(v, "Modality Worklist C-FIND", is_mwl, Severity::high);
+}
+
+}  // namespace pacscan::rules

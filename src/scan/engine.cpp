@@ -1,0 +1,297 @@
+#include <pacscan/scan/engine.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <pacscan/core/gate.hpp>
+#include <pacscan/rules/rules.hpp>
+#include <pacscan/scan/sweep.hpp>
+
+namespace pacscan {
+namespace {
+
+// One writer: observations are appended and flushed line by line as they come, so an interrupted
+// scan keeps everything it observed.
+class ObservationWriter {
+ public:
+  explicit ObservationWriter(const std::filesystem::path& file)
+      : m_out(file, std::ios::out | std::ios::trunc) {}
+  bool good() const { return m_out.good(); }
+  void push(Observation o) {
+    std::lock_guard lock(m_mu);
+    m_out << nlohmann::json(o).dump() << '\n';
+    m_out.flush();
+    m_all.push_back(std::move(o));
+  }
+  std::vector<Observation> take() {
+    std::lock_guard lock(m_mu);
+    return std::move(m_all);
+  }
+
+ private:
+  std::mutex m_mu;
+  std::ofstream m_out;
+  std::vector<Observation> m_all;
+};
+
+// Open endpoints waiting for probes. A worker takes the first endpoint whose host is idle, so one
+// host never sees two probe chains at once, while other hosts proceed in parallel.
+class ProbeQueue {
+ public:
+  void push(const Endpoint& ep) {
+    {
+      std::lock_guard lock(m_mu);
+      m_pending.push_back(ep);
+      m_gen++;
+    }
+    m_cv.notify_all();
+  }
+  void close() {
+    {
+      std::lock_guard lock(m_mu);
+      m_closed = true;
+      m_gen++;
+    }
+    m_cv.notify_all();
+  }
+  // nullopt: no more work (closed and drained) or stop.
+  std::optional<Endpoint> pop(std::stop_token stop) {
+    std::unique_lock lock(m_mu);
+    for (;;) {
+      if (stop.stop_requested()) return std::nullopt;
+      for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
+        if (!m_busy.contains(it->ip.value)) {
+          Endpoint ep = *it;
+          m_pending.erase(it);
+          m_busy.insert(ep.ip.value);
+          return ep;
+        }
+      }
+      if (m_closed && m_pending.empty()) return std::nullopt;
+      const auto gen = m_gen;
+      m_cv.wait(lock, stop, [&] { return m_gen != gen; });
+    }
+  }
+  void done(const Endpoint& ep) {
+    {
+      std::lock_guard lock(m_mu);
+      m_busy.erase(ep.ip.value);
+      m_gen++;
+    }
+    m_cv.notify_all();
+  }
+
+ private:
+  std::mutex m_mu;
+  std::condition_variable_any m_cv;
+  std::deque<Endpoint> m_pending;
+  std::set<std::uint32_t> m_busy;
+  bool m_closed = false;
+  std::uint64_t m_gen = 0;  // bumped on every change a waiter may care about
+};
+
+Observation port_observation(const Endpoint& ep, const PortData& d) {
+  Observation o = make_observation("tcp_connect", ep);
+  o.outcome = d.state == PortState::open     ? Outcome::ok
+              : d.state == PortState::closed ? Outcome::refused
+                                             : Outcome::timed_out;
+  o.elapsed_ms = d.rtt_ms;
+  o.summary = d.state == PortState::open ? "open" : fmt::format("{}: {}",
+      d.state == PortState::closed ? "closed" : "filtered", d.detail);
+  o.data = d;
+  return o;
+}
+
+void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
+               std::stop_token stop, const Endpoint& ep, ObservationWriter& writer) {
+  ServiceFacts facts;
+  facts.port_open = true;
+  Budget budget(policy.endpoint_budget);
+  for (const ProbeSpec* spec : probes) {
+    if (stop.stop_requested()) return;  // not run: rules will say "did not run"
+    if (!spec->applies(facts)) {
+      if (facts.speaks_dicom) {  // tell the auditor why a DICOM endpoint missed a probe
+        Observation o = make_observation(spec->name, ep);
+        o.outcome = Outcome::skipped;
+        o.summary = "not applicable: no called/calling AE title pair was accepted";
+        writer.push(std::move(o));
+      }
+      continue;
+    }
+    if (budget.exhausted()) {
+      Observation o = make_observation(spec->name, ep);
+      o.outcome = Outcome::skipped;
+      o.summary = "endpoint time budget exhausted";
+      writer.push(std::move(o));
+      continue;
+    }
+    ProbeContext ctx{policy, gate, budget, stop, facts};
+    std::vector<Observation> obs;
+    try {
+      obs = spec->run(ctx, ep);
+    } catch (const std::exception& e) {
+      Observation o = make_observation(spec->name, ep);
+      o.outcome = Outcome::error;
+      o.summary = fmt::format("internal error in probe: {}", e.what());
+      obs.push_back(std::move(o));
+    } catch (...) {
+      Observation o = make_observation(spec->name, ep);
+      o.outcome = Outcome::error;
+      o.summary = "internal error in probe";
+      obs.push_back(std::move(o));
+    }
+    for (auto& o : obs) {
+      if (spec->learn) spec->learn(o, facts);
+      writer.push(std::move(o));
+    }
+  }
+}
+
+}  // namespace
+
+Expected<std::vector<const ProbeSpec*>> select_probes(const ScanPolicy& policy) {
+  std::vector<const ProbeSpec*> out;
+  if (policy.probes.empty()) {
+    for (const ProbeSpec* p : all_probes()) {
+      if (p->level == ProbeLevel::safe || policy.profile == Profile::intrusive) out.push_back(p);
+    }
+    return out;
+  }
+  for (const auto& name : policy.probes) {
+    const ProbeSpec* p = find_probe(name);
+    if (!p) return error(fmt::format("unknown probe \"{}\" (see `pacscan probes`)", name));
+    if (p->level == ProbeLevel::intrusive && policy.profile != Profile::intrusive) {
+      return error(fmt::format("probe \"{}\" is intrusive: it needs --profile intrusive", name));
+    }
+  }
+  for (const ProbeSpec* p : all_probes()) {  // registry order, whatever the command-line order
+    if (std::find(policy.probes.begin(), policy.probes.end(), p->name) != policy.probes.end()) {
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+Millis worst_case_per_endpoint(const ScanPolicy& policy,
+                               const std::vector<const ProbeSpec*>& probes) {
+  long long associations = 0;
+  for (const ProbeSpec* p : probes) {
+    associations += p->name == "dicom_ae_policy" ? policy.max_ae_attempts : p->max_associations;
+  }
+  const auto per_assoc = policy.assoc_deadline + policy.connect_timeout + policy.host_gap;
+  return std::min<Millis>(policy.endpoint_budget + policy.assoc_deadline,
+                          Millis(per_assoc.count() * associations));
+}
+
+Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
+  std::error_code ec;
+  std::filesystem::create_directories(req.out_dir, ec);
+  if (ec) return error(fmt::format("cannot create output folder {}: {}", req.out_dir.string(), ec.message()));
+  ObservationWriter writer(req.out_dir / "observations.jsonl");
+  if (!writer.good()) {
+    return error(fmt::format("cannot write {}", (req.out_dir / "observations.jsonl").string()));
+  }
+  auto probes = select_probes(req.policy);
+  if (!probes) return error(probes.error());
+
+  ScanResult result;
+  auto& meta = result.meta;
+  meta.pacscan_version = PACSCAN_VERSION;
+  meta.command_line = req.command_line;
+  meta.started_at = utc_now_iso();
+  meta.profile = req.policy.profile == Profile::intrusive ? "intrusive" : "safe";
+  meta.targets = req.scope->targets();
+  meta.excludes = req.scope->excludes();
+  meta.resolved = req.scope->resolved();
+  meta.scope_size = req.scope->size();
+  for (auto p : req.ports) meta.ports.push_back(p);
+  for (const ProbeSpec* p : *probes) meta.probes.emplace_back(p->name);
+
+  Gate gate(*req.scope, req.policy);
+  ProbeQueue queue;
+  Progress progress;
+  std::mutex progress_mu;
+  const auto hosts = req.scope->hosts();
+  progress.endpoints_total = hosts.size() * req.ports.size();
+
+  std::vector<std::jthread> workers;
+  for (int i = 0; i < std::max(1, req.policy.workers); ++i) {
+    workers.emplace_back([&] {
+      while (auto ep = queue.pop(stop)) {
+        {
+          std::lock_guard lock(progress_mu);
+          progress.probing++;
+        }
+        run_chain(*probes, req.policy, gate, stop, *ep, writer);
+        queue.done(*ep);
+        std::lock_guard lock(progress_mu);
+        progress.probing--;
+        progress.probed++;
+      }
+    });
+  }
+
+  std::jthread reporter;
+  if (req.progress) {
+    reporter = std::jthread([&](std::stop_token rs) {
+      const auto t0 = std::chrono::steady_clock::now();
+      while (!rs.stop_requested()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        Progress p;
+        {
+          std::lock_guard lock(progress_mu);
+          p = progress;
+        }
+        const auto s = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::steady_clock::now() - t0).count();
+        std::fprintf(stderr, "\r[pacscan] swept %llu/%llu  open %llu  probed %llu/%llu  %llds   ",
+                     (unsigned long long)p.endpoints_swept, (unsigned long long)p.endpoints_total,
+                     (unsigned long long)p.open, (unsigned long long)p.probed,
+                     (unsigned long long)p.open, (long long)s);
+        std::fflush(stderr);
+      }
+      std::fprintf(stderr, "\n");
+    });
+  }
+
+  run_sweep(hosts, req.ports, gate, req.policy, stop, [&](const Endpoint& ep, const PortData& d) {
+    writer.push(port_observation(ep, d));
+    std::lock_guard lock(progress_mu);
+    progress.endpoints_swept++;
+    if (d.state == PortState::open) {
+      progress.open++;
+      queue.push(ep);
+    }
+  });
+  queue.close();
+  for (auto& w : workers) w.join();
+  if (reporter.joinable()) {
+    reporter.request_stop();
+    reporter.join();
+  }
+
+  meta.finished_at = utc_now_iso();
+  meta.interrupted = stop.stop_requested();
+  meta.permits_issued = gate.permits_issued();
+  meta.refused_out_of_scope = gate.refused_out_of_scope();
+  if (meta.interrupted) {
+    meta.notes.push_back("The scan was interrupted: endpoints not reached are absent and probes "
+                         "that did not run are reported as not evaluated.");
+  }
+  result.observations = writer.take();
+  build_inventory(result);
+  rules::evaluate(result);
+  return result;
+}
+
+}  // namespace pacscan
