@@ -50,7 +50,7 @@ Expected<std::vector<Ipv4Range>> parse_target_token(const std::string& token);
 // "104,11112,8000-8010" -> sorted unique list; ports 1..65535.
 Expected<std::vector<std::uint16_t>> parse_ports(const std::string& spec);
 
-// Reads a target list file (nmap -iL): whitespace/comma separated, '#' comments.
+// Reads a target list file (nmap -iL): whitespace separated, '#' comments.
 Expected<std::vector<std::string>> read_target_file(const std::string& path);
 
 }  // namespace pacscan

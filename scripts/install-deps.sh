@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what pacscan needs to build, test and run its demo lab: Debian 12 packages only.
+set -euo pipefail
+packages=(
+  g++ cmake ninja-build pkg-config make
+  libdcmtk-dev dcmtk            # DICOM networking (and the lab's storescp / dcmqrscp)
+  libpcap-dev libfmt-dev doctest-dev nlohmann-json3-dev libcli11-dev libssl-dev
+  orthanc                       # the lab's PACS
+  iproute2 python3 procps       # network namespaces for the lab, test harness
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+# The orthanc package would start a system service; the lab runs its own instances instead.
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,84 @@
+// The gate is the only place that says yes to an address: these are the safety invariants.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include <pacscan/core/gate.hpp>
+
+using namespace pacscan;
+
+namespace {
+Scope scope_of(std::vector<std::string> t, std::vector<std::string> x = {}) {
+  auto s = Scope::parse(t, x);
+  REQUIRE(s.has_value());
+  return *s;
+}
+Endpoint ep(const char* ip, std::uint16_t port) { return Endpoint{*Ipv4::parse(ip), port}; }
+}  // namespace
+
+TEST_CASE("out-of-scope and excluded endpoints never get a permit") {
+  const auto scope = scope_of({"127.0.0.8-15"}, {"127.0.0.10"});
+  ScanPolicy policy;
+  Gate gate(scope, policy);
+  std::stop_source stop;
+  CHECK_FALSE(gate.acquire(ep("127.0.0.1", 104), stop.get_token()));
+  CHECK_FALSE(gate.acquire(ep("127.0.0.10", 104), stop.get_token()));
+  CHECK_FALSE(gate.try_acquire(ep("127.0.0.16", 104), GateKind::sweep));
+  CHECK(gate.refused_out_of_scope() == 3);
+  CHECK(gate.permits_issued() == 0);
+  CHECK(gate.acquire(ep("127.0.0.9", 104), stop.get_token()));
+  CHECK(gate.permits_issued() == 1);
+}
+
+TEST_CASE("one association per host at a time, other hosts are not blocked") {
+  const auto scope = scope_of({"127.0.0.8-15"});
+  ScanPolicy policy;
+  policy.host_gap = Millis(0);
+  Gate gate(scope, policy);
+  auto p1 = gate.try_acquire(ep("127.0.0.8", 104), GateKind::probe);
+  REQUIRE(p1);
+  CHECK_FALSE(gate.try_acquire(ep("127.0.0.8", 11112), GateKind::probe));
+  CHECK_FALSE(gate.try_acquire(ep("127.0.0.8", 11112), GateKind::sweep));
+  CHECK(gate.try_acquire(ep("127.0.0.9", 104), GateKind::probe));
+  p1.reset();
+  CHECK(gate.try_acquire(ep("127.0.0.8", 11112), GateKind::probe));
+}
+
+TEST_CASE("the per-host gap is kept between two probe connections") {
+  const auto scope = scope_of({"127.0.0.8"});
+  ScanPolicy policy;
+  policy.host_gap = Millis(300);
+  Gate gate(scope, policy);
+  { auto p = gate.try_acquire(ep("127.0.0.8", 104), GateKind::probe); REQUIRE(p); }
+  CHECK_FALSE(gate.try_acquire(ep("127.0.0.8", 104), GateKind::probe));
+  std::stop_source stop;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto p = gate.acquire(ep("127.0.0.8", 104), stop.get_token());
+  CHECK(p);
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(200));
+}
+
+TEST_CASE("the global rate bounds permits; a stop request ends a wait") {
+  const auto scope = scope_of({"127.0.0.0/24"});
+  ScanPolicy policy;
+  policy.rate_per_s = 10;  // burst of one
+  policy.sweep_per_host = 64;
+  Gate gate(scope, policy);
+  int granted = 0;
+  for (int i = 1; i < 50; ++i) {
+    if (gate.try_acquire(ep(("127.0.0." + std::to_string(i)).c_str(), 80), GateKind::sweep)) {
+      granted++;
+    }
+  }
+  CHECK(granted <= 2);
+  std::stop_source stop;
+  Gate gate2(scope, policy);
+  auto pinned = gate2.try_acquire(ep("127.0.0.200", 1), GateKind::probe);
+  REQUIRE(pinned);  // holds the host's only slot
+  std::jthread t([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop.request_stop();
+  });
+  CHECK_FALSE(gate2.acquire(ep("127.0.0.200", 2), stop.get_token()));
+}

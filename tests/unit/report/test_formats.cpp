@@ -1,0 +1,302 @@
+// Every format produced from the fixture and read back.
+#include <doctest/doctest.h>
+
+#include <pacscan/rules/rules.hpp>
+
+#include "fixture.hpp"
+
+using namespace report_test;
+using nlohmann::json;
+
+namespace {
+
+std::filesystem::path render_all(const ScanResult& scan, const std::string& name,
+                                 const report::Diff* diff = nullptr) {
+  const auto dir = temp_dir(name);
+  const report::Context ctx{scan, diff};
+  const auto r = report::write_all(ctx, dir, {});
+  REQUIRE_MESSAGE(r.has_value(), (r.has_value() ? "" : r.error()));
+  return dir;
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("formats table lists the six formats and finds them by name") {
+  std::vector<std::string> names;
+  for (const auto& f : report::formats()) {
+    names.emplace_back(f.name);
+    CHECK(static_cast<bool>(f.write));
+    CHECK(!f.file.empty());
+    CHECK(!f.description.empty());
+  }
+  CHECK(names == std::vector<std::string>{"json", "md", "html", "csv", "sarif", "tickets"});
+  REQUIRE(report::find_format("sarif") != nullptr);
+  CHECK(report::find_format("sarif")->file == "findings.sarif");
+  CHECK(report::find_format("pdf") == nullptr);
+}
+
+TEST_CASE("write_all writes every file; an unknown format is an error") {
+  const auto scan = make_fixture();
+  const auto dir = render_all(scan, "all");
+  for (const char* f : {"scan.json", "report.md", "report.html", "findings.csv", "findings.sarif"}) {
+    CHECK_MESSAGE(std::filesystem::is_regular_file(dir / f), f);
+  }
+  for (const auto& f : scan.findings) {
+    CHECK(std::filesystem::is_regular_file(dir / "tickets" / (f.id + ".md")));
+  }
+  const report::Context ctx{scan};
+  const auto bad = report::write_all(ctx, dir, {"md", "docx"});
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(contains(bad.error(), "docx"));
+  const auto some = report::write_all(ctx, temp_dir("some"), {"csv", "csv"});
+  CHECK(some.has_value());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("scan.json round trip keeps the key fields") {
+  const auto scan = make_fixture();
+  const auto dir = render_all(scan, "json");
+  const auto text = read_file(dir / "scan.json");
+  CHECK(contains(text, "\n  \"meta\": {"));  // pretty, 2-space indent
+  const auto loaded = report::load_scan(dir / "scan.json");
+  REQUIRE_MESSAGE(loaded.has_value(), (loaded.has_value() ? "" : loaded.error()));
+  const auto& back = *loaded;
+  CHECK(back.meta.pacscan_version == scan.meta.pacscan_version);
+  CHECK(back.meta.started_at == scan.meta.started_at);
+  CHECK(back.meta.targets == scan.meta.targets);
+  CHECK(back.meta.options == scan.meta.options);
+  REQUIRE(back.findings.size() == scan.findings.size());
+  for (std::size_t i = 0; i < scan.findings.size(); ++i) {
+    CHECK(back.findings[i].id == scan.findings[i].id);
+    CHECK(back.findings[i].severity == scan.findings[i].severity);
+    CHECK(back.findings[i].evidence == scan.findings[i].evidence);
+    CHECK(back.findings[i].hicp == scan.findings[i].hicp);
+  }
+  REQUIRE(back.endpoints.size() == scan.endpoints.size());
+  CHECK(back.endpoints[0].called_ae == "ORTHANC");
+  CHECK(back.endpoints[0].accepted_services == scan.endpoints[0].accepted_services);
+  REQUIRE(back.checks.size() == scan.checks.size());
+  CHECK(back.checks.back().verdict == Verdict::not_evaluated);
+  REQUIRE(back.observations.size() == 2);
+  const auto* ad = data_as<AssociateData>(back.observations[1]);
+  REQUIRE(ad != nullptr);
+  CHECK(ad->attempt.impl_version == "OrthancModular");
+  CHECK(json(back) == json(scan));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("load_scan explains unreadable, invalid and too-new files") {
+  const auto dir = temp_dir("load");
+  auto missing = report::load_scan(dir / "nope.json");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(contains(missing.error(), "cannot read"));
+
+  std::ofstream(dir / "bad.json") << "{\"meta\": {";
+  auto bad = report::load_scan(dir / "bad.json");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(contains(bad.error(), "not valid JSON"));
+
+  std::ofstream(dir / "other.json") << "[1, 2, 3]";
+  auto other = report::load_scan(dir / "other.json");
+  REQUIRE_FALSE(other.has_value());
+  CHECK(contains(other.error(), "not a pacscan scan.json"));
+
+  json j = make_fixture();
+  j["meta"]["schema_version"] = k_schema_version + 1;
+  std::ofstream(dir / "new.json") << j.dump();
+  auto newer = report::load_scan(dir / "new.json");
+  REQUIRE_FALSE(newer.has_value());
+  CHECK(contains(newer.error(), "schema version " + std::to_string(k_schema_version + 1)));
+  CHECK(contains(newer.error(), "newer pacscan"));
+
+  json wrong = make_fixture();
+  wrong["findings"] = "not a list";
+  std::ofstream(dir / "wrong.json") << wrong.dump();
+  auto wrong_type = report::load_scan(dir / "wrong.json");
+  CHECK_FALSE(wrong_type.has_value());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("findings.csv parses back: header, one row per finding, priorities, labels") {
+  const auto scan = make_fixture();
+  const auto dir = render_all(scan, "csv");
+  bool ok = false;
+  const auto rows = parse_csv(read_file(dir / "findings.csv"), ok);
+  REQUIRE(ok);
+  REQUIRE(rows.size() == scan.findings.size() + 1);
+  const std::vector<std::string> header = {"Summary", "Description", "Priority", "Labels",
+                                           "Asset",   "Rule",        "Severity", "Finding ID",
+                                           "Status",  "First seen"};
+  CHECK(rows[0] == header);
+  for (const auto& row : rows) CHECK(row.size() == header.size());
+  // most severe first: DICOM-CLEARTEXT (high) leads
+  CHECK(rows[1][5] == "DICOM-CLEARTEXT");
+  CHECK(rows[1][2] == "High");
+  CHECK(rows[1][3] == "pacscan DICOM-CLEARTEXT hicp-4 hicp-9 vendor-action");
+  CHECK(rows[1][8] == "open");
+  CHECK(rows[1][9] == "2026-12-01T10:00:00Z");
+  CHECK(rows[4][2] == "Lowest");
+  const auto& desc = rows[1][1];
+  CHECK(contains(desc, "A-ASSOCIATE-AC received without TLS"));
+  CHECK(contains(desc, "pacscan scan 198.18.0.10 -p 104 -o retest-" + scan.findings[1].id +
+                           " --called-aet ORTHANC"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("findings.sarif has the SARIF 2.1.0 structure") {
+  const auto scan = make_fixture();
+  const auto dir = render_all(scan, "sarif");
+  const auto sarif = json::parse(read_file(dir / "findings.sarif"));
+  CHECK(sarif["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json");
+  CHECK(sarif["version"] == "2.1.0");
+  REQUIRE(sarif["runs"].size() == 1);
+  const auto& run = sarif["runs"][0];
+  const auto& driver = run["tool"]["driver"];
+  CHECK(driver["name"] == "pacscan");
+  CHECK(driver["version"] == "0.1.0");
+  const auto& rules = driver["rules"];
+  CHECK(rules.size() >= rules::catalogue().size());
+  std::set<std::string> ids;
+  for (const auto& r : rules) {
+    CHECK(ids.insert(r["id"].get<std::string>()).second);
+    CHECK(r["shortDescription"]["text"].is_string());
+    CHECK(r["help"]["text"].is_string());
+    CHECK(r["properties"]["tags"].is_array());
+  }
+  const auto& results = run["results"];
+  REQUIRE(results.size() == scan.findings.size());
+  std::set<std::string> fingerprints;
+  for (const auto& r : results) {
+    const auto rule_id = r["ruleId"].get<std::string>();
+    CHECK(ids.count(rule_id) == 1);
+    CHECK(rules[r["ruleIndex"].get<std::size_t>()]["id"] == rule_id);
+    CHECK(r["message"]["text"].is_string());
+    const auto uri =
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].get<std::string>();
+    CHECK(uri.rfind("dicom://198.18.0.", 0) == 0);
+    fingerprints.insert(r["partialFingerprints"]["pacscanFindingId/v1"].get<std::string>());
+    CHECK(r["properties"]["evidence"].is_array());
+    CHECK(r["properties"]["evidence_level"].is_string());
+  }
+  for (const auto& f : scan.findings) CHECK(fingerprints.count(f.id) == 1);
+  // levels: high -> error, medium -> warning, low/info -> note
+  std::map<std::string, std::string> level_by_rule;
+  for (const auto& r : results) level_by_rule[r["ruleId"]] = r["level"];
+  CHECK(level_by_rule["DICOM-CLEARTEXT"] == "error");
+  CHECK(level_by_rule["DICOM-AE-ANY-CALLING"] == "warning");
+  CHECK(level_by_rule["DICOM-AE-ANY-CALLED"] == "note");
+  CHECK(level_by_rule["ASSET-DICOM-SCP"] == "note");
+  CHECK(run["invocations"][0]["executionSuccessful"] == true);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report.html is self-contained and well formed, with every finding") {
+  const auto scan = make_fixture();
+  const auto dir = render_all(scan, "html");
+  const auto html = read_file(dir / "report.html");
+  std::vector<std::string> names;
+  const auto problem = check_html_tags(html, names);
+  CHECK_MESSAGE(problem.empty(), problem);
+  for (const char* t : {"html", "head", "body", "table", "section", "article", "svg"}) {
+    CHECK_MESSAGE(std::find(names.begin(), names.end(), t) != names.end(), t);
+  }
+  for (const auto& f : scan.findings) CHECK(contains(html, f.id));
+  CHECK_FALSE(contains(html, "<script"));
+  CHECK_FALSE(contains(html, "http://"));  // nothing to fetch
+  CHECK_FALSE(contains(html, "https://"));
+  CHECK_FALSE(contains(html, "src="));
+  CHECK(contains(html, "@media print"));
+  CHECK(contains(html, "Findings by severity"));
+  CHECK(contains(html, "Findings by HICP practice"));
+  CHECK(contains(html, "Not evaluated"));
+  CHECK(contains(html, "the dicom_tls probe did not run"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report.md has every section, not-evaluated apart from passes") {
+  const auto scan = make_fixture();
+  const auto dir = render_all(scan, "md");
+  const auto md = read_file(dir / "report.md");
+  for (const char* s : {"## Scan", "## Summary", "## Asset inventory", "## Findings",
+                        "## Not evaluated", "## Passed checks", "### Host 198.18.0.10",
+                        "### Host 198.18.0.11"}) {
+    CHECK_MESSAGE(contains(md, s), s);
+  }
+  CHECK_FALSE(contains(md, "Changes since baseline"));
+  for (const auto& f : scan.findings) CHECK(contains(md, f.id));
+  // findings of a host most severe first
+  CHECK(md.find("[HIGH] DICOM served") < md.find("[MEDIUM] Any calling"));
+  CHECK(md.find("[MEDIUM] Any calling") < md.find("[LOW] Any called"));
+  CHECK(contains(md, "- **Vendor action needed**"));
+  CHECK(contains(md, "| TLS\\-NO\\-CLIENT\\-CERT") == false);  // IDs are not mangled
+  CHECK(contains(md, "| TLS-NO-CLIENT-CERT | 198.18.0.10:104 | the dicom\\_tls probe did not run |"));
+  CHECK(contains(md, "| DICOM-AE-ANY-CALLED | Any called AE title accepted | 1 |"));
+  CHECK(contains(md, "| 52:54:00:12:34:56 | QEMU |"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("tickets carry the re-test command and the rule's explanation") {
+  const auto scan = make_fixture();
+  const auto dir = render_all(scan, "tickets");
+  const auto& f = scan.findings[1];  // DICOM-CLEARTEXT on 198.18.0.10:104
+  const auto t = read_file(dir / "tickets" / (f.id + ".md"));
+  CHECK(t.rfind("# [HIGH] DICOM served over unencrypted TCP — 198.18.0.10:104\n", 0) == 0);
+  CHECK(contains(t, "pacscan scan 198.18.0.10 -p 104 -o retest-" + f.id + " --called-aet ORTHANC"));
+  CHECK(contains(t, "## How to fix"));
+  CHECK(contains(t, "## Evidence"));
+  if (const auto* spec = rules::find_rule(f.rule_id)) {
+    CHECK(contains(t, "## Why it matters"));
+    if (!spec->references.empty()) CHECK(contains(t, "## References"));
+  }
+  const auto t4 = read_file(dir / "tickets" / (scan.findings[3].id + ".md"));
+  CHECK(contains(t4, "pacscan scan 198.18.0.11 -p 11112 -o retest-" + scan.findings[3].id + "\n"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a finding ID that is not a safe file name stays inside tickets/") {
+  auto scan = make_fixture();
+  scan.findings[0].id = "../../escape";
+  const auto dir = render_all(scan, "unsafe-id");
+  CHECK_FALSE(std::filesystem::exists(dir.parent_path() / "escape.md"));
+  CHECK_FALSE(std::filesystem::exists(dir / "escape.md"));
+  int tickets = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "tickets")) {
+    (void)e;
+    ++tickets;
+  }
+  CHECK(tickets == 4);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("render_rules gives the whole catalogue as Markdown and JSON") {
+  const auto& cat = rules::catalogue();
+  const auto md = report::render_rules("md");
+  const auto j = json::parse(report::render_rules("json"));
+  REQUIRE(j.is_array());
+  CHECK(j.size() == cat.size());
+  for (std::size_t i = 0; i < cat.size(); ++i) {
+    CHECK(j[i]["id"] == std::string(cat[i].id));
+    CHECK(j[i]["remediation"] == std::string(cat[i].remediation));
+    CHECK(j[i]["hicp"].is_array());
+    CHECK(contains(md, "## " + std::string(cat[i].id) + "\n"));
+  }
+}
+
+TEST_CASE("an empty scan renders without findings") {
+  ScanResult empty;
+  empty.meta.pacscan_version = "0.1.0";
+  const auto dir = render_all(empty, "empty");
+  const auto md = read_file(dir / "report.md");
+  CHECK(contains(md, "No findings."));
+  bool ok = false;
+  CHECK(parse_csv(read_file(dir / "findings.csv"), ok).size() == 1);
+  CHECK(ok);
+  std::vector<std::string> names;
+  CHECK(check_html_tags(read_file(dir / "report.html"), names).empty());
+  CHECK(json::parse(read_file(dir / "findings.sarif"))["runs"][0]["results"].empty());
+  std::filesystem::remove_all(dir);
+}
