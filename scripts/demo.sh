@@ -4,6 +4,7 @@
 # always take the lab down again. Needs root (namespaces).
 #
 #   sudo bash scripts/demo.sh            # report in ./pacscan-demo
+#   PACSCAN_BIN=build-x/pacscan PACSCAN_DEMO_OUT=/tmp/demo bash scripts/demo.sh   # no install/build
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,13 +17,16 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 2
 fi
 
-echo "==> installing dependencies (scripts/install-deps.sh)"
-bash scripts/install-deps.sh
-
-echo "==> building pacscan (Release) into ./build"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target pacscan -j2
-PACSCAN="$ROOT/build/pacscan"
+if [[ -n ${PACSCAN_BIN:-} ]]; then   # developers: use an existing binary, skip install + build
+  PACSCAN=$(readlink -f "$PACSCAN_BIN")
+else
+  echo "==> installing dependencies (scripts/install-deps.sh)"
+  bash scripts/install-deps.sh
+  echo "==> building pacscan (Release) into ./build"
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build --target pacscan -j2
+  PACSCAN="$ROOT/build/pacscan"
+fi
 [[ -x $PACSCAN ]] || { echo "demo: build did not produce $PACSCAN" >&2; exit 3; }
 
 lab_down() { bash "$ROOT/tests/lab/lab.sh" down || true; }

@@ -5,6 +5,7 @@ packages=(
   g++ cmake ninja-build pkg-config make
   libdcmtk-dev dcmtk            # DICOM networking (and the lab's storescp / dcmqrscp)
   libpcap-dev libfmt-dev doctest-dev nlohmann-json3-dev libcli11-dev libssl-dev
+  libcurl4-openssl-dev          # imaging web probes (HTTP/HTTPS)
   orthanc                       # the lab's PACS
   iproute2 python3 procps       # network namespaces for the lab, test harness
 )

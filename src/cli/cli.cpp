@@ -17,6 +17,7 @@
 
 #include <pacscan/core/scope.hpp>
 #include <pacscan/dicom/association.hpp>
+#include <pacscan/passive/passive.hpp>
 #include <pacscan/report/report.hpp>
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/scan/engine.hpp>
@@ -411,6 +412,16 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("probes", "List the probes and their level");
 
+  passive::Options pcap_opts;
+  std::string pcap_out, pcap_formats, pcap_fail_on;
+  auto* pcap = app.add_subcommand("pcap", "Find DICOM traffic in pcap/pcapng captures (sends nothing)");
+  pcap->add_option("files", pcap_opts.files, "Capture files")->required();
+  pcap->add_option("-o,--output", pcap_out, "Output folder")->required();
+  pcap->add_option("--format", pcap_formats, "Comma-separated report formats (default: all)");
+  pcap->add_option("--max-flows", pcap_opts.max_flows, "Concurrent TCP flows tracked")->capture_default_str();
+  pcap->add_option("--max-buffered", pcap_opts.max_buffered_bytes, "Bytes buffered for reassembly, all flows")->capture_default_str();
+  pcap->add_option("--fail-on", pcap_fail_on, "Exit 1 when a finding is at or above this severity");
+
   std::vector<std::string> argv_copy(argv, argv + argc);
   try {
     app.parse(argc, argv);
@@ -472,6 +483,19 @@ int main(int argc, char** argv) {
       }
     }
     return k_exit_ok;
+  }
+  if (pcap->parsed()) {
+    Severity sev{};
+    if (!pcap_fail_on.empty() && !parse_severity(pcap_fail_on, sev)) {
+      return log_error(fmt::format("--fail-on: \"{}\" is not a severity", pcap_fail_on)), k_exit_usage;
+    }
+    auto r = passive::analyze_files(pcap_opts);
+    if (!r) return log_error(r.error()), k_exit_runtime;
+    r->meta.command_line = argv_copy;
+    report::Context ctx{*r, nullptr};
+    auto w = report::write_all(ctx, pcap_out, split_list(pcap_formats));
+    if (!w) return log_error(w.error()), k_exit_runtime;
+    return fail_on_exit(*r, pcap_fail_on);
   }
   if (rul->parsed()) {
     if (rules_format != "md" && rules_format != "json") {

@@ -25,18 +25,41 @@ std::vector<EndpointView> endpoint_views(const ScanResult& result) {
       continue;
     }
     auto it = views.find(o.ep);
-    if (it == views.end()) continue;  // probes only run on open ports
+    if (it == views.end() && o.probe == "passive_dicom") {  // captures have no sweep
+      it = views.emplace(o.ep, EndpointView{}).first;
+      it->second.ep = o.ep;
+    }
+    if (it == views.end()) continue;  // active probes only run on open ports
     auto& v = it->second;
     v.probes.emplace_back(o.probe, o.outcome);
     if (const auto* a = data_as<AssociateData>(o)) v.associate = a;
     else if (const auto* e = data_as<EchoData>(o)) v.echo = e;
     else if (const auto* p2 = data_as<AePolicyData>(o)) v.ae_policy = p2;
     else if (const auto* s = data_as<ServicesData>(o)) v.services = s;
+    else if (const auto* h = data_as<HttpData>(o)) v.http = h;
+    else if (const auto* pd = data_as<PassiveData>(o)) v.passive.push_back(pd);
   }
   std::vector<EndpointView> out;
   for (auto& [ep, v] : views) out.push_back(std::move(v));
   return out;
 }
+
+namespace {
+
+// A rule is judged on an endpoint only where its kind of evidence can exist: DICOM rules on
+// endpoints that answered DICOM, web rules where the web probe ran, passive rules where a capture
+// showed the endpoint. The inventory rule ASSET-DICOM-SCP is judged on every probed port.
+bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
+  if (rule.id == "ASSET-DICOM-SCP") return v.port != nullptr;  // every open port of a sweep
+  for (std::string_view need : rule.needs) {
+    if (need.starts_with("dicom_") && v.associate && v.associate->speaks_dicom) return true;
+    if (need == "http_imaging" && v.http) return true;
+    if (need == "passive_dicom" && !v.passive.empty()) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 void evaluate(ScanResult& result) {
   result.findings.clear();
@@ -50,8 +73,7 @@ void evaluate(ScanResult& result) {
     }
     for (const auto& v : views) {
       const std::string asset = v.ep.str();
-      // Only DICOM endpoints are judged by DICOM rules beyond the inventory rule.
-      if (rule.id != "ASSET-DICOM-SCP" && !(v.associate && v.associate->speaks_dicom)) continue;
+      if (!rule_applies(rule, v)) continue;
       RuleHit hit = rule.evaluate(v);
       Check check{std::string(rule.id), asset, hit.verdict, hit.reason};
       if (hit.verdict == Verdict::fail) {

@@ -172,8 +172,16 @@ struct ServicesData {  // probe "dicom_services"
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServicesData, attempt, calling_source,
                                                 canary_accepted)
 
+}  // namespace pacscan
+
+// Data of the probes that live in their own headers.
+#include <pacscan/core/data/http.hpp>
+#include <pacscan/core/data/passive.hpp>
+
+namespace pacscan {
+
 using ProbeData = std::variant<std::monostate, PortData, AssociateData, EchoData, AePolicyData,
-                               ServicesData>;
+                               ServicesData, HttpData, PassiveData>;
 
 struct Observation {
   std::string probe;      // probe name ("tcp_connect", "dicom_associate", ...)

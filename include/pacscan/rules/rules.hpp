@@ -18,6 +18,8 @@ struct EndpointView {
   const EchoData* echo = nullptr;
   const AePolicyData* ae_policy = nullptr;
   const ServicesData* services = nullptr;
+  const HttpData* http = nullptr;
+  std::vector<const PassiveData*> passive;  // associations seen in captures with this server
   // Outcome of each probe that left an observation (skipped / interrupted tell why data is missing)
   std::vector<std::pair<std::string, Outcome>> probes;
   const Outcome* outcome_of(std::string_view probe) const;
