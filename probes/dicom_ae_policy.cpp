@@ -49,6 +49,10 @@ std::vector<std::string> unique_titles(std::vector<std::string> v, const std::st
   return out;
 }
 
+bool calling_not_recognized(const AssocAttempt& a) {
+  return a.reject && a.reject->source == 1 && a.reject->reason == 3;
+}
+
 bool same_reject(const AssocAttempt& a, const AssocAttempt& b) {
   return a.reject && b.reject && a.reject->result == b.reject->result &&
          a.reject->source == b.reject->source && a.reject->reason == b.reject->reason;
@@ -104,7 +108,16 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
         d.working_called_source = source_of(t);
         break;
       }
-      if (!same_reject(*a, *first)) differing.push_back(t);
+      if (!same_reject(*a, *first)) {
+        differing.push_back(t);
+        // The server names our calling title as the problem for this called title, after
+        // refusing a random called title for another reason: the called title is right.
+        if (calling_not_recognized(*a) && !calling_not_recognized(*first) &&
+            d.recognized_called_ae.empty()) {
+          d.recognized_called_ae = t;
+          d.recognized_called_source = source_of(t);
+        }
+      }
     }
   }
 
@@ -132,6 +145,15 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     }
   }
   d.working_called_ae = called_ok;
+  if (called_ok.empty() && !d.recognized_called_ae.empty() && !s.broken) {
+    // Every calling title we tried was refused "calling AE not recognized" for a called title the
+    // server recognises: unknown calling titles are refused (a peer allow-list exists).
+    bool all_reason3 = true;
+    for (const auto& a : d.attempts) {
+      if (a.called_ae == d.recognized_called_ae && !calling_not_recognized(a)) all_reason3 = false;
+    }
+    if (all_reason3) d.any_calling = Tri::no;
+  }
 
   // 4. calling AE policy
   if (!called_ok.empty()) {

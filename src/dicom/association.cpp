@@ -321,6 +321,16 @@ EchoResult Association::echo(Millis dimse_timeout) {
   return r;
 }
 
+void* Association::native_handle() { return established() ? m_impl->assoc : nullptr; }
+bool Association::deadline_fired() const { return m_impl && m_impl->tap.deadline_fired; }
+bool Association::interrupted() const { return m_impl && m_impl->tap.stopped; }
+
+void Association::abort() {
+  if (!m_impl || !m_impl->established) return;
+  m_impl->established = false;
+  ASC_abortAssociation(m_impl->assoc);
+}
+
 void Association::release() {
   if (!m_impl || !m_impl->established) return;
   m_impl->established = false;

@@ -248,9 +248,14 @@ RuleHit eval_ae_any_calling(const EndpointView& v) {
                   {"dicom_ae_policy"}, EvidenceLevel::confirmed);
     case Tri::no:
       for (const auto& a : p.attempts) {
-        if (a.calling_ae == p.random_calling_ae) {
+        if (!p.random_calling_ae.empty() && a.calling_ae == p.random_calling_ae) {
           return pass(fmt::format("random calling AE title rejected: {}", describe(a)));
         }
+      }
+      if (!p.recognized_called_ae.empty()) {
+        return pass(fmt::format("unknown calling AE titles are rejected with 'calling AE title not "
+                                "recognized' by called AE '{}'",
+                                p.recognized_called_ae));
       }
       return pass("random calling AE title rejected");
     case Tri::unknown: break;
@@ -280,6 +285,28 @@ RuleHit eval_ae_default_title(const EndpointView& v) {
                               p.working_called_ae),
                   std::move(ev), {"dicom_ae_policy"}, EvidenceLevel::confirmed);
     h.discriminator = p.working_called_ae;
+    return h;
+  }
+  if (p.working_called_ae.empty() && p.recognized_called_source == AeSource::well_known) {
+    std::vector<std::string> ev;
+    for (const auto& a : p.attempts) {
+      if (a.called_ae == p.random_called_ae) ev.push_back("random title: " + describe(a));
+    }
+    for (const auto& a : p.attempts) {
+      if (a.called_ae == p.recognized_called_ae) {
+        ev.push_back("default title: " + describe(a));
+        break;
+      }
+    }
+    ev.push_back(fmt::format("the reject reason changed from the random title's to 'calling AE "
+                             "title not recognized': the server recognises '{}' as its own title",
+                             p.recognized_called_ae));
+    auto h = fail(Severity::low,
+                  fmt::format("the server recognises the well-known AE title '{}'",
+                              p.recognized_called_ae),
+                  std::move(ev), {"dicom_ae_policy"}, EvidenceLevel::observed,
+                  Confidence::confirmed);
+    h.discriminator = p.recognized_called_ae;
     return h;
   }
   if (p.budget_exhausted && p.working_called_ae.empty()) {

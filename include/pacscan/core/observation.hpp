@@ -156,13 +156,19 @@ struct AePolicyData {  // probe "dicom_ae_policy"
   Tri any_calling = Tri::unknown;      // a random calling AE title was accepted
   std::string admitted_calling_ae;     // a calling AE title the server admits
   AeSource admitted_calling_source = AeSource::none;
+  // A called title the server recognised without accepting us: it answered "calling AE title not
+  // recognized" (PS3.8 reason 3) where a random called title got another reason.
+  std::string recognized_called_ae;
+  AeSource recognized_called_source = AeSource::none;
   bool budget_exhausted = false;
   std::vector<AssocAttempt> attempts;  // every association tried, in order
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AePolicyData, random_called_ae, any_called,
                                                 working_called_ae, working_called_source,
                                                 random_calling_ae, any_calling, admitted_calling_ae,
-                                                admitted_calling_source, budget_exhausted, attempts)
+                                                admitted_calling_source, recognized_called_ae,
+                                                recognized_called_source, budget_exhausted,
+                                                attempts)
 
 struct ServicesData {  // probe "dicom_services"
   AssocAttempt attempt;                 // one association proposing many contexts

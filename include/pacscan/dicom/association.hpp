@@ -53,6 +53,12 @@ class Association {
   bool established() const;
   EchoResult echo(Millis dimse_timeout);
   void release();  // A-RELEASE-RQ; aborts if that fails. Idempotent.
+  void abort();    // A-ABORT; the association is unusable afterwards. Idempotent.
+  // The DCMTK association (T_ASC_Association*) for DIMSE calls made by probes; nullptr when not
+  // established. The watchdog deadline still bounds every call made through it.
+  void* native_handle();
+  bool deadline_fired() const;
+  bool interrupted() const;
 
  private:
   struct Impl;
