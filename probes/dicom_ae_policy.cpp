@@ -215,6 +215,7 @@ extern const ProbeSpec k_dicom_ae_policy{
     "dicom_ae_policy",
     "called-AE and calling-AE policy: random titles, then short lists of well-known titles "
     "(data/called-ae-titles.txt, data/calling-ae-titles.txt), capped by --max-ae-attempts",
-    ProbeLevel::safe, 24, &applies, &run, &learn};
+    ProbeLevel::safe, 24, &applies, &run, &learn,
+    "a DICOM answer to the first association"};
 
 }  // namespace pacscan::probes

@@ -38,6 +38,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
 
 extern const ProbeSpec k_dicom_echo{"dicom_echo",
                                     "C-ECHO (Verification) as an unknown peer; response status",
-                                    ProbeLevel::safe, 1, &applies, &run, nullptr};
+                                    ProbeLevel::safe, 1, &applies, &run, nullptr,
+    "a called/calling AE title pair the server accepts"};
 
 }  // namespace pacscan::probes

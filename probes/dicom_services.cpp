@@ -34,12 +34,21 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   return {std::move(o)};
 }
 
+void learn(const Observation& o, ServiceFacts& f) {
+  const auto* d = data_as<ServicesData>(o);
+  if (!d || d->attempt.outcome != Outcome::ok) return;
+  for (const auto& c : d->attempt.contexts) {
+    if (c.result == 0) f.accepted_services.push_back(c.name);
+  }
+}
+
 }  // namespace
 
 extern const ProbeSpec k_dicom_services{
     "dicom_services",
     "one association proposing Q/R FIND/MOVE/GET, MWL, storage and a canary SOP class; per-context "
     "result (negotiation only, no DIMSE request)",
-    ProbeLevel::safe, 1, &applies, &run, nullptr};
+    ProbeLevel::safe, 1, &applies, &run, &learn,
+    "a called/calling AE title pair the server accepts"};
 
 }  // namespace pacscan::probes

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include <curl/curl.h>
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmnet/assoc.h>
@@ -39,6 +41,7 @@ Expected<bool> init_library(const ScanPolicy& policy, int verbosity) {
   if (cond.bad()) return error(std::string("DCMTK network initialisation failed: ") + cond.text());
   ASC_dropNetwork(&net);
   DcmTLSTransportLayer::initializeOpenSSL();
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return error("libcurl init failed");
   (void)Watchdog::instance();  // start its thread now, not inside a worker
   return true;
 }

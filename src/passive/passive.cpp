@@ -1,10 +1,190 @@
-// Placeholder until the passive analysis lands (issue 5): says so instead of pretending.
+// pacscan pcap: captures -> TCP flows -> DICOM conversations -> "passive_dicom" observations ->
+// the same inventory, rules and reports as an active scan. Sends nothing.
 #include <pacscan/passive/passive.hpp>
 
-namespace pacscan::passive {
+#include <algorithm>
+#include <ctime>
+#include <set>
 
-Expected<ScanResult> analyze_files(const Options&) {
-  return error("passive analysis is not implemented in this build yet");
+#include <dcmtk/dcmdata/dcuid.h>
+#include <fmt/format.h>
+
+#include <pacscan/dicom/association.hpp>
+#include <pacscan/rules/rules.hpp>
+
+#include "flow_table.hpp"
+#include "pcap_reader.hpp"
+
+namespace pacscan::passive {
+namespace {
+
+// Ports where a TLS stream is reported as (encrypted) DICOM even when no cleartext DICOM was seen
+// on them: the registered DICOM ports and the usual defaults of imaging products.
+constexpr std::uint16_t k_dicom_ports[] = {104, 2761, 2762, 4242, 11112};
+
+std::string iso_time(std::int64_t us) {
+  const std::time_t t = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (us % 1000000) / 1000);
+}
+
+std::string uid_name(const std::string& uid) {
+  if (uid.empty()) return {};
+  const char* name = dcmFindNameOfUID(uid.c_str(), nullptr);
+  return name ? name : "";
+}
+
+Outcome observation_outcome(PassiveOutcome o) {
+  switch (o) {
+    case PassiveOutcome::accepted:
+    case PassiveOutcome::released:
+    case PassiveOutcome::encrypted: return Outcome::ok;
+    case PassiveOutcome::rejected: return Outcome::rejected;
+    case PassiveOutcome::aborted: return Outcome::aborted;
+    case PassiveOutcome::incomplete: return Outcome::closed;
+  }
+  return Outcome::closed;
+}
+
+const char* outcome_name(PassiveOutcome o) {
+  switch (o) {
+    case PassiveOutcome::accepted: return "accepted";
+    case PassiveOutcome::released: return "accepted and released";
+    case PassiveOutcome::rejected: return "rejected";
+    case PassiveOutcome::aborted: return "aborted";
+    case PassiveOutcome::incomplete: return "no answer in the capture";
+    case PassiveOutcome::encrypted: return "encrypted";
+  }
+  return "";
+}
+
+std::string summary_of(const PassiveData& d) {
+  if (d.encrypted) {
+    return fmt::format("TLS stream from {}:{} to {}:{} (encrypted, {} bytes)", d.client_ip,
+                       d.client_port, d.server_ip, d.server_port,
+                       d.bytes_client_to_server + d.bytes_server_to_client);
+  }
+  std::string s = fmt::format("association '{}' -> '{}' from {}:{}: {}", d.calling_ae, d.called_ae,
+                              d.client_ip, d.client_port, outcome_name(d.outcome));
+  std::string cmds;
+  for (const auto& c : d.commands) {
+    if (c.command.ends_with("-RSP")) continue;
+    cmds += fmt::format("{}{} x{}", cmds.empty() ? "" : ", ", c.command, c.count);
+  }
+  if (!cmds.empty()) s += "; " + cmds;
+  if (!d.phi_tags.empty()) {
+    s += fmt::format("; {} patient-identifying attribute(s) in clear", d.phi_tags.size());
+  }
+  return s;
+}
+
+Observation to_observation(const ClosedFlow& f, const AssociationRecord& r) {
+  PassiveData d = r.data;
+  d.client_ip = Ipv4{f.client_ip}.str();
+  d.client_port = f.client_port;
+  d.server_ip = Ipv4{f.server_ip}.str();
+  d.server_port = f.server_port;
+  for (auto& c : d.contexts) c.name = uid_name(c.abstract_syntax);
+  for (auto& c : d.commands) c.sop_class_name = uid_name(c.sop_class);
+  if (d.outcome == PassiveOutcome::rejected) {
+    d.outcome_text = dicom::reject_text(d.reject_result, d.reject_source, d.reject_reason);
+  } else if (d.outcome == PassiveOutcome::aborted) {
+    d.outcome_text = dicom::abort_text(d.abort_source, d.abort_reason);
+  }
+  Observation o;
+  o.probe = "passive_dicom";
+  o.ep = Endpoint{Ipv4{f.server_ip}, f.server_port};
+  o.outcome = observation_outcome(d.outcome);
+  o.at = iso_time(r.first_us);
+  o.elapsed_ms = std::max<std::int64_t>(0, (r.last_us - r.first_us) / 1000);
+  o.summary = summary_of(d);
+  o.data = std::move(d);
+  return o;
+}
+
+}  // namespace
+
+Expected<ScanResult> analyze_files(const Options& options) {
+  ScanResult result;
+  result.meta.mode = "pcap";
+  result.meta.pacscan_version = PACSCAN_VERSION;
+  result.meta.started_at = utc_now_iso();
+  result.meta.targets = options.files;
+  result.meta.probes = {"passive_dicom"};
+  result.meta.options = {{"max_flows", options.max_flows},
+                         {"max_buffered_bytes", options.max_buffered_bytes},
+                         {"idle_timeout_s", options.idle_timeout_s},
+                         {"max_pdu_length", ReaderLimits{}.max_pdu_length}};
+  FlowLimits limits;
+  limits.max_flows = options.max_flows;
+  limits.max_buffered_bytes = options.max_buffered_bytes;
+  limits.idle_timeout_us = options.idle_timeout_s * 1000 * 1000;
+
+  std::vector<ClosedFlow> flows;
+  FlowStats totals;
+  for (const auto& file : options.files) {
+    FlowTable table(limits);  // one table per file: flows do not span captures
+    auto st = read_capture(file, [&](const TcpSegment& seg) { table.add(seg); });
+    if (!st) return error(st.error());
+    table.flush();
+    for (auto& f : table.take_closed()) flows.push_back(std::move(f));
+    for (auto& w : st->warnings) result.meta.notes.push_back(std::move(w));
+    const FlowStats& s = table.stats();
+    totals.flows_not_tracked += s.flows_not_tracked;
+    totals.gaps += s.gaps;
+    totals.truncated_segments += s.truncated_segments;
+    if (st->packets == 0) result.meta.notes.push_back(fmt::format("{}: no packets", file));
+  }
+  if (totals.flows_not_tracked > 0) {
+    result.meta.notes.push_back(fmt::format(
+        "{} TCP connection(s) were not analysed: more than {} at once (--max-flows)",
+        totals.flows_not_tracked, options.max_flows));
+  }
+  if (totals.truncated_segments > 0) {
+    result.meta.notes.push_back(fmt::format(
+        "{} packet(s) were cut by the capture's snap length: the connections they belong to were "
+        "read only up to the cut (capture with -s 0 to see everything)",
+        totals.truncated_segments));
+  }
+  if (totals.gaps > 0) {
+    result.meta.notes.push_back(fmt::format(
+        "{} connection direction(s) had bytes missing from the capture (or beyond the reassembly "
+        "limits); they were read up to the gap",
+        totals.gaps));
+  }
+
+  // Servers that spoke DICOM in clear: TLS on those ports counts too.
+  std::set<Endpoint> dicom_servers;
+  for (const auto& f : flows) {
+    if (f.kind == StreamKind::dicom) dicom_servers.insert({Ipv4{f.server_ip}, f.server_port});
+  }
+  std::uint64_t tls_ignored = 0;
+  for (const auto& f : flows) {
+    if (f.kind == StreamKind::tls) {
+      const bool known_port = std::find(std::begin(k_dicom_ports), std::end(k_dicom_ports),
+                                        f.server_port) != std::end(k_dicom_ports);
+      if (!known_port && !dicom_servers.contains({Ipv4{f.server_ip}, f.server_port})) {
+        ++tls_ignored;
+        continue;
+      }
+    }
+    for (const auto& r : f.associations) result.observations.push_back(to_observation(f, r));
+  }
+  if (tls_ignored > 0) {
+    result.meta.notes.push_back(fmt::format(
+        "{} TLS connection(s) on ports not known to carry DICOM were not reported", tls_ignored));
+  }
+  std::stable_sort(result.observations.begin(), result.observations.end(),
+                   [](const Observation& a, const Observation& b) {
+                     if (a.at != b.at) return a.at < b.at;
+                     return a.ep < b.ep;
+                   });
+  build_inventory(result);
+  rules::evaluate(result);
+  result.meta.finished_at = utc_now_iso();
+  return result;
 }
 
 }  // namespace pacscan::passive

@@ -50,7 +50,8 @@ const std::vector<RuleSpec>& catalogue() {
        "Inventory fact.",
        "An HTTP(S) service identifies as an imaging web interface (Orthanc, DICOMweb, dcm4chee).",
        "Inventory it and confirm it is meant to be reachable from this network.",
-       {"Orthanc REST /system", "DICOM PS3.18"}, {"http_imaging"}, "observed", nullptr},
+       {"Orthanc REST /system", "DICOM PS3.18"}, {"http_imaging"}, "observed",
+       &eval_asset_imaging_web},
       // ---------------- network management ----------------
       {"NET-DICOM-PUBLIC-ADDRESS", "DICOM service on a publicly routable address", {6, 9}, false,
        Severity::high, "Internet-exposed PACS are the population every exposure study counts.",
@@ -75,7 +76,7 @@ const std::vector<RuleSpec>& catalogue() {
        false, Severity::high, "The capture itself proves the exposure.",
        "A capture shows DICOM associations carrying commands over plain TCP.",
        "As for DICOM-CLEARTEXT: enable DICOM TLS between the devices seen in the capture.",
-       {"DICOM PS3.8 §9"}, {"passive_dicom"}, "observed (passive)", nullptr},
+       {"DICOM PS3.8 §9"}, {"passive_dicom"}, "observed (passive)", &eval_dicom_cleartext_observed},
       // ---------------- TLS ----------------
       {"TLS-LEGACY-PROTOCOL", "Legacy TLS protocol accepted", {4, 7}, true, Severity::medium,
        "SSLv3 high; TLS 1.0/1.1 medium (deprecated by RFC 8996).",
@@ -168,7 +169,7 @@ const std::vector<RuleSpec>& catalogue() {
        "can list patients and studies.",
        "Allow queries only from the reading workstations and viewers that need them (AE title and "
        "IP address), and require DICOM TLS with client certificates for them.",
-       {"DICOM PS3.4 Annex C", "ProPublica 2019 PACS exposure"}, {"dicom_services"},
+       {"DICOM PS3.4 Annex C", "ProPublica 2019 PACS exposure"}, {"dicom_services", "dicom_null_query"},
        "negotiated (tentative): the FIND presentation context was accepted; confirmed: a "
        "null-match C-FIND succeeds (deep probes); data: matches returned (intrusive).",
        &eval_unauth_find},
@@ -177,7 +178,7 @@ const std::vector<RuleSpec>& catalogue() {
        "An unknown peer can negotiate C-MOVE. If destinations are not validated, images can be "
        "sent anywhere.",
        "Allow C-MOVE only from known viewers and only to destinations configured on the PACS.",
-       {"DICOM PS3.4 Annex C.4.2"}, {"dicom_services"},
+       {"DICOM PS3.4 Annex C.4.2"}, {"dicom_services", "dicom_null_query"},
        "negotiated (tentative): MOVE context accepted; confirmed: a null-match C-MOVE to an unknown "
        "destination does not answer 'move destination unknown' (deep probes).",
        &eval_unauth_move},
@@ -203,7 +204,7 @@ const std::vector<RuleSpec>& catalogue() {
        "High: the worklist lists today's patients, IDs and scheduled exams.",
        "An unknown peer can negotiate Modality Worklist queries.",
        "Restrict the worklist to the modalities' AE titles and IP addresses.",
-       {"DICOM PS3.4 Annex K"}, {"dicom_services"},
+       {"DICOM PS3.4 Annex K"}, {"dicom_services", "dicom_null_query"},
        "negotiated (tentative): MWL context accepted; confirmed: null-match query succeeds.",
        &eval_unauth_mwl},
       {"DICOM-USERID-NOT-ENFORCED", "DICOM user identity not required", {3}, false,
@@ -218,23 +219,32 @@ const std::vector<RuleSpec>& catalogue() {
        "Orthanc's REST API answers without authentication.",
        "Set AuthenticationEnabled: true with named users and strong passwords, keep "
        "RemoteAccessAllowed false unless needed, and put HTTPS in front.",
-       {"CVE-2025-0896"}, {"http_imaging"}, "observed", nullptr},
+       {"CVE-2025-0896", "Orthanc Book: security (RemoteAccessAllowed, AuthenticationEnabled)"},
+       {"http_imaging"}, "confirmed: GET /system answered 200 with Orthanc's JSON, no credentials",
+       &eval_web_orthanc_noauth},
       {"WEB-ORTHANC-DEFAULT-CREDS", "Orthanc accepts the default orthanc/orthanc login", {3}, true,
        Severity::critical, "Documented default credentials.",
        "Orthanc accepts the documented default user orthanc / orthanc.",
        "Declare real users in RegisteredUsers (the default user exists only when none is "
        "declared) and restart Orthanc.",
-       {"Orthanc Book: security"}, {"http_imaging"}, "confirmed", nullptr},
+       {"Orthanc Book: security"}, {"http_imaging"},
+       "confirmed: /system 401 without credentials, 200 with the one orthanc:orthanc attempt",
+       &eval_web_orthanc_default_creds},
       {"WEB-DICOMWEB-NOAUTH", "DICOMweb open without credentials", {3, 4}, false,
        Severity::critical, "Images downloadable over HTTP by anyone.",
        "A DICOMweb QIDO endpoint answers study queries without authentication.",
        "Require authentication (OAuth/Keycloak, Orthanc users) and HTTPS for DICOMweb.",
-       {"DICOM PS3.18"}, {"http_imaging"}, "data (count only)", nullptr},
+       {"DICOM PS3.18"}, {"http_imaging"},
+       "confirmed: QIDO studies query answered (empty list); data: at least one study entry "
+       "counted (body discarded, nothing kept)",
+       &eval_web_dicomweb_noauth},
       {"WEB-CLEARTEXT-HTTP", "Imaging web interface over plain HTTP", {4}, false, Severity::medium,
        "High when it takes Basic credentials over HTTP.",
        "The imaging web interface is served over plain HTTP.",
        "Enable HTTPS (Orthanc SslEnabled or a reverse proxy) and close the HTTP port.",
-       {"DICOM PS3.18 §6"}, {"http_imaging"}, "observed", nullptr},
+       {"DICOM PS3.18 §6"}, {"http_imaging"},
+       "observed; high when the interface asks for Basic credentials over plain HTTP",
+       &eval_web_cleartext_http},
       // ---------------- vulnerable versions ----------------
       {"VULN-DCMTK-VERSION", "DCMTK-based service with known CVEs", {7}, true, Severity::high,
        "Version-inferred: vendors may patch without changing the name.",
@@ -242,9 +252,14 @@ const std::vector<RuleSpec>& catalogue() {
        "Ask the vendor for an update built on a fixed DCMTK release.",
        {"ICSMA-22-174-01", "CVE-2024-28130"}, {"fingerprint"}, "version-inferred", nullptr},
       {"VULN-ORTHANC-VERSION", "Orthanc version with known CVEs", {7}, true, Severity::high,
-       "From the CVE.", "The Orthanc version reported by /system has published vulnerabilities.",
-       "Upgrade Orthanc to the current release.", {"CVE-2025-0896"}, {"http_imaging"},
-       "version-inferred", nullptr},
+       "From the CVE: critical below 1.5.8 (CVE-2025-0896), high up to 1.12.10 "
+       "(CVE-2026-5437 to -5445).",
+       "The Orthanc version reported by /system is older than a release that fixes published "
+       "vulnerabilities. Version-inferred: distribution packages may carry backported fixes.",
+       "Upgrade Orthanc to 1.12.11 or later (or confirm with the package maintainer that the "
+       "fixes are backported).",
+       {"CVE-2025-0896 (CISA ICSMA-25-037-02)", "CVE-2026-5437 to CVE-2026-5445 (CERT/CC)"},
+       {"http_imaging"}, "version-inferred", &eval_vuln_orthanc_version},
   };
   return k_rules;
 }

@@ -105,6 +105,40 @@ RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Se
     ev.push_back("a bogus SOP class was also accepted: this server accepts every proposal, so "
                  "negotiation alone overstates what it will do");
   }
+  // A null-match request (dicom_null_query) settles what negotiation only suggests.
+  if (v.null_query) {
+    for (const auto& r : v.null_query->results) {
+      if (!pred(r.service)) continue;
+      const std::string line = fmt::format(
+          "{} with a random UID as calling '{}': {}{}{}", r.service, r.calling_ae, r.outcome,
+          r.status >= 0 ? fmt::format(", status 0x{:04x} ({})", r.status, r.status_text) : "",
+          r.detail.empty() ? "" : ": " + r.detail);
+      if (r.outcome == "success") {
+        ev.push_back(line);
+        if (!r.move_destination.empty()) {
+          ev.push_back(fmt::format("the random move destination '{}' was not refused "
+                                   "(no 0xA801 'move destination unknown')",
+                                   r.move_destination));
+        }
+        if (r.matches > 0) {
+          ev.push_back(fmt::format("{} pending response(s) came back for a UID that cannot "
+                                   "exist; their content was discarded unread",
+                                   r.matches));
+        }
+        return fail(sev,
+                    fmt::format("{} answers an unknown peer ({})", what,
+                                identity_text(s.calling_source)),
+                    std::move(ev), {"dicom_ae_policy", "dicom_services", "dicom_null_query"},
+                    EvidenceLevel::confirmed,
+                    r.move_destination.empty() ? Confidence::confirmed : Confidence::tentative);
+      }
+      if (r.outcome == "refused" || r.outcome == "aborted") {
+        return pass(fmt::format("{} context negotiated, but the request itself was refused: {}",
+                                what, line));
+      }
+      ev.push_back(line + " (not conclusive)");
+    }
+  }
   auto h = fail(sev,
                 fmt::format("{} was negotiated by {}", what, identity_text(s.calling_source)),
                 std::move(ev), {"dicom_ae_policy", "dicom_services"}, EvidenceLevel::negotiated,

@@ -36,6 +36,7 @@ std::vector<EndpointView> endpoint_views(const ScanResult& result) {
     else if (const auto* e = data_as<EchoData>(o)) v.echo = e;
     else if (const auto* p2 = data_as<AePolicyData>(o)) v.ae_policy = p2;
     else if (const auto* s = data_as<ServicesData>(o)) v.services = s;
+    else if (const auto* q = data_as<NullQueryData>(o)) v.null_query = q;
     else if (const auto* h = data_as<HttpData>(o)) v.http = h;
     else if (const auto* pd = data_as<PassiveData>(o)) v.passive.push_back(pd);
   }

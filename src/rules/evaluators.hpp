@@ -16,4 +16,12 @@ RuleHit eval_unauth_move(const EndpointView& v);
 RuleHit eval_unauth_get(const EndpointView& v);
 RuleHit eval_unauth_store(const EndpointView& v);
 RuleHit eval_unauth_mwl(const EndpointView& v);
+// web_rules.cpp (probe http_imaging)
+RuleHit eval_asset_imaging_web(const EndpointView& v);
+RuleHit eval_web_orthanc_noauth(const EndpointView& v);
+RuleHit eval_web_orthanc_default_creds(const EndpointView& v);
+RuleHit eval_web_dicomweb_noauth(const EndpointView& v);
+RuleHit eval_web_cleartext_http(const EndpointView& v);
+RuleHit eval_vuln_orthanc_version(const EndpointView& v);
+RuleHit eval_dicom_cleartext_observed(const EndpointView& v);  // passive_rules.cpp
 }  // namespace pacscan::rules

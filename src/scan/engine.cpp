@@ -120,10 +120,13 @@ void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
   for (const ProbeSpec* spec : probes) {
     if (stop.stop_requested()) return;  // not run: rules will say "did not run"
     if (!spec->applies(facts)) {
-      if (facts.speaks_dicom) {  // tell the auditor why a DICOM endpoint missed a probe
+      // Tell the auditor why a DICOM endpoint missed a DICOM probe (rules cite it).
+      if (facts.speaks_dicom && spec->name.starts_with("dicom_")) {
         Observation o = make_observation(spec->name, ep);
         o.outcome = Outcome::skipped;
-        o.summary = "not applicable: no called/calling AE title pair was accepted";
+        o.summary = spec->precondition.empty()
+                        ? std::string("not applicable to this endpoint")
+                        : fmt::format("not applicable: needs {}", spec->precondition);
         writer.push(std::move(o));
       }
       continue;

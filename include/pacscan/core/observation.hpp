@@ -182,12 +182,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServicesData, attempt, calling_s
 
 // Data of the probes that live in their own headers.
 #include <pacscan/core/data/http.hpp>
+#include <pacscan/core/data/null_query.hpp>
 #include <pacscan/core/data/passive.hpp>
 
 namespace pacscan {
 
 using ProbeData = std::variant<std::monostate, PortData, AssociateData, EchoData, AePolicyData,
-                               ServicesData, HttpData, PassiveData>;
+                               ServicesData, HttpData, PassiveData, NullQueryData>;
 
 struct Observation {
   std::string probe;      // probe name ("tcp_connect", "dicom_associate", ...)

@@ -1,6 +1,7 @@
 #pragma once
 // Passive analysis: DICOM associations found in pcap/pcapng captures (pacscan pcap) or live
 // traffic (pacscan listen). Same observations, rules and reports as an active scan.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@ struct Options {
   std::vector<std::string> files;  // pcap or pcapng
   std::size_t max_flows = 10000;
   std::size_t max_buffered_bytes = 64 * 1024 * 1024;
+  std::int64_t idle_timeout_s = 300;  // a flow silent this long (capture time) is closed
 };
 
 // Reads the captures; returns a ScanResult (meta.mode = "pcap") whose observations are

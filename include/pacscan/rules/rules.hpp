@@ -18,6 +18,7 @@ struct EndpointView {
   const EchoData* echo = nullptr;
   const AePolicyData* ae_policy = nullptr;
   const ServicesData* services = nullptr;
+  const NullQueryData* null_query = nullptr;
   const HttpData* http = nullptr;
   std::vector<const PassiveData*> passive;  // associations seen in captures with this server
   // Outcome of each probe that left an observation (skipped / interrupted tell why data is missing)

@@ -28,6 +28,7 @@ struct ServiceFacts {
   std::string calling_ae;          // the calling AE to use for service probes
   AeSource calling_source = AeSource::none;
   std::optional<AssocAttempt> first_attempt;  // dicom_associate's attempt (random called AE)
+  std::vector<std::string> accepted_services;  // context names dicom_services saw accepted
 };
 
 // Time left for one endpoint's probe chain.
@@ -59,6 +60,7 @@ struct ProbeSpec {
   bool (*applies)(const ServiceFacts&);
   std::vector<Observation> (*run)(const ProbeContext&, const Endpoint&);
   void (*learn)(const Observation&, ServiceFacts&);  // may be nullptr
+  std::string_view precondition = {};  // what `applies` needs, for "not applicable" notes
 };
 
 std::span<const ProbeSpec* const> all_probes();

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -97,8 +98,8 @@ inline ScanResult make_fixture() {
   e3.impl_version = "OFFIS_DCMTK_367";
   r.endpoints = {e1, e2, e3};
 
-  auto f1 = make_finding("DICOM-AE-ANY-CALLING", Severity::medium, "198.18.0.10", 104, {3, 9},
-                         false);
+  auto f1 =
+      make_finding("DICOM-AE-ANY-CALLING", Severity::medium, "198.18.0.10", 104, {3, 9}, false);
   f1.title = "Any calling AE title accepted (no peer allow-list)";
   f1.summary = "The server accepted an association from the random calling AE PSCNQ7XK2M.";
   f1.evidence = {"A-ASSOCIATE-AC for calling AE \"PSCNQ7XK2M\", called AE \"ORTHANC\"",
@@ -110,11 +111,12 @@ inline ScanResult make_fixture() {
   f2.evidence = {"A-ASSOCIATE-AC received without TLS"};
   f2.remediation = "Ask the vendor to enable DICOM TLS.";
   f2.probes = {"dicom_associate"};
-  auto f3 = make_finding("DICOM-AE-ANY-CALLED", Severity::low, "198.18.0.10", 104, {3}, false);
-  f3.title = "Any called AE title accepted";
-  f3.summary = "A random called AE title was accepted.";
-  f3.evidence = {"A-ASSOCIATE-AC for called AE \"PSCNR4TT0Z\""};
-  f3.remediation = "Enable called-AE-title checking.";
+  auto f3 = make_finding("DICOM-AE-DEFAULT-TITLE", Severity::low, "198.18.0.10", 104, {3}, true);
+  f3.title = "Server answers to a well-known default AE title";
+  f3.summary = "A random called AE title was rejected; the default title ORTHANC was accepted.";
+  f3.evidence = {"A-ASSOCIATE-RJ for called AE \"PSCNR4TT0Z\" (source 1, reason 7)",
+                 "A-ASSOCIATE-AC for called AE \"ORTHANC\""};
+  f3.remediation = "Change the AE title from the factory default.";
   auto f4 = make_finding("ASSET-DICOM-SCP", Severity::info, "198.18.0.11", 11112, {5, 9}, false);
   f4.title = "DICOM service found";
   f4.summary = "A DICOM service rejected our association (called AE not recognised).";
@@ -126,7 +128,7 @@ inline ScanResult make_fixture() {
   r.checks = {
       {"DICOM-AE-ANY-CALLING", "198.18.0.10:104", Verdict::fail, ""},
       {"DICOM-CLEARTEXT", "198.18.0.10:104", Verdict::fail, ""},
-      {"DICOM-AE-ANY-CALLED", "198.18.0.10:104", Verdict::fail, ""},
+      {"DICOM-AE-DEFAULT-TITLE", "198.18.0.10:104", Verdict::fail, ""},
       {"ASSET-DICOM-SCP", "198.18.0.11:11112", Verdict::fail, ""},
       {"DICOM-AE-ANY-CALLED", "198.18.0.11:11112", Verdict::pass, "random called AE rejected"},
       {"DICOM-CLEARTEXT", "198.18.0.11:11112", Verdict::pass, "no association accepted"},
@@ -163,9 +165,14 @@ inline ScanResult make_fixture() {
 
 // The payloads a hostile device could plant in any string it controls.
 inline const std::vector<std::string>& payloads() {
-  static const std::vector<std::string> p = {
-      "<script>alert(1)</script>", "](javascript:x)", "| col |", "=cmd|' /C calc'!A0",
-      "+1", "@SUM(1)", "line one\nline two\r\n# injected heading", "-2+3"};
+  static const std::vector<std::string> p = {"<script>alert(1)</script>",
+                                             "](javascript:x)",
+                                             "| col |",
+                                             "=cmd|' /C calc'!A0",
+                                             "+1",
+                                             "@SUM(1)",
+                                             "line one\nline two\r\n# injected heading",
+                                             "-2+3"};
   return p;
 }
 
@@ -272,8 +279,8 @@ inline std::vector<std::vector<std::string>> parse_csv(const std::string& text, 
 // Checks that every tag opened in an HTML document is closed in order (void elements and
 // self-closing SVG tags aside). Collects the tag names seen. Returns an error text or "".
 inline std::string check_html_tags(const std::string& html, std::vector<std::string>& names) {
-  static const std::vector<std::string> k_void = {"meta", "br", "hr", "img", "link", "input",
-                                                  "!doctype"};
+  static const std::vector<std::string> k_void = {"meta", "br",    "hr",      "img",
+                                                  "link", "input", "!doctype"};
   std::vector<std::string> stack;
   std::size_t i = 0;
   bool in_style = false;
@@ -306,6 +313,88 @@ inline std::string check_html_tags(const std::string& html, std::vector<std::str
   }
   if (!stack.empty()) return "unclosed <" + stack.back() + ">";
   return "";
+}
+
+// ---- docs/scan.schema.json (the subset of JSON Schema it uses) ----
+
+inline nlohmann::json load_schema() {
+  return nlohmann::json::parse(
+      read_file(std::filesystem::path(PACSCAN_SOURCE_DIR) / "docs" / "scan.schema.json"));
+}
+
+inline bool type_ok(const nlohmann::json& v, const std::string& t) {
+  if (t == "object") return v.is_object();
+  if (t == "array") return v.is_array();
+  if (t == "string") return v.is_string();
+  if (t == "integer") return v.is_number_integer();
+  if (t == "number") return v.is_number();
+  if (t == "boolean") return v.is_boolean();
+  if (t == "null") return v.is_null();
+  return false;
+}
+
+// Returns the errors found, as "path: problem".
+inline void validate(const nlohmann::json& root, const nlohmann::json& schema,
+                     const nlohmann::json& v, const std::string& path,
+                     std::vector<std::string>& errors) {
+  if (schema.contains("$ref")) {
+    const auto ref = schema["$ref"].get<std::string>();
+    if (ref.rfind("#/$defs/", 0) != 0) {
+      errors.push_back(path + ": unsupported $ref " + ref);
+      return;
+    }
+    validate(root, root["$defs"][ref.substr(8)], v, path, errors);
+  }
+  if (schema.contains("type") && !type_ok(v, schema["type"].get<std::string>())) {
+    errors.push_back(path + ": not " + schema["type"].get<std::string>());
+    return;
+  }
+  if (schema.contains("enum")) {
+    const auto& e = schema["enum"];
+    if (std::find(e.begin(), e.end(), v) == e.end()) errors.push_back(path + ": not in enum");
+  }
+  if (schema.contains("const") && schema["const"] != v) errors.push_back(path + ": not const");
+  if (schema.contains("minimum") && v.is_number() &&
+      v.get<double>() < schema["minimum"].get<double>()) {
+    errors.push_back(path + ": below minimum");
+  }
+  if (schema.contains("maximum") && v.is_number() &&
+      v.get<double>() > schema["maximum"].get<double>()) {
+    errors.push_back(path + ": above maximum");
+  }
+  if (schema.contains("pattern") && v.is_string() &&
+      !std::regex_search(v.get<std::string>(), std::regex(schema["pattern"].get<std::string>()))) {
+    errors.push_back(path + ": does not match pattern");
+  }
+  if (v.is_object()) {
+    if (schema.contains("required")) {
+      for (const auto& k : schema["required"]) {
+        if (!v.contains(k.get<std::string>()))
+          errors.push_back(path + ": missing " + k.get<std::string>());
+      }
+    }
+    const bool closed = schema.value("additionalProperties", true) == false;
+    for (const auto& [k, item] : v.items()) {
+      if (schema.contains("properties") && schema["properties"].contains(k)) {
+        validate(root, schema["properties"][k], item, path + "/" + k, errors);
+      } else if (closed) {
+        errors.push_back(path + ": unexpected key " + k);
+      }
+    }
+  }
+  if (v.is_array() && schema.contains("items")) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      validate(root, schema["items"], v[i], path + "/" + std::to_string(i), errors);
+    }
+  }
+}
+
+// Validates a scan.json document against docs/scan.schema.json; returns "path: problem" lines.
+inline std::vector<std::string> schema_errors(const nlohmann::json& doc) {
+  const auto schema = load_schema();
+  std::vector<std::string> errors;
+  validate(schema, schema, doc, "", errors);
+  return errors;
 }
 
 }  // namespace report_test

@@ -12,8 +12,8 @@ ScanResult make_rescan() {
   ScanResult s = make_fixture();
   s.meta.started_at = "2027-01-05T09:00:00Z";
   s.findings.erase(s.findings.begin() + 1);
-  auto f = make_finding("DICOM-AE-ANY-CALLING", Severity::medium, "198.18.0.12", 104, {3, 9},
-                        false);
+  auto f =
+      make_finding("DICOM-AE-ANY-CALLING", Severity::medium, "198.18.0.12", 104, {3, 9}, false);
   f.title = "Any calling AE title accepted (no peer allow-list)";
   f.summary = "Accepted a random calling AE.";
   s.findings.push_back(f);

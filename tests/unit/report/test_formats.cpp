@@ -42,7 +42,8 @@ TEST_CASE("formats table lists the six formats and finds them by name") {
 TEST_CASE("write_all writes every file; an unknown format is an error") {
   const auto scan = make_fixture();
   const auto dir = render_all(scan, "all");
-  for (const char* f : {"scan.json", "report.md", "report.html", "findings.csv", "findings.sarif"}) {
+  for (const char* f :
+       {"scan.json", "report.md", "report.html", "findings.csv", "findings.sarif"}) {
     CHECK_MESSAGE(std::filesystem::is_regular_file(dir / f), f);
   }
   for (const auto& f : scan.findings) {
@@ -52,8 +53,12 @@ TEST_CASE("write_all writes every file; an unknown format is an error") {
   const auto bad = report::write_all(ctx, dir, {"md", "docx"});
   REQUIRE_FALSE(bad.has_value());
   CHECK(contains(bad.error(), "docx"));
-  const auto some = report::write_all(ctx, temp_dir("some"), {"csv", "csv"});
+  const auto some_dir = temp_dir("some");
+  const auto some = report::write_all(ctx, some_dir, {"csv", "csv"});
   CHECK(some.has_value());
+  CHECK(std::filesystem::is_regular_file(some_dir / "findings.csv"));
+  CHECK_FALSE(std::filesystem::exists(some_dir / "report.md"));
+  std::filesystem::remove_all(some_dir);
   std::filesystem::remove_all(dir);
 }
 
@@ -188,7 +193,7 @@ TEST_CASE("findings.sarif has the SARIF 2.1.0 structure") {
   for (const auto& r : results) level_by_rule[r["ruleId"]] = r["level"];
   CHECK(level_by_rule["DICOM-CLEARTEXT"] == "error");
   CHECK(level_by_rule["DICOM-AE-ANY-CALLING"] == "warning");
-  CHECK(level_by_rule["DICOM-AE-ANY-CALLED"] == "note");
+  CHECK(level_by_rule["DICOM-AE-DEFAULT-TITLE"] == "note");
   CHECK(level_by_rule["ASSET-DICOM-SCP"] == "note");
   CHECK(run["invocations"][0]["executionSuccessful"] == true);
   std::filesystem::remove_all(dir);
@@ -221,19 +226,20 @@ TEST_CASE("report.md has every section, not-evaluated apart from passes") {
   const auto scan = make_fixture();
   const auto dir = render_all(scan, "md");
   const auto md = read_file(dir / "report.md");
-  for (const char* s : {"## Scan", "## Summary", "## Asset inventory", "## Findings",
-                        "## Not evaluated", "## Passed checks", "### Host 198.18.0.10",
-                        "### Host 198.18.0.11"}) {
+  for (const char* s :
+       {"## Scan", "## Summary", "## Asset inventory", "## Findings", "## Not evaluated",
+        "## Passed checks", "### Host 198.18.0.10", "### Host 198.18.0.11"}) {
     CHECK_MESSAGE(contains(md, s), s);
   }
   CHECK_FALSE(contains(md, "Changes since baseline"));
   for (const auto& f : scan.findings) CHECK(contains(md, f.id));
   // findings of a host most severe first
   CHECK(md.find("[HIGH] DICOM served") < md.find("[MEDIUM] Any calling"));
-  CHECK(md.find("[MEDIUM] Any calling") < md.find("[LOW] Any called"));
+  CHECK(md.find("[MEDIUM] Any calling") < md.find("[LOW] Server answers"));
   CHECK(contains(md, "- **Vendor action needed**"));
   CHECK(contains(md, "| TLS\\-NO\\-CLIENT\\-CERT") == false);  // IDs are not mangled
-  CHECK(contains(md, "| TLS-NO-CLIENT-CERT | 198.18.0.10:104 | the dicom\\_tls probe did not run |"));
+  CHECK(
+      contains(md, "| TLS-NO-CLIENT-CERT | 198.18.0.10:104 | the dicom\\_tls probe did not run |"));
   CHECK(contains(md, "| DICOM-AE-ANY-CALLED | Any called AE title accepted | 1 |"));
   CHECK(contains(md, "| 52:54:00:12:34:56 | QEMU |"));
   std::filesystem::remove_all(dir);
@@ -299,4 +305,28 @@ TEST_CASE("an empty scan renders without findings") {
   CHECK(check_html_tags(read_file(dir / "report.html"), names).empty());
   CHECK(json::parse(read_file(dir / "findings.sarif"))["runs"][0]["results"].empty());
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the re-test command names the called AE only when it helps and the CLI takes it") {
+  auto scan = make_fixture();
+  const Finding f = scan.findings[0];  // 198.18.0.10:104, called AE ORTHANC
+  auto ticket = [&](const ScanResult& s) {
+    const auto dir = render_all(s, "retest");
+    const auto t = read_file(dir / "tickets" / (f.id + ".md"));
+    std::filesystem::remove_all(dir);
+    return t;
+  };
+  const std::string base = "pacscan scan 198.18.0.10 -p 104 -o retest-" + f.id;
+  CHECK(contains(ticket(scan), base + " --called-aet ORTHANC\n"));
+
+  scan.endpoints[0].called_ae = "MY AE'S";  // valid AE title, needs shell quoting
+  CHECK(contains(ticket(scan), base + " --called-aet 'MY AE'\\''S'\n"));
+
+  scan.endpoints[0].called_ae = "A_TITLE_LONGER_THAN_16";  // the CLI would refuse it
+  CHECK(contains(ticket(scan), base + "\n"));
+
+  scan.endpoints[0].called_ae = "ORTHANC";
+  auto any = make_finding("DICOM-AE-ANY-CALLED", Severity::low, "198.18.0.10", 104, {3}, false);
+  scan.findings.push_back(any);  // any called AE is accepted: naming one adds nothing
+  CHECK(contains(ticket(scan), base + "\n"));
 }

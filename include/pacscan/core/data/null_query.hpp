@@ -1,0 +1,33 @@
+#pragma once
+// Data of probe "dicom_null_query": DIMSE requests built to match nothing (a random UID), sent as
+// an unknown peer. The answer's status tells whether the peer is authorised; no patient data is
+// requested, and any identifier that comes back anyway is counted, never kept.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pacscan {
+
+struct NullQueryResult {
+  std::string service;       // "StudyRootFind", "PatientRootFind", "ModalityWorklistFind", ...
+  std::string sop_class;
+  std::string calling_ae, called_ae;
+  std::string outcome;       // "success", "refused", "aborted", "timed_out", "not_sent", "error"
+  int status = -1;           // final DIMSE status, -1 when none
+  std::string status_text;   // PS3.4 / PS3.7 meaning of the status
+  int matches = 0;           // pending responses (identifiers discarded unread)
+  std::string move_destination;  // C-MOVE only: the random destination asked for
+  std::string detail;
+  long long elapsed_ms = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NullQueryResult, service, sop_class, calling_ae,
+                                                called_ae, outcome, status, status_text, matches,
+                                                move_destination, detail, elapsed_ms)
+
+struct NullQueryData {
+  std::vector<NullQueryResult> results;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NullQueryData, results)
+
+}  // namespace pacscan

@@ -1,0 +1,220 @@
+// dicom_null_query: does the server actually answer an unknown peer's query? For each query/
+// retrieve service that dicom_services saw negotiated, one request whose unique key is a random UID
+// (it can match nothing): C-FIND (Study or Patient Root), Modality Worklist C-FIND, C-MOVE to a
+// random destination AE. Success with zero matches = authorised (confirmed without patient data);
+// a refusal status or an A-ABORT = not authorised. Identifiers that come back anyway are counted
+// and discarded unread. Servers that abort after a refused command (Orthanc does) get a fresh
+// association for the next request.
+#include "common.hpp"
+
+#include <fmt/format.h>
+
+#include <random>
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dimse.h>
+
+namespace pacscan::probes {
+namespace {
+
+struct Query {
+  const char* service;     // context name from dicom::service_contexts()
+  const char* sop_class;
+  enum Kind { find_study, find_patient, mwl, move } kind;
+};
+
+const Query k_queries[] = {
+    {"StudyRootFind", UID_FINDStudyRootQueryRetrieveInformationModel, Query::find_study},
+    {"PatientRootFind", UID_FINDPatientRootQueryRetrieveInformationModel, Query::find_patient},
+    {"ModalityWorklistFind", UID_FINDModalityWorklistInformationModel, Query::mwl},
+    {"StudyRootMove", UID_MOVEStudyRootQueryRetrieveInformationModel, Query::move},
+};
+
+// A UID nobody ever issued: "2.25." + a random 37-digit decimal below 2^128 (PS3.5 B.2).
+std::string random_uid() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> digit(0, 9), lead(1, 9);
+  std::string s = "2.25.";
+  s += static_cast<char>('0' + lead(rng));
+  for (int i = 1; i < 37; ++i) s += static_cast<char>('0' + digit(rng));
+  return s;
+}
+
+std::string status_text(int status, bool move) {
+  if (status == 0x0000) return "success";
+  if (status == 0xFE00) return "cancelled";
+  if (status == 0x0122) return "refused: SOP class not supported";
+  if (status == 0x0124) return "refused: not authorized";
+  if (status == 0xA700) return "refused: out of resources";
+  if (status == 0xA701 && move) return "refused: out of resources (number of matches)";
+  if (status == 0xA702 && move) return "refused: out of resources (sub-operations)";
+  if (status == 0xA801 && move) return "refused: move destination unknown";
+  if (status == 0xA900) return "failed: identifier does not match SOP class";
+  if ((status & 0xF000) == 0xC000) return "failed: unable to process";
+  if (status == 0xB000) return "warning: sub-operations complete, one or more failures";
+  if ((status & 0xFF00) == 0xFF00) return "pending";
+  return "unknown status";
+}
+
+DcmDataset identifier(Query::Kind kind) {
+  DcmDataset ds;
+  switch (kind) {
+    case Query::find_study:
+    case Query::move:
+      ds.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
+      ds.putAndInsertString(DCM_StudyInstanceUID, random_uid().c_str());
+      break;
+    case Query::find_patient:
+      ds.putAndInsertString(DCM_QueryRetrieveLevel, "PATIENT");
+      ds.putAndInsertString(DCM_PatientID, random_uid().substr(5, 60).c_str());
+      break;
+    case Query::mwl: {
+      ds.putAndInsertString(DCM_AccessionNumber, random_uid().substr(5, 16).c_str());
+      DcmItem* sps = nullptr;
+      if (ds.findOrCreateSequenceItem(DCM_ScheduledProcedureStepSequence, sps).good() && sps) {
+        sps->putAndInsertString(DCM_ScheduledProcedureStepStartDate, "19000101");
+      }
+      break;
+    }
+  }
+  return ds;
+}
+
+void count_matches(void* data, T_DIMSE_C_FindRQ*, int, T_DIMSE_C_FindRSP*, DcmDataset*) {
+  ++*static_cast<int*>(data);  // the identifier is not looked at
+}
+void count_moves(void* data, T_DIMSE_C_MoveRQ*, int, T_DIMSE_C_MoveRSP*) {
+  ++*static_cast<int*>(data);
+}
+
+bool applies(const ServiceFacts& f) {
+  for (const auto& q : k_queries) {
+    for (const auto& s : f.accepted_services) {
+      if (s == q.service) return !f.working_called_ae.empty() && !f.calling_ae.empty();
+    }
+  }
+  return false;
+}
+
+std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
+  Observation o = make_observation("dicom_null_query", ep);
+  const auto t0 = std::chrono::steady_clock::now();
+  NullQueryData d;
+  std::vector<const Query*> todo;
+  for (const auto& q : k_queries) {
+    const auto& acc = ctx.facts.accepted_services;
+    if (std::find(acc.begin(), acc.end(), q.service) == acc.end()) continue;
+    // One FIND model is enough: Study Root if accepted, else Patient Root.
+    if (q.kind == Query::find_patient &&
+        std::find(acc.begin(), acc.end(), "StudyRootFind") != acc.end()) {
+      continue;
+    }
+    todo.push_back(&q);
+  }
+  std::optional<Session> session;
+  for (const Query* q : todo) {
+    NullQueryResult r;
+    r.service = q->service;
+    r.sop_class = q->sop_class;
+    r.calling_ae = ctx.facts.calling_ae;
+    r.called_ae = ctx.facts.working_called_ae;
+    const auto q0 = std::chrono::steady_clock::now();
+    if (!session || !session->ok()) {
+      session.reset();  // release the old one (and its permit) first
+      std::vector<dicom::ProposedContext> contexts;
+      for (const Query* t : todo) contexts.push_back({t->sop_class, t->service});
+      session.emplace(open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
+                                   std::move(contexts)));
+    }
+    auto* assoc = session->ok() ? static_cast<T_ASC_Association*>(session->assoc->native_handle())
+                                : nullptr;
+    const T_ASC_PresentationContextID pc =
+        assoc ? ASC_findAcceptedPresentationContextID(assoc, q->sop_class) : 0;
+    if (!assoc || pc == 0) {
+      r.outcome = "not_sent";
+      r.detail = assoc ? "context not accepted on this association"
+                       : fmt::format("association {}", to_string(session->attempt.outcome));
+      d.results.push_back(std::move(r));
+      continue;
+    }
+    DcmDataset ids = identifier(q->kind);
+    DcmDataset* status_detail = nullptr;
+    OFCondition cond;
+    int status = -1;
+    const int timeout = static_cast<int>(
+        std::max<long long>(1, (ctx.budget.step(ctx.policy.dimse_timeout).count() + 999) / 1000));
+    if (q->kind == Query::move) {
+      T_DIMSE_C_MoveRQ req{};
+      T_DIMSE_C_MoveRSP rsp{};
+      req.MessageID = ++assoc->nextMsgID;
+      OFStandard::strlcpy(req.AffectedSOPClassUID, q->sop_class, sizeof req.AffectedSOPClassUID);
+      req.Priority = DIMSE_PRIORITY_LOW;
+      req.DataSetType = DIMSE_DATASET_PRESENT;
+      r.move_destination = dicom::random_ae_title();
+      OFStandard::strlcpy(req.MoveDestination, r.move_destination.c_str(), sizeof req.MoveDestination);
+      DcmDataset* rsp_ids = nullptr;
+      cond = DIMSE_moveUser(assoc, pc, &req, &ids, count_moves, &r.matches, DIMSE_NONBLOCKING,
+                            timeout, nullptr, nullptr, nullptr, &rsp, &status_detail, &rsp_ids,
+                            OFTrue);
+      delete rsp_ids;
+      if (cond.good()) status = rsp.DimseStatus;
+    } else {
+      T_DIMSE_C_FindRQ req{};
+      T_DIMSE_C_FindRSP rsp{};
+      req.MessageID = ++assoc->nextMsgID;
+      OFStandard::strlcpy(req.AffectedSOPClassUID, q->sop_class, sizeof req.AffectedSOPClassUID);
+      req.Priority = DIMSE_PRIORITY_LOW;
+      req.DataSetType = DIMSE_DATASET_PRESENT;
+      int responses = 0;
+      cond = DIMSE_findUser(assoc, pc, &req, &ids, responses, count_matches, &r.matches,
+                            DIMSE_NONBLOCKING, timeout, &rsp, &status_detail);
+      if (cond.good()) status = rsp.DimseStatus;
+    }
+    delete status_detail;
+    r.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - q0).count();
+    if (cond.good()) {
+      r.status = status;
+      r.status_text = status_text(status, q->kind == Query::move);
+      r.outcome = (status == 0x0000 || status == 0xB000) ? "success" : "refused";
+    } else {
+      r.detail = cond.text();
+      if (session->assoc->interrupted() || ctx.stop.stop_requested()) r.outcome = "interrupted";
+      else if (session->assoc->deadline_fired()) r.outcome = "timed_out";
+      else if (cond == DUL_PEERABORTEDASSOCIATION || cond == DUL_NETWORKCLOSED) r.outcome = "aborted";
+      else if (cond == DIMSE_NODATAAVAILABLE || cond == DUL_READTIMEOUT) r.outcome = "timed_out";
+      else r.outcome = "error";
+      session->assoc->abort();  // unusable now; the next request opens a fresh association
+    }
+    d.results.push_back(std::move(r));
+    if (ctx.stop.stop_requested()) break;
+  }
+  session.reset();
+  o.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - t0).count();
+  o.outcome = ctx.stop.stop_requested() ? Outcome::interrupted : Outcome::ok;
+  std::string sum;
+  for (const auto& r : d.results) {
+    sum += fmt::format("{}{}: {}{}", sum.empty() ? "" : "; ", r.service, r.outcome,
+                       r.status >= 0 ? fmt::format(" (0x{:04x} {})", r.status, r.status_text) : "");
+  }
+  o.summary = sum;
+  o.data = std::move(d);
+  return {std::move(o)};
+}
+
+}  // namespace
+
+extern const ProbeSpec k_dicom_null_query{
+    "dicom_null_query",
+    "C-FIND / MWL C-FIND / C-MOVE (random destination) with a random UID that matches nothing, "
+    "as an unknown peer: success = authorised, refusal or abort = not (no patient data asked)",
+    ProbeLevel::safe, 3, &applies, &run, nullptr,
+    "a FIND, worklist or MOVE context accepted for an unknown peer"};
+
+}  // namespace pacscan::probes

@@ -1,0 +1,110 @@
+#pragma once
+// Shared pieces of the report formats (internal to pacscan_report).
+#include <array>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pacscan/report/report.hpp>
+#include <pacscan/rules/rules.hpp>
+
+namespace pacscan::report::detail {
+
+// Most severe first: the order every report lists severities in.
+inline constexpr std::array<Severity, 5> k_severities_desc = {
+    Severity::critical, Severity::high, Severity::medium, Severity::low, Severity::info};
+
+std::string severity_label(Severity s);        // "Critical"
+std::string severity_upper(Severity s);        // "CRITICAL"
+std::string evidence_label(const Finding& f);  // "confirmed (confidence: confirmed)"
+std::string change_label(Change c);            // "new", "still open", "fixed"
+std::string change_key(Change c);              // "new", "still_open", "fixed"
+
+// Valid UTF-8 with control characters (C0 except the kept ones, DEL, C1) and bidirectional
+// overrides removed; invalid bytes become U+FFFD.
+std::string clean_text(std::string_view s, bool keep_newlines);
+// One line: clean_text, newlines and tabs collapsed into single spaces, trimmed.
+std::string one_line(std::string_view s);
+
+// Orders IP address strings numerically (falls back to text order for non-addresses).
+bool ip_less(const std::string& a, const std::string& b);
+
+// Findings grouped by host (address order), each group most severe first.
+struct HostFindings {
+  std::string ip;
+  std::vector<const Finding*> findings;
+};
+std::vector<HostFindings> findings_by_host(const ScanResult& scan);
+
+// Findings sorted most severe first, then by rule, then by asset.
+std::vector<const Finding*> findings_by_severity(const std::vector<Finding>& findings);
+
+std::map<Severity, int> count_by_severity(const std::vector<Finding>& findings);
+std::map<int, int> count_by_hicp(const std::vector<Finding>& findings);  // practice -> findings
+
+struct RuleCount {
+  std::string rule_id;
+  std::string title;
+  Severity severity = Severity::info;  // the highest among the rule's findings
+  std::vector<std::string> assets;
+};
+std::vector<RuleCount> findings_by_rule(const std::vector<Finding>& findings);
+
+struct PassCount {
+  std::string rule_id;
+  std::string title;
+  int assets = 0;
+};
+std::vector<PassCount> passes_by_rule(const ScanResult& scan);
+std::vector<const Check*> not_evaluated(const ScanResult& scan);
+
+std::string hicp_list(const std::vector<int>& practices);  // "3 Access management; 9 ..."
+
+const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& ip, int port);
+
+// The diff status of a finding of the new scan, when a baseline was given.
+std::optional<Change> status_of(const Context& ctx, const Finding& f);
+// "new" / "still_open" / "fixed" with a diff, else "open".
+std::string status_key(const Context& ctx, const Finding& f);
+
+// Shell command that re-tests the finding's endpoint (shell-quoted where needed).
+std::string retest_command(const ScanResult& scan, const Finding& f);
+std::string shell_quote(std::string_view s);
+// A called AE title `pacscan scan --called-aet` accepts (1-16 printable ASCII, no '\\' or '#').
+bool usable_called_ae(std::string_view ae);
+
+// A finding ID made safe as a file name and an HTML id.
+std::string safe_id(std::string_view id, std::size_t index);
+
+// "key: value" lines of the options object.
+std::vector<std::string> option_lines(const nlohmann::json& options);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string yes_no(bool b);
+// "2026-12-01T10:00:00Z" -> "2026-12-01 10:00:00 UTC" (other text is returned as it is).
+std::string display_time(std::string_view iso);
+
+// Writes a file (through a temporary and a rename).
+Expected<bool> write_file(const std::filesystem::path& file, std::string_view content);
+
+// Renderers (pure) and writers, one per format.
+std::string render_json(const Context& ctx);
+std::string render_markdown(const Context& ctx);
+std::string render_html(const Context& ctx);
+std::string render_csv(const Context& ctx);
+std::string render_sarif(const Context& ctx);
+std::string render_ticket(const Context& ctx, const Finding& f);
+
+Expected<bool> write_json(const Context& ctx, const std::filesystem::path& dir);
+Expected<bool> write_markdown(const Context& ctx, const std::filesystem::path& dir);
+Expected<bool> write_html(const Context& ctx, const std::filesystem::path& dir);
+Expected<bool> write_csv(const Context& ctx, const std::filesystem::path& dir);
+Expected<bool> write_sarif(const Context& ctx, const std::filesystem::path& dir);
+Expected<bool> write_tickets(const Context& ctx, const std::filesystem::path& dir);
+
+// JSON text that never throws on invalid UTF-8 in device strings.
+std::string dump_json(const nlohmann::json& j);
+
+}  // namespace pacscan::report::detail

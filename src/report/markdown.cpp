@@ -1,0 +1,262 @@
+// report.md: the full report in Markdown. Every string from the scan goes through escape_md.
+#include <fmt/format.h>
+
+#include "report/common.hpp"
+
+namespace pacscan::report::detail {
+namespace {
+
+std::string md(std::string_view s) {
+  return escape_md(s);
+}
+
+std::string md_or_dash(std::string_view s) {
+  return s.empty() ? "—" : escape_md(s);
+}
+
+std::string md_list(const std::vector<std::string>& items) {
+  if (items.empty()) return "—";
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(escape_md(i));
+  return join(out, ", ");
+}
+
+std::string ports_text(const std::vector<int>& ports) {
+  if (ports.empty()) return "—";
+  std::vector<std::string> out;
+  for (int p : ports) out.push_back(std::to_string(p));
+  return join(out, ", ");
+}
+
+void row(std::string& out, const std::vector<std::string>& cells) {
+  out += "| " + join(cells, " | ") + " |\n";
+}
+
+void table_head(std::string& out, const std::vector<std::string>& cells) {
+  row(out, cells);
+  out += "|";
+  for (std::size_t i = 0; i < cells.size(); ++i) out += " --- |";
+  out += "\n";
+}
+
+void scan_section(std::string& out, const ScanResult& scan) {
+  const auto& m = scan.meta;
+  out += "## Scan\n\n";
+  table_head(out, {"Item", "Value"});
+  row(out, {"Targets", md_list(m.targets)});
+  row(out, {"Excluded", md_list(m.excludes)});
+  row(out, {"Addresses in scope", std::to_string(m.scope_size)});
+  row(out, {"Ports", ports_text(m.ports)});
+  row(out, {"Mode", md(m.mode)});
+  row(out, {"Profile", md(m.profile)});
+  row(out, {"Started", md_or_dash(display_time(m.started_at))});
+  row(out, {"Finished", md_or_dash(display_time(m.finished_at))});
+  row(out, {"Interrupted", m.interrupted ? "**yes — results are incomplete**" : "no"});
+  row(out, {"Tool", md(m.tool + " " + m.pacscan_version)});
+  row(out, {"Command", md_or_dash(join(m.command_line, " "))});
+  row(out, {"Probes", md_list(m.probes)});
+  row(out, {"Options", md_list(option_lines(m.options))});
+  row(out, {"Connections made", std::to_string(m.permits_issued)});
+  row(out, {"Refused as out of scope", std::to_string(m.refused_out_of_scope)});
+  out += "\n";
+  if (!m.notes.empty()) {
+    out += "Notes:\n\n";
+    for (const auto& n : m.notes) out += "- " + md(n) + "\n";
+    out += "\n";
+  }
+}
+
+void summary_section(std::string& out, const ScanResult& scan) {
+  int up = 0;
+  for (const auto& h : scan.hosts) up += h.up ? 1 : 0;
+  int open = 0, dicom = 0;
+  for (const auto& e : scan.endpoints) {
+    open += e.state == PortState::open ? 1 : 0;
+    dicom += e.speaks_dicom ? 1 : 0;
+  }
+  int vendor = 0;
+  for (const auto& f : scan.findings) vendor += f.vendor_action ? 1 : 0;
+  out += "## Summary\n\n";
+  out += fmt::format(
+      "{} hosts answered, {} open ports, {} DICOM endpoints, **{} findings** (vendor action "
+      "needed for {}).\n\n",
+      up, open, dicom, scan.findings.size(), vendor);
+  out += "### Findings by severity\n\n";
+  table_head(out, {"Severity", "Findings"});
+  const auto by_sev = count_by_severity(scan.findings);
+  for (Severity s : k_severities_desc) row(out, {severity_label(s), std::to_string(by_sev.at(s))});
+  out += "\n### Findings by HICP practice\n\n";
+  const auto by_hicp = count_by_hicp(scan.findings);
+  if (by_hicp.empty()) {
+    out += "No findings.\n\n";
+  } else {
+    table_head(out, {"HICP practice", "Findings"});
+    for (const auto& [p, n] : by_hicp) row(out, {md(rules::hicp_name(p)), std::to_string(n)});
+    out += "\n";
+  }
+  const auto by_rule = findings_by_rule(scan.findings);
+  if (!by_rule.empty()) {
+    out += "### Findings by rule\n\n";
+    table_head(out, {"Severity", "Rule", "Title", "Assets"});
+    for (const auto& r : by_rule) {
+      row(out, {severity_label(r.severity), md(r.rule_id), md(r.title), md_list(r.assets)});
+    }
+    out += "\n";
+  }
+}
+
+void finding_table(std::string& out, const std::vector<const Finding*>& findings) {
+  table_head(out, {"Severity", "Finding", "Rule", "Asset", "Title"});
+  for (const auto* f : findings) {
+    row(out, {severity_label(f->severity), md(f->id), md(f->rule_id), md(f->asset), md(f->title)});
+  }
+  out += "\n";
+}
+
+void diff_section(std::string& out, const Diff& diff) {
+  std::vector<Finding> added, open, fixed;
+  for (const auto& c : diff.findings) {
+    (c.change == Change::added        ? added
+     : c.change == Change::still_open ? open
+                                      : fixed)
+        .push_back(c.finding);
+  }
+  out += "## Changes since baseline\n\n";
+  out += fmt::format("Baseline scan started {}. **{} new**, {} still open, **{} fixed**.\n\n",
+                     md_or_dash(display_time(diff.baseline_started_at)), added.size(), open.size(),
+                     fixed.size());
+  const std::pair<const char*, const std::vector<Finding>*> groups[] = {
+      {"New findings", &added}, {"Still open", &open}, {"Fixed", &fixed}};
+  for (const auto& [name, list] : groups) {
+    out += fmt::format("### {} ({})\n\n", name, list->size());
+    if (list->empty()) {
+      out += "None.\n\n";
+      continue;
+    }
+    finding_table(out, findings_by_severity(*list));
+  }
+  out += "### Endpoints\n\n";
+  if (diff.endpoints.empty()) {
+    out += "No endpoint appeared or disappeared.\n\n";
+    return;
+  }
+  table_head(out, {"Change", "Endpoint", "Service", "DICOM"});
+  for (const auto& e : diff.endpoints) {
+    row(out, {e.appeared ? "appeared" : "disappeared",
+              md(fmt::format("{}:{}", e.endpoint.ip, e.endpoint.port)),
+              md_or_dash(e.endpoint.service), yes_no(e.endpoint.speaks_dicom)});
+  }
+  out += "\n";
+}
+
+void inventory_section(std::string& out, const ScanResult& scan) {
+  out += "## Asset inventory\n\n### Hosts\n\n";
+  if (scan.hosts.empty()) {
+    out += "No host answered.\n\n";
+  } else {
+    table_head(out, {"IP", "MAC", "Vendor", "Open ports", "Found by"});
+    for (const auto& h : scan.hosts) {
+      row(out, {md(h.ip), md_or_dash(h.mac), md_or_dash(h.vendor), ports_text(h.open_ports),
+                md_or_dash(h.via)});
+    }
+    out += "\n";
+  }
+  out += "### Endpoints\n\n";
+  if (scan.endpoints.empty()) {
+    out += "No open port.\n\n";
+    return;
+  }
+  table_head(out, {"Endpoint", "Service", "DICOM", "TLS", "Association", "Called AE",
+                   "Implementation", "Accepted services"});
+  for (const auto& e : scan.endpoints) {
+    std::string impl = e.impl_class_uid;
+    if (!e.impl_version.empty()) impl += impl.empty() ? e.impl_version : " / " + e.impl_version;
+    row(out, {md(fmt::format("{}:{}", e.ip, e.port)), md_or_dash(e.service), yes_no(e.speaks_dicom),
+              yes_no(e.tls), md_or_dash(e.association), md_or_dash(e.called_ae), md_or_dash(impl),
+              md_list(e.accepted_services)});
+  }
+  out += "\n";
+}
+
+void finding_block(std::string& out, const Context& ctx, const Finding& f) {
+  out += fmt::format("#### [{}] {} — {}\n\n", severity_upper(f.severity), md(f.title), md(f.asset));
+  out += "- **Finding ID:** " + md(f.id) + "\n";
+  out += "- **Rule:** " + md(f.rule_id) + "\n";
+  out += "- **Severity:** " + severity_label(f.severity) + "\n";
+  out += "- **Evidence level:** " + md(evidence_label(f)) + "\n";
+  if (!f.hicp.empty()) out += "- **HICP practices:** " + md(hicp_list(f.hicp)) + "\n";
+  if (const auto s = status_of(ctx, f)) out += "- **Status:** " + change_label(*s) + "\n";
+  if (f.vendor_action) out += "- **Vendor action needed**\n";
+  out += "\n**What was seen:** " + md_or_dash(f.summary) + "\n\n";
+  if (!f.evidence.empty()) {
+    out += "**Evidence:**\n\n";
+    for (const auto& e : f.evidence) out += "- " + md(e) + "\n";
+    out += "\n";
+  }
+  out += "**How to fix:** " + md_or_dash(f.remediation) + "\n\n";
+}
+
+void findings_section(std::string& out, const Context& ctx) {
+  out += "## Findings\n\n";
+  const auto hosts = findings_by_host(ctx.scan);
+  if (hosts.empty()) {
+    out += "No findings.\n\n";
+    return;
+  }
+  for (const auto& h : hosts) {
+    out += "### Host " + md_or_dash(h.ip) + "\n\n";
+    for (const auto* f : h.findings) finding_block(out, ctx, *f);
+  }
+}
+
+void checks_sections(std::string& out, const ScanResult& scan) {
+  out += "## Not evaluated\n\n";
+  const auto ne = not_evaluated(scan);
+  if (ne.empty()) {
+    out += "Every check had the observations it needs.\n\n";
+  } else {
+    out +=
+        "These checks could not be decided: the scan lacks the observations they need. They "
+        "are neither passed nor failed.\n\n";
+    table_head(out, {"Rule", "Asset", "Why not evaluated"});
+    for (const auto* c : ne)
+      row(out, {md(c->rule_id), md_or_dash(c->asset), md_or_dash(c->reason)});
+    out += "\n";
+  }
+  out += "## Passed checks\n\n";
+  const auto passed = passes_by_rule(scan);
+  if (passed.empty()) {
+    out += "No check passed.\n\n";
+    return;
+  }
+  table_head(out, {"Rule", "Title", "Assets passed"});
+  for (const auto& p : passed)
+    row(out, {md(p.rule_id), md_or_dash(p.title), std::to_string(p.assets)});
+  out += "\n";
+}
+
+}  // namespace
+
+std::string render_markdown(const Context& ctx) {
+  const auto& scan = ctx.scan;
+  std::string out;
+  out += "# DICOM / PACS exposure report\n\n";
+  out += fmt::format("Scan of {} · started {} · pacscan {}\n\n", md_list(scan.meta.targets),
+                     md_or_dash(display_time(scan.meta.started_at)), md(scan.meta.pacscan_version));
+  if (scan.meta.interrupted) {
+    out += "> **The scan was interrupted: results are incomplete.**\n\n";
+  }
+  scan_section(out, scan);
+  summary_section(out, scan);
+  if (ctx.diff) diff_section(out, *ctx.diff);
+  inventory_section(out, scan);
+  findings_section(out, ctx);
+  checks_sections(out, scan);
+  return out;
+}
+
+Expected<bool> write_markdown(const Context& ctx, const std::filesystem::path& dir) {
+  return write_file(dir / "report.md", render_markdown(ctx));
+}
+
+}  // namespace pacscan::report::detail
