@@ -8,6 +8,8 @@ packages=(
   libcurl4-openssl-dev          # imaging web probes (HTTP/HTTPS)
   orthanc                       # the lab's PACS
   iproute2 python3 procps       # network namespaces for the lab, test harness
+  python3-jsonschema            # tests: scan.json and SARIF validated against their schemas
+  chromium                      # tests: report.html rendered in a real headless browser
 )
 missing=()
 for p in "${packages[@]}"; do
