@@ -124,9 +124,15 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   // 3. called x well-known calling pairs (titles that behaved differently first)
   const auto callings = unique_titles(ctx.policy.calling_ae_list, ours);
   if (called_ok.empty() && first && first->valid_pdu()) {
+    // A title the server recognised (reason 3) is the only one worth pairing; otherwise titles
+    // that behaved differently from the random one come first.
     std::vector<std::string> order = differing;
-    for (const auto& t : candidates) {
-      if (std::find(order.begin(), order.end(), t) == order.end()) order.push_back(t);
+    if (!d.recognized_called_ae.empty()) {
+      order = {d.recognized_called_ae};
+    } else {
+      for (const auto& t : candidates) {
+        if (std::find(order.begin(), order.end(), t) == order.end()) order.push_back(t);
+      }
     }
     for (const auto& called : order) {
       for (const auto& calling : callings) {

@@ -305,6 +305,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
       return false;
     }
     d.requests.push_back(r.ex);
+    if (r.code == CURLE_ABORTED_BY_CALLBACK && stopped == Stop::none) stopped = Stop::interrupted;
     if (istarts_with(r.ex.location, "https://")) d.redirect_to_https = true;
     if (istarts_with(r.ex.www_authenticate, "basic")) d.basic_auth_challenge = true;
     return true;

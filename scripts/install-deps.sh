@@ -10,6 +10,7 @@ packages=(
   iproute2 python3 procps       # network namespaces for the lab, test harness
   python3-jsonschema            # tests: scan.json and SARIF validated against their schemas
   chromium                      # tests: report.html rendered in a real headless browser
+  cmark-gfm                     # tests: Markdown reports rendered to prove injected text is inert
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <pacscan/core/embedded.hpp>
 #include <pacscan/core/scope.hpp>
 #include <pacscan/dicom/association.hpp>
 #include <pacscan/passive/passive.hpp>
@@ -22,9 +23,6 @@
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/scan/engine.hpp>
 
-namespace pacscan {
-std::string_view embedded_data(std::string_view name);  // generated from data/*.txt
-}
 
 namespace pacscan::cli {
 namespace {
@@ -459,7 +457,8 @@ int main(int argc, char** argv) {
       for (const auto& c : d.findings) {
         j.push_back({{"change", c.change == report::Change::added        ? "new"
                                 : c.change == report::Change::still_open ? "still_open"
-                                                                         : "fixed"},
+                                : c.change == report::Change::fixed      ? "fixed"
+                                                                         : "not_retested"},
                      {"id", c.finding.id}, {"rule_id", c.finding.rule_id},
                      {"asset", c.finding.asset}, {"severity", c.finding.severity}});
       }
@@ -471,10 +470,11 @@ int main(int argc, char** argv) {
       fmt::print("{}\n", nlohmann::json{{"findings", j}, {"endpoints", e}}.dump(2));
     } else {
       for (const auto& c : d.findings) {
-        fmt::print("{:<10} {} {} {} ({})\n",
+        fmt::print("{:<13} {} {} {} ({})\n",
                    c.change == report::Change::added        ? "NEW"
                    : c.change == report::Change::still_open ? "OPEN"
-                                                            : "FIXED",
+                   : c.change == report::Change::fixed      ? "FIXED"
+                                                            : "NOT-RETESTED",
                    c.finding.id, c.finding.rule_id, c.finding.asset, to_string(c.finding.severity));
       }
       for (const auto& c : d.endpoints) {

@@ -63,7 +63,9 @@ void from_json(const nlohmann::json& j, Observation& o) {
   o.elapsed_ms = j.value("elapsed_ms", std::int64_t{0});
   o.summary = j.value("summary", std::string{});
   const auto& d = j.contains("data") ? j.at("data") : nlohmann::json::object();
-  if (o.probe == "tcp_connect") {
+  if (!d.is_object() || d.empty()) {
+    o.data = std::monostate{};  // a skipped or failed probe left no data
+  } else if (o.probe == "tcp_connect") {
     o.data = d.get<PortData>();
   } else if (o.probe == "dicom_associate") {
     o.data = d.get<AssociateData>();

@@ -279,8 +279,9 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     a.outcome = Outcome::error;
   }
   if (a.outcome == Outcome::non_dicom || (a.outcome == Outcome::deadline && !head.empty())) {
-    a.reply_hex = hex_of(head, 32);
-    a.reply_text = printable_of(head, 64);
+    const auto ev = m.tap.evidence();
+    a.reply_hex = hex_of(ev, 32);
+    a.reply_text = printable_of(ev, 64);
   }
   for (auto& c : a.contexts) c.result = -1;  // nothing was negotiated
   return finish();

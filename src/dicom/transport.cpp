@@ -10,6 +10,7 @@ namespace pacscan::dicom {
 namespace {
 
 constexpr std::size_t k_tap_bytes = 512;
+constexpr std::size_t k_peek_bytes = 64;
 
 // Forwards every call to the connection DCMTK would have used; records received bytes.
 class TapConnection : public DcmTransportConnection {
@@ -27,10 +28,18 @@ class TapConnection : public DcmTransportConnection {
     const ssize_t r = m_inner->read(buf, n);
     if (r > 0) {
       std::lock_guard lock(m_tap->mu);
+      const bool first = m_tap->bytes_in == 0;
       m_tap->bytes_in += static_cast<std::uint64_t>(r);
       const auto room = k_tap_bytes - std::min(k_tap_bytes, m_tap->head.size());
       const auto* p = static_cast<const unsigned char*>(buf);
       m_tap->head.insert(m_tap->head.end(), p, p + std::min<std::size_t>(room, r));
+      // DCMTK reads a 6-byte PDU header first and gives up on a non-DICOM reply after it. Peek
+      // (without consuming) at what already arrived, so the evidence shows more than "HTTP/1".
+      if (first && m_fd >= 0 && m_inner->isTransparentConnection()) {
+        unsigned char extra[k_peek_bytes];
+        const ssize_t e = ::recv(m_fd, extra, sizeof extra, MSG_PEEK | MSG_DONTWAIT);
+        if (e > 0) m_tap->peeked.assign(extra, extra + e);
+      }
     }
     return r;
   }

@@ -21,13 +21,21 @@ using Clock = std::chrono::steady_clock;
 // What one association's connection saw.
 struct Tap {
   std::mutex mu;
-  std::vector<unsigned char> head;  // first bytes received (capped)
+  std::vector<unsigned char> head;    // first bytes received (capped)
+  std::vector<unsigned char> peeked;  // bytes that had arrived after the first read, not consumed
   std::uint64_t bytes_in = 0;
   std::atomic<bool> deadline_fired{false};
   std::atomic<bool> stopped{false};
   std::vector<unsigned char> snapshot() {
     std::lock_guard lock(mu);
     return head;
+  }
+  // What the peer sent first, for evidence: the bytes read plus those peeked after them.
+  std::vector<unsigned char> evidence() {
+    std::lock_guard lock(mu);
+    std::vector<unsigned char> out = head;
+    out.insert(out.end(), peeked.begin(), peeked.end());
+    return out;
   }
 };
 

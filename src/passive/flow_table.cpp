@@ -19,8 +19,7 @@ std::uint64_t end_key(std::uint32_t ip, std::uint16_t port) {
 
 }  // namespace
 
-FlowTable::FlowTable(FlowLimits limits, ReaderLimits reader)
-    : m_limits(limits), m_reader(reader) {}
+FlowTable::FlowTable(FlowLimits limits, ReaderLimits reader) : m_limits(limits), m_reader(reader) {}
 
 void FlowTable::add(const TcpSegment& seg) {
   expire(seg.time_us);
@@ -100,8 +99,7 @@ void FlowTable::segment(Flow& f, int from, const TcpSegment& seg) {
   m_buffered += data.size();
 }
 
-void FlowTable::deliver(Flow& f, int from, std::span<const std::uint8_t> bytes,
-                        std::int64_t t) {
+void FlowTable::deliver(Flow& f, int from, std::span<const std::uint8_t> bytes, std::int64_t t) {
   Half& h = f.half[from];
   h.next += static_cast<std::uint32_t>(bytes.size());
   f.conv.feed(from == 0, bytes, t);

@@ -39,9 +39,9 @@ struct FlowLimits {
 
 struct FlowStats {
   std::uint64_t flows_seen = 0;
-  std::uint64_t flows_not_tracked = 0;  // table full
-  std::uint64_t gaps = 0;               // directions with missing bytes
-  std::uint64_t truncated_segments = 0; // snaplen-cut
+  std::uint64_t flows_not_tracked = 0;   // table full
+  std::uint64_t gaps = 0;                // directions with missing bytes
+  std::uint64_t truncated_segments = 0;  // snaplen-cut
   std::uint64_t dropped_out_of_order = 0;
   std::uint64_t idle_closed = 0;
 };

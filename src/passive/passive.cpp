@@ -40,22 +40,32 @@ Outcome observation_outcome(PassiveOutcome o) {
   switch (o) {
     case PassiveOutcome::accepted:
     case PassiveOutcome::released:
-    case PassiveOutcome::encrypted: return Outcome::ok;
-    case PassiveOutcome::rejected: return Outcome::rejected;
-    case PassiveOutcome::aborted: return Outcome::aborted;
-    case PassiveOutcome::incomplete: return Outcome::closed;
+    case PassiveOutcome::encrypted:
+      return Outcome::ok;
+    case PassiveOutcome::rejected:
+      return Outcome::rejected;
+    case PassiveOutcome::aborted:
+      return Outcome::aborted;
+    case PassiveOutcome::incomplete:
+      return Outcome::closed;
   }
   return Outcome::closed;
 }
 
 const char* outcome_name(PassiveOutcome o) {
   switch (o) {
-    case PassiveOutcome::accepted: return "accepted";
-    case PassiveOutcome::released: return "accepted and released";
-    case PassiveOutcome::rejected: return "rejected";
-    case PassiveOutcome::aborted: return "aborted";
-    case PassiveOutcome::incomplete: return "no answer in the capture";
-    case PassiveOutcome::encrypted: return "encrypted";
+    case PassiveOutcome::accepted:
+      return "accepted";
+    case PassiveOutcome::released:
+      return "accepted and released";
+    case PassiveOutcome::rejected:
+      return "rejected";
+    case PassiveOutcome::aborted:
+      return "aborted";
+    case PassiveOutcome::incomplete:
+      return "no answer in the capture";
+    case PassiveOutcome::encrypted:
+      return "encrypted";
   }
   return "";
 }
@@ -138,9 +148,9 @@ Expected<ScanResult> analyze_files(const Options& options) {
     if (st->packets == 0) result.meta.notes.push_back(fmt::format("{}: no packets", file));
   }
   if (totals.flows_not_tracked > 0) {
-    result.meta.notes.push_back(fmt::format(
-        "{} TCP connection(s) were not analysed: more than {} at once (--max-flows)",
-        totals.flows_not_tracked, options.max_flows));
+    result.meta.notes.push_back(
+        fmt::format("{} TCP connection(s) were not analysed: more than {} at once (--max-flows)",
+                    totals.flows_not_tracked, options.max_flows));
   }
   if (totals.truncated_segments > 0) {
     result.meta.notes.push_back(fmt::format(

@@ -51,7 +51,8 @@ long ip_offset(int dlt, const std::uint8_t* p, std::size_t n) {
                         (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 2);
       return inet ? 4 : -1;
     }
-    default: return -1;
+    default:
+      return -1;
   }
 }
 
@@ -133,8 +134,8 @@ Expected<CaptureStats> read_all(pcap_t* pc, const std::string& name,
     seg.fin = (flags & 0x01) != 0;
     seg.syn = (flags & 0x02) != 0;
     seg.rst = (flags & 0x04) != 0;
-    const std::size_t payload_len = total - ihl - thl;      // what the packet carried
-    const std::size_t payload_cap = tcp_cap - thl;          // what the capture kept
+    const std::size_t payload_len = total - ihl - thl;  // what the packet carried
+    const std::size_t payload_cap = tcp_cap - thl;      // what the capture kept
     seg.truncated = payload_cap < payload_len;
     seg.payload = std::span<const std::uint8_t>(tcp + thl, std::min(payload_cap, payload_len));
     seg.time_us = std::int64_t{hdr->ts.tv_sec} * 1000000 + hdr->ts.tv_usec;
@@ -154,8 +155,9 @@ Expected<CaptureStats> read_capture(const std::string& path,
   return read_all(pc.get(), path, on_segment);
 }
 
-Expected<CaptureStats> read_capture_buffer(const std::vector<std::uint8_t>& bytes,
-                                           const std::function<void(const TcpSegment&)>& on_segment) {
+Expected<CaptureStats> read_capture_buffer(
+    const std::vector<std::uint8_t>& bytes,
+    const std::function<void(const TcpSegment&)>& on_segment) {
   if (bytes.empty()) return error("empty capture");
   FILE* f = fmemopen(const_cast<std::uint8_t*>(bytes.data()), bytes.size(), "rb");
   if (!f) return error("fmemopen failed");

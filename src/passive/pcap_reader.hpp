@@ -17,8 +17,8 @@ namespace pacscan::passive {
 struct CaptureStats {
   std::uint64_t packets = 0;
   std::uint64_t tcp_segments = 0;
-  std::uint64_t bytes = 0;            // captured bytes of the file's packets
-  std::uint64_t skipped_non_ip = 0;   // not IPv4 (ARP, IPv6, ...) or unknown link type
+  std::uint64_t bytes = 0;           // captured bytes of the file's packets
+  std::uint64_t skipped_non_ip = 0;  // not IPv4 (ARP, IPv6, ...) or unknown link type
   std::uint64_t skipped_fragments = 0;
   std::uint64_t malformed = 0;        // headers cut or inconsistent
   std::vector<std::string> warnings;  // truncated file ...
@@ -29,7 +29,8 @@ Expected<CaptureStats> read_capture(const std::string& path,
                                     const std::function<void(const TcpSegment&)>& on_segment);
 
 // Same, on a capture already in memory (used by the fuzzer).
-Expected<CaptureStats> read_capture_buffer(const std::vector<std::uint8_t>& bytes,
-                                           const std::function<void(const TcpSegment&)>& on_segment);
+Expected<CaptureStats> read_capture_buffer(
+    const std::vector<std::uint8_t>& bytes,
+    const std::function<void(const TcpSegment&)>& on_segment);
 
 }  // namespace pacscan::passive

@@ -20,8 +20,8 @@ namespace {
 
 constexpr std::uint32_t k_undefined_length = 0xFFFFFFFFu;
 constexpr std::string_view k_app_context = "1.2.840.10008.3.1.1.1";
-constexpr std::size_t k_rq_fixed = 68;   // protocol version .. reserved (PS3.8 Table 9-11)
-constexpr int k_max_depth = 32;          // nested sequences / items followed
+constexpr std::size_t k_rq_fixed = 68;  // protocol version .. reserved (PS3.8 Table 9-11)
+constexpr int k_max_depth = 32;         // nested sequences / items followed
 constexpr std::size_t k_max_statuses = 16;
 constexpr std::size_t k_max_contexts = 256;
 constexpr std::size_t k_max_uid = 64;
@@ -64,7 +64,9 @@ std::string clean_uid(const std::uint8_t* p, std::size_t n) {
 }
 
 // AE title characters: ISO 646 G0 without backslash, or padding.
-bool ae_char_ok(std::uint8_t c) { return (c >= 0x20 && c < 0x7F && c != '\\') || c == 0; }
+bool ae_char_ok(std::uint8_t c) {
+  return (c >= 0x20 && c < 0x7F && c != '\\') || c == 0;
+}
 
 // ---- patient-identifying attributes ----
 
@@ -137,8 +139,8 @@ bool valid_vr(const std::uint8_t* p) {
 // VRs with a 2-byte reserved field and a 4-byte length (PS3.5 Table 7.1-1).
 bool long_vr(const std::uint8_t* p) {
   const std::string_view vr(reinterpret_cast<const char*>(p), 2);
-  for (std::string_view l : {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT",
-                             "SV", "UV"}) {
+  for (std::string_view l :
+       {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT", "SV", "UV"}) {
     if (vr == l) return true;
   }
   return false;
@@ -333,12 +335,18 @@ bool for_each_item(const std::uint8_t* p, std::size_t n, F&& f) {
 
 std::string identity_type(std::uint8_t t) {
   switch (t) {
-    case 1: return "username";
-    case 2: return "username_passcode";
-    case 3: return "kerberos";
-    case 4: return "saml";
-    case 5: return "jwt";
-    default: return fmt::format("type_{}", t);
+    case 1:
+      return "username";
+    case 2:
+      return "username_passcode";
+    case 3:
+      return "kerberos";
+    case 4:
+      return "saml";
+    case 5:
+      return "jwt";
+    default:
+      return fmt::format("type_{}", t);
   }
 }
 
@@ -393,8 +401,8 @@ struct Conversation::Impl {
     std::array<std::uint8_t, 6> hdr{};
     std::size_t hdr_len = 0;
     std::uint8_t type = 0;
-    std::size_t pdu_left = 0;             // body bytes of the current PDU still to come
-    std::vector<std::uint8_t> body;       // buffered PDU (header included) for non-P-DATA
+    std::size_t pdu_left = 0;        // body bytes of the current PDU still to come
+    std::vector<std::uint8_t> body;  // buffered PDU (header included) for non-P-DATA
     std::size_t pdu_count = 0;
     // P-DATA: current PDV
     std::array<std::uint8_t, 6> pdv_hdr{};
@@ -418,7 +426,7 @@ struct Conversation::Impl {
   std::vector<std::uint8_t> probe;  // first speaker's bytes while undecided
   Direction dir[2];                 // [0] client->server, [1] server->client
   std::vector<AssociationRecord> assocs;
-  bool assoc_open = false;          // the last record is the association in progress
+  bool assoc_open = false;  // the last record is the association in progress
   std::uint64_t unassigned[2] = {0, 0};
   std::int64_t now = 0;
   bool finished = false;
@@ -538,11 +546,14 @@ struct Conversation::Impl {
   // ---- PDU layer ----
 
   void stream(int d, const std::uint8_t* p, std::size_t n) {
+    // Bytes are counted where they are consumed (a buffered PDU when it is complete), so the
+    // association they are charged to does not depend on how the stream was split.
     Direction& s = dir[d];
-    count_bytes(d, n);
     while (n > 0) {
       switch (s.state) {
-        case Direction::State::stopped: return;
+        case Direction::State::stopped:
+          count_bytes(d, n);
+          return;
         case Direction::State::header: {
           const std::size_t k = std::min(6 - s.hdr_len, n);
           std::memcpy(s.hdr.data() + s.hdr_len, p, k);
@@ -560,6 +571,7 @@ struct Conversation::Impl {
           n -= k;
           if (s.pdu_left == 0) {
             pdu(d);
+            count_bytes(d, s.body.size());
             s.body.clear();
             if (s.state != Direction::State::stopped) s.state = Direction::State::header;
           }
@@ -568,6 +580,7 @@ struct Conversation::Impl {
         case Direction::State::pdv_header: {
           const std::size_t k = std::min(6 - s.pdv_hdr_len, n);
           std::memcpy(s.pdv_hdr.data() + s.pdv_hdr_len, p, k);
+          count_bytes(d, k);
           s.pdv_hdr_len += k;
           s.pdu_left -= k;
           p += k;
@@ -578,6 +591,7 @@ struct Conversation::Impl {
         case Direction::State::pdv_value: {
           const std::size_t k = std::min(s.pdv_left, n);
           pdv_value(d, p, k);
+          count_bytes(d, k);
           s.pdv_left -= k;
           s.pdu_left -= k;
           p += k;
@@ -595,9 +609,13 @@ struct Conversation::Impl {
     s.type = s.hdr[0];
     const std::size_t len = be32(s.hdr.data() + 2);
     const bool known = s.type >= 0x01 && s.type <= 0x07;
-    if (!known) return stop(d, fmt::format("unknown PDU type 0x{:02x}: stopped reading", s.type));
+    if (!known) {
+      count_bytes(d, 6);
+      return stop(d, fmt::format("unknown PDU type 0x{:02x}: stopped reading", s.type));
+    }
     ++s.pdu_count;
     if (s.type == 0x04) {
+      count_bytes(d, 6);
       if (len > limits.max_pdata_length || len < 6) {
         return stop(d, fmt::format("P-DATA-TF length {} out of bounds: stopped reading", len));
       }
@@ -607,14 +625,16 @@ struct Conversation::Impl {
       return;
     }
     if (len > limits.max_pdu_length) {
-      return stop(d, fmt::format("PDU type 0x{:02x} length {} above the {} byte limit", s.type,
-                                 len, limits.max_pdu_length));
+      count_bytes(d, 6);
+      return stop(d, fmt::format("PDU type 0x{:02x} length {} above the {} byte limit", s.type, len,
+                                 limits.max_pdu_length));
     }
     s.body.assign(s.hdr.begin(), s.hdr.end());
     s.pdu_left = len;
     s.state = Direction::State::body;
     if (len == 0) {
       pdu(d);
+      count_bytes(d, s.body.size());
       s.body.clear();
       if (s.state != Direction::State::stopped) s.state = Direction::State::header;
     }
@@ -791,7 +811,8 @@ struct Conversation::Impl {
         assoc_open = false;
         return;
       }
-      default: return;
+      default:
+        return;
     }
   }
 
@@ -882,6 +903,8 @@ struct Conversation::Impl {
                        s.state == Direction::State::pdv_header ||
                        s.state == Direction::State::pdv_value;
       if (mid) note(fmt::format("{}: the stream ends inside a PDU", side_name(d)));
+      if (s.state == Direction::State::header) count_bytes(d, s.hdr_len);
+      if (s.state == Direction::State::body) count_bytes(d, s.body.size());
     }
   }
 };
@@ -906,41 +929,73 @@ void Conversation::gap(bool from_a, const std::string& why) {
   m.stop(from_a == m.first_is_a ? 0 : 1, why);
 }
 
-void Conversation::finish() { m_impl->finish(); }
+void Conversation::finish() {
+  m_impl->finish();
+}
 
-StreamKind Conversation::kind() const { return m_impl->kind; }
-bool Conversation::client_is_a() const { return m_impl->first_is_a; }
-bool Conversation::done() const { return m_impl->kind == StreamKind::other; }
+StreamKind Conversation::kind() const {
+  return m_impl->kind;
+}
+bool Conversation::client_is_a() const {
+  return m_impl->first_is_a;
+}
+bool Conversation::done() const {
+  return m_impl->kind == StreamKind::other;
+}
 const std::vector<AssociationRecord>& Conversation::associations() const {
   return m_impl->assocs;
 }
 
 std::string command_name(std::uint16_t f) {
   switch (f) {
-    case 0x0001: return "C-STORE-RQ";
-    case 0x8001: return "C-STORE-RSP";
-    case 0x0010: return "C-GET-RQ";
-    case 0x8010: return "C-GET-RSP";
-    case 0x0020: return "C-FIND-RQ";
-    case 0x8020: return "C-FIND-RSP";
-    case 0x0021: return "C-MOVE-RQ";
-    case 0x8021: return "C-MOVE-RSP";
-    case 0x0030: return "C-ECHO-RQ";
-    case 0x8030: return "C-ECHO-RSP";
-    case 0x0FFF: return "C-CANCEL-RQ";
-    case 0x0100: return "N-EVENT-REPORT-RQ";
-    case 0x8100: return "N-EVENT-REPORT-RSP";
-    case 0x0110: return "N-GET-RQ";
-    case 0x8110: return "N-GET-RSP";
-    case 0x0120: return "N-SET-RQ";
-    case 0x8120: return "N-SET-RSP";
-    case 0x0130: return "N-ACTION-RQ";
-    case 0x8130: return "N-ACTION-RSP";
-    case 0x0140: return "N-CREATE-RQ";
-    case 0x8140: return "N-CREATE-RSP";
-    case 0x0150: return "N-DELETE-RQ";
-    case 0x8150: return "N-DELETE-RSP";
-    default: return fmt::format("0x{:04x}", f);
+    case 0x0001:
+      return "C-STORE-RQ";
+    case 0x8001:
+      return "C-STORE-RSP";
+    case 0x0010:
+      return "C-GET-RQ";
+    case 0x8010:
+      return "C-GET-RSP";
+    case 0x0020:
+      return "C-FIND-RQ";
+    case 0x8020:
+      return "C-FIND-RSP";
+    case 0x0021:
+      return "C-MOVE-RQ";
+    case 0x8021:
+      return "C-MOVE-RSP";
+    case 0x0030:
+      return "C-ECHO-RQ";
+    case 0x8030:
+      return "C-ECHO-RSP";
+    case 0x0FFF:
+      return "C-CANCEL-RQ";
+    case 0x0100:
+      return "N-EVENT-REPORT-RQ";
+    case 0x8100:
+      return "N-EVENT-REPORT-RSP";
+    case 0x0110:
+      return "N-GET-RQ";
+    case 0x8110:
+      return "N-GET-RSP";
+    case 0x0120:
+      return "N-SET-RQ";
+    case 0x8120:
+      return "N-SET-RSP";
+    case 0x0130:
+      return "N-ACTION-RQ";
+    case 0x8130:
+      return "N-ACTION-RSP";
+    case 0x0140:
+      return "N-CREATE-RQ";
+    case 0x8140:
+      return "N-CREATE-RSP";
+    case 0x0150:
+      return "N-DELETE-RQ";
+    case 0x8150:
+      return "N-DELETE-RSP";
+    default:
+      return fmt::format("0x{:04x}", f);
   }
 }
 

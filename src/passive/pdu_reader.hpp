@@ -22,13 +22,13 @@
 namespace pacscan::passive {
 
 struct ReaderLimits {
-  std::size_t max_pdu_length = 1024 * 1024;        // buffered PDUs (as dcmAssociatePDUSizeLimit)
+  std::size_t max_pdu_length = 1024 * 1024;         // buffered PDUs (as dcmAssociatePDUSizeLimit)
   std::size_t max_pdata_length = 16 * 1024 * 1024;  // P-DATA-TF PDUs (streamed, not buffered)
-  std::size_t max_command_bytes = 64 * 1024;       // one command set
-  std::size_t max_pending_bytes = 64 * 1024;       // bytes of the second speaker held until the
-                                                   // first one is recognised
-  std::size_t max_associations = 64;               // per connection
-  std::size_t max_commands = 256;                  // distinct (command, SOP class) per association
+  std::size_t max_command_bytes = 64 * 1024;        // one command set
+  std::size_t max_pending_bytes = 64 * 1024;        // bytes of the second speaker held until the
+                                                    // first one is recognised
+  std::size_t max_associations = 64;                // per connection
+  std::size_t max_commands = 256;                   // distinct (command, SOP class) per association
 };
 
 // One association found on the connection. The address fields of `data` are left empty (the

@@ -48,6 +48,8 @@ std::string change_label(Change c) {
       return "still open";
     case Change::fixed:
       return "fixed";
+    case Change::not_retested:
+      return "not re-tested";
   }
   return "";
 }
@@ -60,6 +62,8 @@ std::string change_key(Change c) {
       return "still_open";
     case Change::fixed:
       return "fixed";
+    case Change::not_retested:
+      return "not_retested";
   }
   return "";
 }
@@ -267,7 +271,9 @@ const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& i
 std::optional<Change> status_of(const Context& ctx, const Finding& f) {
   if (!ctx.diff) return std::nullopt;
   for (const auto& c : ctx.diff->findings) {
-    if (c.change != Change::fixed && c.finding.id == f.id) return c.change;
+    if ((c.change == Change::added || c.change == Change::still_open) && c.finding.id == f.id) {
+      return c.change;
+    }
   }
   return Change::added;
 }
@@ -509,10 +515,17 @@ Diff compare(const ScanResult& old_scan, const ScanResult& new_scan) {
     if (!new_ids.insert(f.id).second) continue;  // duplicate ID: count it once
     d.findings.push_back({old_ids.count(f.id) ? Change::still_open : Change::added, f});
   }
+  // Gone from the new scan: fixed only where the new scan judged the rule there and it passed.
+  auto passed = [&](const Finding& f) {
+    for (const auto& c : new_scan.checks) {
+      if (c.rule_id == f.rule_id && c.asset == f.asset) return c.verdict == Verdict::pass;
+    }
+    return false;
+  };
   std::set<std::string> fixed_seen;
   for (const auto& f : old_scan.findings) {
     if (new_ids.count(f.id) || !fixed_seen.insert(f.id).second) continue;
-    d.findings.push_back({Change::fixed, f});
+    d.findings.push_back({passed(f) ? Change::fixed : Change::not_retested, f});
   }
   auto live = [](const ScanResult& s) {
     std::map<std::string, const EndpointRecord*> out;

@@ -99,12 +99,14 @@ std::string render_csv(const Context& ctx) {
     add_row(out, ctx, *f, status_key(ctx, *f), older ? ctx.diff->baseline_started_at : started);
   }
   if (ctx.diff) {
-    std::vector<Finding> fixed;
-    for (const auto& c : ctx.diff->findings) {
-      if (c.change == Change::fixed) fixed.push_back(c.finding);
-    }
-    for (const auto* f : findings_by_severity(fixed)) {
-      add_row(out, ctx, *f, "fixed", ctx.diff->baseline_started_at);
+    for (Change gone : {Change::fixed, Change::not_retested}) {
+      std::vector<Finding> list;
+      for (const auto& c : ctx.diff->findings) {
+        if (c.change == gone) list.push_back(c.finding);
+      }
+      for (const auto* f : findings_by_severity(list)) {
+        add_row(out, ctx, *f, change_key(gone), ctx.diff->baseline_started_at);
+      }
     }
   }
   return out;

@@ -241,20 +241,26 @@ void finding_rows(std::string& out, const std::vector<const Finding*>& list, boo
 
 void diff_section(std::string& out, const Context& ctx) {
   const Diff& diff = *ctx.diff;
-  std::vector<Finding> added, open, fixed;
+  std::vector<Finding> added, open, fixed, unknown;
   for (const auto& c : diff.findings) {
     (c.change == Change::added        ? added
      : c.change == Change::still_open ? open
-                                      : fixed)
+     : c.change == Change::fixed      ? fixed
+                                      : unknown)
         .push_back(c.finding);
   }
   out += "<section id=\"changes\"><h2>Changes since baseline</h2>\n";
   out += fmt::format(
       "<p>Baseline scan started {}. <strong>{} new</strong>, {} still open, "
-      "<strong>{} fixed</strong>.</p>\n",
-      h_or_dash(display_time(diff.baseline_started_at)), added.size(), open.size(), fixed.size());
+      "<strong>{} fixed</strong>, {} not re-tested (gone from this scan, but the rule could not be "
+      "evaluated here, so nothing shows they were fixed).</p>\n",
+      h_or_dash(display_time(diff.baseline_started_at)), added.size(), open.size(), fixed.size(),
+      unknown.size());
   const std::tuple<const char*, const std::vector<Finding>*, bool> groups[] = {
-      {"New findings", &added, true}, {"Still open", &open, true}, {"Fixed", &fixed, false}};
+      {"New findings", &added, true},
+      {"Still open", &open, true},
+      {"Fixed", &fixed, false},
+      {"Not re-tested", &unknown, false}};
   for (const auto& [name, list, link] : groups) {
     out += fmt::format("<h3>{} ({})</h3>\n", name, list->size());
     if (list->empty()) {

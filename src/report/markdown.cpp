@@ -114,19 +114,24 @@ void finding_table(std::string& out, const std::vector<const Finding*>& findings
 }
 
 void diff_section(std::string& out, const Diff& diff) {
-  std::vector<Finding> added, open, fixed;
+  std::vector<Finding> added, open, fixed, unknown;
   for (const auto& c : diff.findings) {
     (c.change == Change::added        ? added
      : c.change == Change::still_open ? open
-                                      : fixed)
+     : c.change == Change::fixed      ? fixed
+                                      : unknown)
         .push_back(c.finding);
   }
   out += "## Changes since baseline\n\n";
-  out += fmt::format("Baseline scan started {}. **{} new**, {} still open, **{} fixed**.\n\n",
-                     md_or_dash(display_time(diff.baseline_started_at)), added.size(), open.size(),
-                     fixed.size());
+  out += fmt::format(
+      "Baseline scan started {}. **{} new**, {} still open, **{} fixed**, {} not re-tested (gone "
+      "from this scan, but the rule could not be evaluated here, so nothing shows they were "
+      "fixed).\n\n",
+      md_or_dash(display_time(diff.baseline_started_at)), added.size(), open.size(), fixed.size(),
+      unknown.size());
   const std::pair<const char*, const std::vector<Finding>*> groups[] = {
-      {"New findings", &added}, {"Still open", &open}, {"Fixed", &fixed}};
+      {"New findings", &added}, {"Still open", &open}, {"Fixed", &fixed},
+      {"Not re-tested", &unknown}};
   for (const auto& [name, list] : groups) {
     out += fmt::format("### {} ({})\n\n", name, list->size());
     if (list->empty()) {

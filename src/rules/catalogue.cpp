@@ -249,8 +249,14 @@ const std::vector<RuleSpec>& catalogue() {
       {"VULN-DCMTK-VERSION", "DCMTK-based service with known CVEs", {7}, true, Severity::high,
        "Version-inferred: vendors may patch without changing the name.",
        "The implementation version names a DCMTK release with published vulnerabilities.",
-       "Ask the vendor for an update built on a fixed DCMTK release.",
-       {"ICSMA-22-174-01", "CVE-2024-28130"}, {"fingerprint"}, "version-inferred", nullptr},
+       "Ask the vendor (or, for a Linux package, the distribution) for an update built on a fixed "
+       "DCMTK release, or written confirmation that the fixes are back-ported.",
+       {"CISA ICSMA-22-174-01", "CVE-2024-28130", "CISA ICSMA-26-181-01",
+        "data/vulnerable-versions.txt"},
+       {"dicom_associate", "dicom_ae_policy"},
+       "version-inferred: from the Implementation Version Name / Class UID; severity is that of "
+       "the worst matching entry.",
+       &eval_vuln_dcmtk_version},
       {"VULN-ORTHANC-VERSION", "Orthanc version with known CVEs", {7}, true, Severity::high,
        "From the CVE: critical below 1.5.8 (CVE-2025-0896), high up to 1.12.10 "
        "(CVE-2026-5437 to -5445).",

@@ -24,4 +24,6 @@ RuleHit eval_web_dicomweb_noauth(const EndpointView& v);
 RuleHit eval_web_cleartext_http(const EndpointView& v);
 RuleHit eval_vuln_orthanc_version(const EndpointView& v);
 RuleHit eval_dicom_cleartext_observed(const EndpointView& v);  // passive_rules.cpp
+RuleHit eval_vuln_dcmtk_version(const EndpointView& v);
+std::size_t vulnerable_version_entries();  // parsed lines of data/vulnerable-versions.txt
 }  // namespace pacscan::rules

@@ -85,8 +85,8 @@ RuleHit eval_dicom_cleartext_observed(const EndpointView& v) {
     h.evidence.push_back("patient-identifying attributes crossed in clear: " + list);
   }
   if (encrypted > 0) {
-    h.evidence.push_back(fmt::format("{} TLS connection(s) to this server were also seen",
-                                     encrypted));
+    h.evidence.push_back(
+        fmt::format("{} TLS connection(s) to this server were also seen", encrypted));
   }
   return h;
 }

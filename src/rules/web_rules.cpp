@@ -104,11 +104,11 @@ std::string auth_scheme(const std::string& www_authenticate) {
 }
 
 std::string describe(const HttpExchange& x) {
-  std::string s = fmt::format("GET {} over {} {} -> ", x.path, x.scheme,
+  std::string s = fmt::format("GET {} over {} {}: ", x.path, x.scheme,
                               x.with_credentials ? "with Basic orthanc:orthanc"
                                                  : "without credentials");
   if (x.status == 0) return s + "no HTTP reply" + (x.error.empty() ? "" : " (" + x.error + ")");
-  s += std::to_string(x.status);
+  s += fmt::format("HTTP {}", x.status);
   if (!x.content_type.empty()) s += fmt::format(", Content-Type {}", x.content_type);
   if (!x.www_authenticate.empty()) {
     s += fmt::format(", WWW-Authenticate {}", auth_scheme(x.www_authenticate));
@@ -178,7 +178,7 @@ RuleHit eval_asset_imaging_web(const EndpointView& v) {
   if (d.explorer_found) ev.push_back("/app/explorer.html is the Orthanc Explorer page (200)");
   const HttpExchange* sys = exchange(d, "/system", false);
   if (sys && sys->status == 401 && d.product == "orthanc" && !d.orthanc.readable) {
-    ev.push_back(fmt::format("/system -> 401 with Orthanc's WWW-Authenticate {} realm",
+    ev.push_back(fmt::format("/system answered 401 with Orthanc's WWW-Authenticate {} realm",
                              auth_scheme(sys->www_authenticate)));
   }
   if (!d.dicomweb_root.empty()) {
@@ -267,8 +267,8 @@ RuleHit eval_web_dicomweb_noauth(const EndpointView& v) {
     if (q) ev.push_back(describe(*q));
     ev.push_back(d.dicomweb_study_count > 0
                      ? fmt::format("{} study entr{} returned for limit=1 (counted; body "
-                                   "discarded): the archive holds studies anyone can list and "
-                                   "download",
+                                   "discarded): anyone can list the archive's studies; "
+                                   "retrieval (WADO-RS) was not attempted",
                                    d.dicomweb_study_count,
                                    d.dicomweb_study_count == 1 ? "y" : "ies")
                      : std::string("an empty study list returned (counted; body discarded): the "
@@ -284,8 +284,11 @@ RuleHit eval_web_dicomweb_noauth(const EndpointView& v) {
   const HttpExchange* q1 = exchange(d, "/dicom-web/studies", false);
   const HttpExchange* q2 = exchange(d, "/dcm4chee-arc/", false);
   if (!q1 || !q2) return not_evaluated(d.complete ? "QIDO roots not queried" : incomplete(d));
-  return pass(fmt::format("no DICOMweb QIDO root answered without credentials: {}; {}",
-                          describe(*q1), describe(*q2)));
+  const auto qido = [](const HttpExchange& x) {
+    return describe(x) + (x.status == 200 ? " (not a QIDO JSON answer)" : "");
+  };
+  return pass(fmt::format("no DICOMweb QIDO root answered without credentials: {}; {}", qido(*q1),
+                          qido(*q2)));
 }
 
 RuleHit eval_web_cleartext_http(const EndpointView& v) {

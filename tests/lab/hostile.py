@@ -9,6 +9,12 @@ Modes (one listener per --port; --port may be a comma-separated list):
             body byte per second (a peer that trickles: only a hard deadline ends it)
   abort     after the first bytes, answer an A-ABORT PDU (source 2, reason 0) and close
   close     accept and close at once (no PDU)
+  banner    after the first bytes (or 2 s of silence), answer the --text string (UTF-8; default
+            "HELLO") followed by CRLF, then close: a non-DICOM service whose reply is
+            device-controlled text (report-injection tests put payloads there). With --http it
+            answers each HTTP request instead: 200 "[]" (application/dicom+json, an empty
+            DICOMweb study list) for /dicom-web/studies, 404 for any other path, with the --text
+            string as the Server header
   recorder  accept, append "<peer-ip> <peer-port> <local-port>\n" to --log, close. This is how a
             test proves that a connection did or did not happen.
   sniff     no listener: an AF_PACKET socket on --iface appends one line per received IPv4
@@ -84,7 +90,26 @@ def garbage_bytes(n=64):
     return bytes(b)
 
 
-def handle(mode, conn, peer, local_port, rec):
+def http_banner(conn, first, text):
+    """One HTTP/1.1 exchange: an empty DICOMweb study list or a 404, Server: TEXT."""
+    req = first
+    while b"\r\n\r\n" not in req and len(req) < 65536:
+        more = wait_first_bytes(conn, 5.0)
+        if not more:
+            break
+        req += more
+    line = req.split(b"\r\n", 1)[0].decode("latin-1", "replace").split(" ")
+    path = line[1] if len(line) > 1 else "/"
+    if path.split("?")[0] == "/dicom-web/studies":
+        status, body, ctype = "200 OK", b"[]", "application/dicom+json"
+    else:
+        status, body, ctype = "404 Not Found", b"not found", "text/plain"
+    head = (f"HTTP/1.1 {status}\r\nServer: {text}\r\nContent-Type: {ctype}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    conn.sendall(head.encode("utf-8") + body)
+
+
+def handle(mode, conn, peer, local_port, rec, text="", http=False):
     try:
         if mode == "recorder":
             rec.write(f"{peer[0]} {peer[1]} {local_port}")
@@ -93,6 +118,15 @@ def handle(mode, conn, peer, local_port, rec):
             return
         if mode == "tarpit":
             hold(conn)
+            return
+        if mode == "banner":
+            first = wait_first_bytes(conn, 2.0)  # a client that speaks first, or not
+            if http:
+                if first:
+                    http_banner(conn, first, text)
+            else:
+                conn.sendall(text.encode("utf-8") + b"\r\n")
+            time.sleep(0.2)
             return
         first = wait_first_bytes(conn)
         if not first:
@@ -128,7 +162,7 @@ def handle(mode, conn, peer, local_port, rec):
 FAILED = []
 
 
-def serve(mode, addr, port, rec, stop):
+def serve(mode, addr, port, rec, stop, text="", http=False):
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -150,7 +184,8 @@ def serve(mode, addr, port, rec, stop):
         except OSError:
             break
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        t = threading.Thread(target=handle, args=(mode, conn, peer, local_port, rec), daemon=True)
+        t = threading.Thread(target=handle, args=(mode, conn, peer, local_port, rec, text, http),
+                             daemon=True)
         t.start()
     srv.close()
 
@@ -198,11 +233,13 @@ def sniff(iface, addr, rec, stop):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("mode", choices=["tarpit", "garbage", "hugepdu", "drip", "abort", "close",
-                                     "recorder", "sniff"])
+                                     "banner", "recorder", "sniff"])
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", default="0", help="port or comma-separated ports (0 = ephemeral)")
     ap.add_argument("--log", default=None, help="file that recorder/sniff append to")
     ap.add_argument("--iface", default="eth0", help="interface for sniff")
+    ap.add_argument("--text", default="HELLO", help="what banner answers")
+    ap.add_argument("--http", action="store_true", help="banner: answer HTTP, --text as Server")
     a = ap.parse_args()
     if a.mode in ("recorder", "sniff") and not a.log:
         ap.error(f"{a.mode} needs --log")
@@ -219,7 +256,9 @@ def main():
         threads.append(threading.Thread(target=sniff, args=(a.iface, a.bind, rec, stop), daemon=True))
     else:
         for p in a.port.split(","):
-            threads.append(threading.Thread(target=serve, args=(a.mode, a.bind, int(p), rec, stop),
+            threads.append(threading.Thread(target=serve,
+                                            args=(a.mode, a.bind, int(p), rec, stop, a.text,
+                                                  a.http),
                                             daemon=True))
     for t in threads:
         t.start()

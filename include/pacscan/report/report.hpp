@@ -13,7 +13,10 @@
 namespace pacscan::report {
 
 // Scan-to-scan comparison (pacscan diff, --baseline).
-enum class Change { added, still_open, fixed };
+// fixed: the new scan judged the rule on that asset and it passed. not_retested: the finding is
+// gone from the new scan but the rule was not evaluated there (probe skipped, endpoint not seen),
+// so nothing shows it was fixed.
+enum class Change { added, still_open, fixed, not_retested };
 struct FindingChange {
   Change change;
   Finding finding;  // from the new scan (added, still_open) or the old one (fixed)

@@ -1,6 +1,8 @@
 // Scan-to-scan comparison and how the reports show it.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "fixture.hpp"
 
 using namespace report_test;
@@ -11,6 +13,14 @@ namespace {
 ScanResult make_rescan() {
   ScanResult s = make_fixture();
   s.meta.started_at = "2027-01-05T09:00:00Z";
+  // The rescan judged the removed finding's rule on its asset and it passed: that is "fixed".
+  const Finding gone = s.findings.at(1);
+  s.checks.erase(std::remove_if(s.checks.begin(), s.checks.end(),
+                                [&](const Check& c) {
+                                  return c.rule_id == gone.rule_id && c.asset == gone.asset;
+                                }),
+                 s.checks.end());
+  s.checks.push_back(Check{gone.rule_id, gone.asset, Verdict::pass, "now encrypted"});
   s.findings.erase(s.findings.begin() + 1);
   auto f =
       make_finding("DICOM-AE-ANY-CALLING", Severity::medium, "198.18.0.12", 104, {3, 9}, false);
@@ -66,6 +76,27 @@ TEST_CASE("compare classifies findings by ID and endpoints by address and port")
   }
   CHECK(appeared == 1);
   CHECK(disappeared == 1);
+}
+
+TEST_CASE("a finding gone from a rescan that could not judge it is 'not re-tested', not fixed") {
+  const auto old_scan = make_fixture();
+  auto new_scan = make_fixture();
+  const Finding gone = new_scan.findings.at(1);
+  new_scan.findings.erase(new_scan.findings.begin() + 1);
+  new_scan.checks.erase(std::remove_if(new_scan.checks.begin(), new_scan.checks.end(),
+                                       [&](const Check& c) {
+                                         return c.rule_id == gone.rule_id && c.asset == gone.asset;
+                                       }),
+                        new_scan.checks.end());
+  new_scan.checks.push_back(Check{gone.rule_id, gone.asset, Verdict::not_evaluated, "skipped"});
+  const auto d = report::compare(old_scan, new_scan);
+  CHECK(count(d, report::Change::fixed) == 0);
+  CHECK(count(d, report::Change::not_retested) == 1);
+  const auto dir = temp_dir("diff-not-retested");
+  const report::Context ctx{new_scan, &d};
+  REQUIRE(report::write_all(ctx, dir, {"md", "csv"}).has_value());
+  CHECK(read_file(dir / "report.md").find("Not re-tested (1)") != std::string::npos);
+  CHECK(read_file(dir / "findings.csv").find("not_retested") != std::string::npos);
 }
 
 TEST_CASE("compare of a scan with itself: everything still open, nothing moved") {

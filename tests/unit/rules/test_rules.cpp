@@ -3,8 +3,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <sstream>
+
+#include <pacscan/core/embedded.hpp>
 
 #include <pacscan/rules/rules.hpp>
+
+#include "../../../src/rules/evaluators.hpp"
 
 using namespace pacscan;
 
@@ -205,4 +210,27 @@ TEST_CASE("the catalogue is consistent") {
   }
   CHECK(rules::find_rule("DICOM-AE-ANY-CALLING") != nullptr);
   CHECK(rules::find_rule("NOPE") == nullptr);
+}
+
+TEST_CASE("every line of data/vulnerable-versions.txt parses") {
+  std::size_t lines = 0;
+  std::istringstream in{std::string(embedded_data("vulnerable-versions.txt"))};
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != '#') lines++;
+  }
+  CHECK(lines > 0);
+  CHECK(rules::vulnerable_version_entries() == lines);
+}
+
+TEST_CASE("DCMTK 3.6.7 is version-inferred vulnerable; a non-DCMTK peer passes") {
+  const auto r = open_server();  // announces 1.2.276.0.7230010.3.0.3.6.7 / OFFIS_DCMTK_367
+  REQUIRE(finding(r, "VULN-DCMTK-VERSION"));
+  CHECK(finding(r, "VULN-DCMTK-VERSION")->confidence == Confidence::version_inferred);
+  CHECK(finding(r, "VULN-DCMTK-VERSION")->discriminator == "3.6.7");
+  AssociateData a{accepted("PACSCAN", "X"), true};
+  a.attempt.impl_class_uid = "1.2.40.0.13.1.3";
+  a.attempt.impl_version = "dcm4che-5.31.0";
+  const auto r2 = scan_with({obs("dicom_associate", a)});
+  CHECK(check(r2, "VULN-DCMTK-VERSION").verdict == Verdict::pass);
 }

@@ -155,7 +155,7 @@ TEST_CASE("open Orthanc 1.10.1 over HTTP: inventory, no-auth, cleartext and vers
   REQUIRE(noauth);
   CHECK(noauth->severity == Severity::critical);
   CHECK(noauth->evidence_level == EvidenceLevel::confirmed);
-  CHECK(evidence_has(noauth, "GET /system over http without credentials -> 200"));
+  CHECK(evidence_has(noauth, "GET /system over http without credentials: HTTP 200"));
   const auto* clear = web_finding(r, "WEB-CLEARTEXT-HTTP");
   REQUIRE(clear);
   CHECK(clear->severity == Severity::medium);  // no Basic challenge: nothing to steal in transit
@@ -201,8 +201,8 @@ TEST_CASE("Orthanc with the default user: one default login accepted") {
   REQUIRE(creds);
   CHECK(creds->severity == Severity::critical);
   CHECK(creds->evidence_level == EvidenceLevel::confirmed);
-  CHECK(evidence_has(creds, "-> 401"));
-  CHECK(evidence_has(creds, "with Basic orthanc:orthanc -> 200"));
+  CHECK(evidence_has(creds, "without credentials: HTTP 401"));
+  CHECK(evidence_has(creds, "with Basic orthanc:orthanc: HTTP 200"));
   CHECK(web_check(r, "WEB-ORTHANC-NOAUTH").verdict == Verdict::pass);
   const auto* clear = web_finding(r, "WEB-CLEARTEXT-HTTP");
   REQUIRE(clear);

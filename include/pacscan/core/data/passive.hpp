@@ -37,8 +37,7 @@ struct PassiveContext {
   std::string accepted_transfer_syntax;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PassiveContext, id, abstract_syntax, name,
-                                                transfer_syntaxes, result,
-                                                accepted_transfer_syntax)
+                                                transfer_syntaxes, result, accepted_transfer_syntax)
 
 // DIMSE messages of one command field and SOP class (requests and responses alike).
 struct PassiveCommand {
@@ -69,17 +68,17 @@ struct PassiveData {
   bool user_identity_response = false;  // the AC carried a User Identity response sub-item
   PassiveOutcome outcome = PassiveOutcome::incomplete;
   int reject_result = 0, reject_source = 0, reject_reason = 0;  // when rejected
-  int abort_source = 0, abort_reason = 0;                        // when aborted
-  std::string outcome_text;  // decoded reject / abort reason
+  int abort_source = 0, abort_reason = 0;                       // when aborted
+  std::string outcome_text;                                     // decoded reject / abort reason
   std::vector<PassiveCommand> commands;
   std::uint64_t bytes_client_to_server = 0, bytes_server_to_client = 0;
   // Patient-identifying attributes present in datasets that crossed in clear: "(0010,0010)
   // PatientName" ... Tags and names only, never the values.
   std::vector<std::string> phi_tags;
-  std::uint32_t datasets = 0;               // data-set messages seen
-  std::uint32_t datasets_scanned = 0;       // of which read by the conservative tag scan
-  std::uint32_t datasets_unreadable = 0;    // of which could not be read (deflated ...)
-  std::vector<std::string> notes;           // protocol errors, capture gaps
+  std::uint32_t datasets = 0;             // data-set messages seen
+  std::uint32_t datasets_scanned = 0;     // of which read by the conservative tag scan
+  std::uint32_t datasets_unreadable = 0;  // of which could not be read (deflated ...)
+  std::vector<std::string> notes;         // protocol errors, capture gaps
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     PassiveData, client_ip, client_port, server_ip, server_port, encrypted, calling_ae, called_ae,
