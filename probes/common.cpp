@@ -5,7 +5,8 @@
 namespace pacscan::probes {
 
 Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::string& calling,
-                     const std::string& called, std::vector<dicom::ProposedContext> contexts) {
+                     const std::string& called, std::vector<dicom::ProposedContext> contexts,
+                     const SessionOptions& options) {
   Session s;
   s.attempt.calling_ae = calling;
   s.attempt.called_ae = called;
@@ -27,6 +28,9 @@ Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::str
   req.acse_timeout = ctx.budget.step(ctx.policy.acse_timeout);
   req.deadline = ctx.budget.step(ctx.policy.assoc_deadline);
   req.max_pdu = ctx.policy.max_pdu;
+  req.identity_user = options.identity_user;
+  req.identity_passcode = options.identity_passcode;
+  req.tls = options.tls || ctx.facts.tls;  // a TLS endpoint is only spoken to over TLS
   s.assoc.emplace(dicom::Association::request(*s.permit, req, ctx.stop));
   s.attempt = s.assoc->attempt();
   return s;

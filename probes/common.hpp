@@ -16,9 +16,15 @@ struct Session {
   bool ok() const { return assoc && assoc->established(); }
 };
 
+struct SessionOptions {
+  std::string identity_user, identity_passcode;  // User Identity Negotiation when set
+  bool tls = false;  // DICOM TLS even before facts.tls is known (probe dicom_tls)
+};
+
 // Waits for the gate, then requests the association. The attempt always says what happened.
 Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::string& calling,
-                     const std::string& called, std::vector<dicom::ProposedContext> contexts);
+                     const std::string& called, std::vector<dicom::ProposedContext> contexts,
+                     const SessionOptions& options = {});
 
 std::string describe_attempt(const AssocAttempt& a);
 

@@ -7,20 +7,24 @@ namespace pacscan {
 namespace probes {
 extern const ProbeSpec k_dicom_associate;
 extern const ProbeSpec k_http_imaging;
+extern const ProbeSpec k_dicom_tls;
 extern const ProbeSpec k_dicom_ae_policy;
 extern const ProbeSpec k_dicom_echo;
 extern const ProbeSpec k_dicom_services;
 extern const ProbeSpec k_dicom_null_query;
+extern const ProbeSpec k_dicom_user_identity;
 }  // namespace probes
 
 namespace {
 const ProbeSpec* const k_all_probes[] = {
     &probes::k_dicom_associate,
     &probes::k_http_imaging,
+    &probes::k_dicom_tls,
     &probes::k_dicom_ae_policy,
     &probes::k_dicom_echo,
     &probes::k_dicom_services,
     &probes::k_dicom_null_query,
+    &probes::k_dicom_user_identity,
 };
 }  // namespace
 

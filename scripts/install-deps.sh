@@ -11,6 +11,7 @@ packages=(
   python3-jsonschema            # tests: scan.json and SARIF validated against their schemas
   chromium                      # tests: report.html rendered in a real headless browser
   cmark-gfm                     # tests: Markdown reports rendered to prove injected text is inert
+  tshark tcpdump                # tests/bench: passive results compared with Wireshark's dissector
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -492,6 +492,13 @@ int main(int argc, char** argv) {
     auto r = passive::analyze_files(pcap_opts);
     if (!r) return log_error(r.error()), k_exit_runtime;
     r->meta.command_line = argv_copy;
+    {  // the same observations.jsonl an active scan streams
+      std::error_code ec;
+      std::filesystem::create_directories(pcap_out, ec);
+      std::ofstream jl(std::filesystem::path(pcap_out) / "observations.jsonl");
+      for (const auto& o : r->observations) jl << nlohmann::json(o).dump() << '\n';
+      if (!jl) return log_error("cannot write observations.jsonl in " + pcap_out), k_exit_runtime;
+    }
     report::Context ctx{*r, nullptr};
     auto w = report::write_all(ctx, pcap_out, split_list(pcap_formats));
     if (!w) return log_error(w.error()), k_exit_runtime;

@@ -75,10 +75,14 @@ void from_json(const nlohmann::json& j, Observation& o) {
     o.data = d.get<AePolicyData>();
   } else if (o.probe == "dicom_services") {
     o.data = d.get<ServicesData>();
+  } else if (o.probe == "dicom_user_identity") {
+    o.data = d.get<UserIdentityData>();
   } else if (o.probe == "dicom_null_query") {
     o.data = d.get<NullQueryData>();
   } else if (o.probe == "http_imaging") {
     o.data = d.get<HttpData>();
+  } else if (o.probe == "dicom_tls") {
+    o.data = d.get<TlsData>();
   } else if (o.probe == "passive_dicom") {
     o.data = d.get<PassiveData>();
   } else {

@@ -126,11 +126,68 @@ void build_inventory(ScanResult& result) {
           e.peer_max_pdu = att.peer_max_pdu;
         }
       }
+    } else if (const auto* t = data_as<TlsData>(o)) {
+      if (!t->tls) continue;
+      e.tls = true;
+      if (e.speaks_dicom) continue;  // cleartext DICOM already answered here
+      const bool dicom = t->association && t->association->valid_pdu();
+      e.service = dicom ? "dicom-tls" : "tls";
+      if (t->association) e.association = to_string(t->association->outcome);
+      if (dicom) {
+        e.speaks_dicom = true;
+        if (!t->association->impl_class_uid.empty()) {
+          e.impl_class_uid = t->association->impl_class_uid;
+          e.impl_version = t->association->impl_version;
+          e.peer_max_pdu = t->association->peer_max_pdu;
+        }
+      }
     } else if (const auto* s = data_as<ServicesData>(o)) {
       e.accepted_services.clear();
       for (const auto& c : s->attempt.contexts) {
         if (c.result == 0) e.accepted_services.push_back(c.name);
       }
+    }
+  }
+  // Passive captures: the servers (and clients) of the associations seen join the inventory.
+  for (const auto& o : result.observations) {
+    const auto* p = data_as<PassiveData>(o);
+    if (!p) continue;
+    auto& e = endpoints[o.ep];
+    e.ip = o.ep.ip.str();
+    e.port = o.ep.port;
+    e.state = PortState::open;
+    e.tls = e.tls || p->encrypted;
+    e.speaks_dicom = e.speaks_dicom || !p->encrypted;
+    e.service = e.speaks_dicom ? "dicom" : "dicom-tls";
+    if (e.association.empty() || p->ac_seen) {
+      e.association = nlohmann::json(p->outcome).get<std::string>();
+    }
+    if (p->ac_seen && e.called_ae.empty()) e.called_ae = p->called_ae;
+    if (!p->server_impl_class_uid.empty()) {
+      e.impl_class_uid = p->server_impl_class_uid;
+      e.impl_version = p->server_impl_version;
+      e.peer_max_pdu = p->server_max_pdu;
+    }
+    for (const auto& c : p->contexts) {
+      const std::string& n = c.name.empty() ? c.abstract_syntax : c.name;
+      if (c.result == 0 && std::find(e.accepted_services.begin(), e.accepted_services.end(), n) ==
+                               e.accepted_services.end()) {
+        e.accepted_services.push_back(n);
+      }
+    }
+    auto& server = hosts[o.ep.ip];
+    server.ip = o.ep.ip.str();
+    server.up = true;
+    server.via = "pcap";
+    if (std::find(server.open_ports.begin(), server.open_ports.end(), o.ep.port) ==
+        server.open_ports.end()) {
+      server.open_ports.push_back(o.ep.port);
+    }
+    if (auto client_ip = Ipv4::parse(p->client_ip)) {
+      auto& client = hosts[*client_ip];
+      client.ip = p->client_ip;
+      client.up = true;
+      client.via = "pcap";
     }
   }
   result.hosts.clear();

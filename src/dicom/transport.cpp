@@ -128,4 +128,11 @@ DcmTransportConnection* TapLayer::createConnection(DcmNativeSocketType socket, O
   return new TapConnection(socket, inner, m_tap);
 }
 
+DcmTransportConnection* TlsTapLayer::createConnection(DcmNativeSocketType socket, OFBool secure) {
+  DcmTransportConnection* inner = DcmTLSTransportLayer::createConnection(socket, secure);
+  if (!inner) return nullptr;
+  Watchdog::instance().add(socket, m_deadline, m_tap);
+  return new TapConnection(socket, inner, m_tap);
+}
+
 }  // namespace pacscan::dicom

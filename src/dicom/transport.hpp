@@ -13,6 +13,7 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmnet/dcmlayer.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
+#include <dcmtk/dcmtls/tlslayer.h>
 
 namespace pacscan::dicom {
 
@@ -62,6 +63,19 @@ class Watchdog {
 class TapLayer : public DcmTransportLayer {
  public:
   TapLayer(Tap* tap, Clock::time_point deadline) : m_tap(tap), m_deadline(deadline) {}
+  DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override;
+
+ private:
+  Tap* m_tap;
+  Clock::time_point m_deadline;
+};
+
+// The same watchdog and tap over DCMTK's TLS layer (requestor side). The tap sees the decrypted
+// PDU bytes, so A-ABORT evidence is read the same way as over plain TCP.
+class TlsTapLayer : public DcmTLSTransportLayer {
+ public:
+  TlsTapLayer(Tap* tap, Clock::time_point deadline)
+      : DcmTLSTransportLayer(NET_REQUESTOR, nullptr, OFFalse), m_tap(tap), m_deadline(deadline) {}
   DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override;
 
  private:

@@ -446,6 +446,7 @@ struct Conversation::Impl {
 
   void stop(int d, const std::string& why) {
     if (dir[d].state == Direction::State::stopped) return;
+    if (dir[d].in_dataset) finish_dataset(d);  // tags seen before the stop did cross
     dir[d].state = Direction::State::stopped;
     dir[d].body.clear();
     dir[d].body.shrink_to_fit();
@@ -903,6 +904,7 @@ struct Conversation::Impl {
                        s.state == Direction::State::pdv_header ||
                        s.state == Direction::State::pdv_value;
       if (mid) note(fmt::format("{}: the stream ends inside a PDU", side_name(d)));
+      if (dir[d].in_dataset) finish_dataset(d);
       if (s.state == Direction::State::header) count_bytes(d, s.hdr_len);
       if (s.state == Direction::State::body) count_bytes(d, s.body.size());
     }

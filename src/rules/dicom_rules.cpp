@@ -71,7 +71,7 @@ RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Se
   if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
   if (!v.services) {
     if (v.ae_policy->working_called_ae.empty() && !v.ae_policy->budget_exhausted &&
-        v.associate && v.associate->speaks_dicom) {
+        v.speaks_dicom()) {
       return pass("no association was accepted for any called/calling AE title tried");
     }
     return not_evaluated(missing(v, "dicom_services"));
@@ -157,9 +157,27 @@ bool is_store(const std::string& n) {
 }  // namespace
 
 RuleHit eval_asset_dicom_scp(const EndpointView& v) {
+  if ((!v.associate || !v.associate->speaks_dicom) && v.dicom_over_tls()) {
+    const auto& t = *v.tls->association;
+    std::vector<std::string> ev{fmt::format("over TLS ({} {}): {}", v.tls->protocol, v.tls->cipher,
+                                            describe(t))};
+    if (!t.impl_class_uid.empty()) {
+      ev.push_back(fmt::format("implementation class UID {} version '{}'", t.impl_class_uid,
+                               t.impl_version));
+    }
+    return fail(Severity::info,
+                fmt::format("DICOM TLS service answered an A-ASSOCIATE-RQ with {}",
+                            t.outcome == Outcome::ok         ? "A-ASSOCIATE-AC"
+                            : t.outcome == Outcome::rejected ? "A-ASSOCIATE-RJ"
+                                                             : "A-ABORT"),
+                std::move(ev), {"dicom_associate", "dicom_tls"});
+  }
   if (!v.associate) return not_evaluated(missing(v, "dicom_associate"));
   const auto& a = v.associate->attempt;
   if (!v.associate->speaks_dicom) {
+    if (v.tls && v.tls->tls && !v.tls->association) {
+      return not_evaluated("a TLS server answered, but no association over TLS was attempted");
+    }
     if (a.outcome == Outcome::interrupted || a.outcome == Outcome::skipped ||
         a.outcome == Outcome::error) {
       return not_evaluated(fmt::format("association test {}", to_string(a.outcome)));
@@ -183,6 +201,9 @@ RuleHit eval_asset_dicom_scp(const EndpointView& v) {
 RuleHit eval_asset_dicom_fingerprint(const EndpointView& v) {
   const AssocAttempt* found = nullptr;
   if (v.associate && !v.associate->attempt.impl_class_uid.empty()) found = &v.associate->attempt;
+  if (!found && v.dicom_over_tls() && !v.tls->association->impl_class_uid.empty()) {
+    found = &*v.tls->association;  // A-ASSOCIATE-AC received over TLS
+  }
   if (!found && v.ae_policy) {
     for (const auto& a : v.ae_policy->attempts) {
       if (!a.impl_class_uid.empty()) {
@@ -208,7 +229,17 @@ RuleHit eval_asset_dicom_fingerprint(const EndpointView& v) {
 
 RuleHit eval_dicom_cleartext(const EndpointView& v) {
   if (!v.associate) return not_evaluated(missing(v, "dicom_associate"));
-  if (!v.associate->speaks_dicom) return pass("no DICOM service on this port");
+  if (!v.associate->speaks_dicom) {
+    if (v.dicom_over_tls()) {
+      const auto& t = *v.tls->association;
+      return pass(fmt::format("association {} only over TLS ({} {}); a cleartext "
+                              "A-ASSOCIATE-RQ got no DICOM answer ({})",
+                              t.outcome == Outcome::ok ? "accepted" : "answered",
+                              v.tls->protocol, v.tls->cipher,
+                              to_string(v.associate->attempt.outcome)));
+    }
+    return pass("no DICOM service on this port");
+  }
   const AssocAttempt* accepted = nullptr;
   if (v.associate->attempt.outcome == Outcome::ok) accepted = &v.associate->attempt;
   if (!accepted && v.ae_policy) {
@@ -221,6 +252,15 @@ RuleHit eval_dicom_cleartext(const EndpointView& v) {
   }
   Severity sev = Severity::medium;
   std::vector<std::string> ev;
+  if (v.host_offers_tls) {
+    std::string ports;
+    for (auto p : v.host_tls_ports) ports += fmt::format("{}{}", ports.empty() ? "" : ", ", p);
+    ev.push_back(fmt::format("the same host also offers DICOM over TLS on port(s) {}: move "
+                             "peers there and close this cleartext port",
+                             ports));
+  } else {
+    ev.push_back("no DICOM over TLS found on the other ports scanned on this host");
+  }
   if (v.services && v.services->attempt.outcome == Outcome::ok &&
       unknown_peer(v.services->calling_source)) {
     for (const auto& c : v.services->attempt.contexts) {
@@ -385,8 +425,8 @@ RuleHit eval_ae_guessable_calling(const EndpointView& v) {
 
 RuleHit eval_unauth_echo(const EndpointView& v) {
   if (!v.echo) {
-    if (v.ae_policy && v.ae_policy->working_called_ae.empty() && v.associate &&
-        v.associate->speaks_dicom && !v.ae_policy->budget_exhausted) {
+    if (v.ae_policy && v.ae_policy->working_called_ae.empty() && v.speaks_dicom() &&
+        !v.ae_policy->budget_exhausted) {
       return pass("no association was accepted for any called/calling AE title tried");
     }
     return not_evaluated(missing(v, "dicom_echo"));
@@ -402,6 +442,48 @@ RuleHit eval_unauth_echo(const EndpointView& v) {
   if (e.status != 0) return pass(fmt::format("C-ECHO refused with status 0x{:04x}", e.status));
   return fail(Severity::low, "C-ECHO succeeded for an unknown peer",
               {describe(e.attempt), "C-ECHO-RSP status 0x0000 (success)"}, {"dicom_echo"},
+              EvidenceLevel::confirmed);
+}
+
+RuleHit eval_userid_not_enforced(const EndpointView& v) {
+  if (!v.user_identity) {
+    if (v.ae_policy && v.ae_policy->working_called_ae.empty()) {
+      return not_evaluated("no association was accepted without user identity, so enforcement "
+                           "cannot be told apart from AE-title filtering");
+    }
+    return not_evaluated(missing(v, "dicom_user_identity"));
+  }
+  const auto& u = *v.user_identity;
+  const auto& a = u.attempt;
+  // Patient-data services open to the same unknown peer make the missing identity matter.
+  bool phi_services = false;
+  if (v.services && v.services->attempt.outcome == Outcome::ok) {
+    for (const auto& c : v.services->attempt.contexts) {
+      if (c.result == 0 && c.name != "Verification" && c.name != "Canary") phi_services = true;
+    }
+  }
+  std::vector<std::string> ev{
+      fmt::format("association without user identity accepted ({})", u.without_identity),
+      fmt::format("with random user '{}' and a random passcode, positive response requested: {}",
+                  u.username, describe(a))};
+  if (a.outcome == Outcome::ok && a.identity_response) {
+    ev.push_back("the A-ASSOCIATE-AC carried a positive User Identity response for credentials "
+                 "that cannot exist: the server's credential check is broken");
+    return fail(Severity::high, "the server positively confirmed a bogus user identity",
+                std::move(ev), {"dicom_user_identity"}, EvidenceLevel::confirmed);
+  }
+  if (a.outcome == Outcome::ok) {
+    ev.push_back("no User Identity response: the identity was ignored (PS3.7 D.3.3.7: an "
+                 "acceptor that does not support it accepts without a response)");
+  } else if (a.outcome == Outcome::rejected) {
+    ev.push_back("bogus credentials are rejected, but associations without any identity are "
+                 "accepted: identity is checked when offered, not required");
+  } else {
+    return not_evaluated(fmt::format("association with user identity {}", to_string(a.outcome)));
+  }
+  if (phi_services) ev.push_back("patient-data services are negotiated by this unknown peer");
+  return fail(phi_services ? Severity::medium : Severity::info,
+              "DICOM user identity is not required", std::move(ev), {"dicom_user_identity"},
               EvidenceLevel::confirmed);
 }
 

@@ -14,6 +14,10 @@ const Outcome* EndpointView::outcome_of(std::string_view probe) const {
   return nullptr;
 }
 
+bool EndpointView::dicom_over_tls() const {
+  return tls && tls->tls && tls->association && tls->association->valid_pdu();
+}
+
 std::vector<EndpointView> endpoint_views(const ScanResult& result) {
   std::map<Endpoint, EndpointView> views;
   for (const auto& o : result.observations) {
@@ -37,11 +41,26 @@ std::vector<EndpointView> endpoint_views(const ScanResult& result) {
     else if (const auto* p2 = data_as<AePolicyData>(o)) v.ae_policy = p2;
     else if (const auto* s = data_as<ServicesData>(o)) v.services = s;
     else if (const auto* q = data_as<NullQueryData>(o)) v.null_query = q;
+    else if (const auto* u = data_as<UserIdentityData>(o)) v.user_identity = u;
     else if (const auto* h = data_as<HttpData>(o)) v.http = h;
+    else if (const auto* t = data_as<TlsData>(o)) {
+      v.tls = t;
+      v.tls_at = o.at;
+    }
     else if (const auto* pd = data_as<PassiveData>(o)) v.passive.push_back(pd);
   }
+  std::map<Ipv4, std::vector<std::uint16_t>> tls_ports;
+  for (const auto& [ep, v] : views) {
+    if (v.dicom_over_tls()) tls_ports[ep.ip].push_back(ep.port);
+  }
   std::vector<EndpointView> out;
-  for (auto& [ep, v] : views) out.push_back(std::move(v));
+  for (auto& [ep, v] : views) {
+    if (auto it = tls_ports.find(ep.ip); it != tls_ports.end()) {
+      v.host_offers_tls = true;
+      v.host_tls_ports = it->second;
+    }
+    out.push_back(std::move(v));
+  }
   return out;
 }
 
@@ -53,7 +72,11 @@ namespace {
 bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
   if (rule.id == "ASSET-DICOM-SCP") return v.port != nullptr;  // every open port of a sweep
   for (std::string_view need : rule.needs) {
-    if (need.starts_with("dicom_") && v.associate && v.associate->speaks_dicom) return true;
+    if (need == "dicom_tls") {  // TLS rules: where a TLS server answered
+      if (v.tls && v.tls->tls) return true;
+      continue;
+    }
+    if (need.starts_with("dicom_") && v.speaks_dicom()) return true;
     if (need == "http_imaging" && v.http) return true;
     if (need == "passive_dicom" && !v.passive.empty()) return true;
   }

@@ -11,6 +11,7 @@ RuleHit eval_ae_any_calling(const EndpointView& v);
 RuleHit eval_ae_default_title(const EndpointView& v);
 RuleHit eval_ae_guessable_calling(const EndpointView& v);
 RuleHit eval_unauth_echo(const EndpointView& v);
+RuleHit eval_userid_not_enforced(const EndpointView& v);
 RuleHit eval_unauth_find(const EndpointView& v);
 RuleHit eval_unauth_move(const EndpointView& v);
 RuleHit eval_unauth_get(const EndpointView& v);
@@ -26,4 +27,11 @@ RuleHit eval_vuln_orthanc_version(const EndpointView& v);
 RuleHit eval_dicom_cleartext_observed(const EndpointView& v);  // passive_rules.cpp
 RuleHit eval_vuln_dcmtk_version(const EndpointView& v);
 std::size_t vulnerable_version_entries();  // parsed lines of data/vulnerable-versions.txt
+// tls_rules.cpp (probe dicom_tls)
+RuleHit eval_tls_legacy_protocol(const EndpointView& v);
+RuleHit eval_tls_weak_cipher(const EndpointView& v);
+RuleHit eval_tls_cert_untrusted(const EndpointView& v);
+RuleHit eval_tls_cert_expired(const EndpointView& v);
+RuleHit eval_tls_cert_weak(const EndpointView& v);
+RuleHit eval_tls_no_client_cert(const EndpointView& v);
 }  // namespace pacscan::rules

@@ -103,6 +103,8 @@ struct AssocAttempt {
   std::vector<ContextResult> contexts; // proposed contexts and their results
   std::string reply_hex;               // first bytes received when the reply was not DICOM
   std::string reply_text;              // same, printable characters only
+  std::string identity_sent;           // user identity type proposed ("" none, "user+passcode")
+  bool identity_response = false;      // the A-ASSOCIATE-AC carried a User Identity response
   std::int64_t elapsed_ms = 0;
   bool valid_pdu() const {
     return outcome == Outcome::ok || outcome == Outcome::rejected || outcome == Outcome::aborted;
@@ -111,7 +113,7 @@ struct AssocAttempt {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssocAttempt, calling_ae, called_ae, outcome, detail,
                                                 reject, abort, impl_class_uid, impl_version,
                                                 peer_max_pdu, contexts, reply_hex, reply_text,
-                                                elapsed_ms)
+                                                identity_sent, identity_response, elapsed_ms)
 
 // ---- per-probe data ----
 
@@ -184,11 +186,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServicesData, attempt, calling_s
 #include <pacscan/core/data/http.hpp>
 #include <pacscan/core/data/null_query.hpp>
 #include <pacscan/core/data/passive.hpp>
+#include <pacscan/core/data/tls.hpp>
+#include <pacscan/core/data/user_identity.hpp>
 
 namespace pacscan {
 
 using ProbeData = std::variant<std::monostate, PortData, AssociateData, EchoData, AePolicyData,
-                               ServicesData, HttpData, PassiveData, NullQueryData>;
+                               ServicesData, HttpData, PassiveData, NullQueryData,
+                               UserIdentityData, TlsData>;
 
 struct Observation {
   std::string probe;      // probe name ("tcp_connect", "dicom_associate", ...)

@@ -33,6 +33,9 @@ struct AssocRequest {
   Millis acse_timeout{5000};
   Millis deadline{15000};                  // hard limit for the whole association
   std::uint32_t max_pdu = 16384;
+  // User Identity Negotiation (PS3.7 D.3.3.7): username + passcode, positive response requested.
+  std::string identity_user, identity_passcode;
+  bool tls = false;  // DICOM TLS (dcmtls; the certificate is not verified: the scanner judges it)
 };
 
 struct EchoResult {

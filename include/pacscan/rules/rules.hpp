@@ -19,11 +19,21 @@ struct EndpointView {
   const AePolicyData* ae_policy = nullptr;
   const ServicesData* services = nullptr;
   const NullQueryData* null_query = nullptr;
+  const UserIdentityData* user_identity = nullptr;
   const HttpData* http = nullptr;
+  const TlsData* tls = nullptr;
+  std::string tls_at;  // UTC time of the dicom_tls observation: certificate validity is judged then
+  // Host-level: other endpoints of the same host where DICOM answered over TLS (for
+  // DICOM-CLEARTEXT's evidence; rules otherwise see one endpoint at a time).
+  bool host_offers_tls = false;
+  std::vector<std::uint16_t> host_tls_ports;
   std::vector<const PassiveData*> passive;  // associations seen in captures with this server
   // Outcome of each probe that left an observation (skipped / interrupted tell why data is missing)
   std::vector<std::pair<std::string, Outcome>> probes;
   const Outcome* outcome_of(std::string_view probe) const;
+  // A valid DICOM PDU answered here: in cleartext (dicom_associate) or over TLS (dicom_tls).
+  bool dicom_over_tls() const;
+  bool speaks_dicom() const { return (associate && associate->speaks_dicom) || dicom_over_tls(); }
 };
 std::vector<EndpointView> endpoint_views(const ScanResult& result);
 

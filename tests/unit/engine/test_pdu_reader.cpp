@@ -506,3 +506,43 @@ TEST_CASE("passive: link types (Ethernet+VLAN, Linux cooked, raw IPv4, BSD loopb
     CHECK(d->outcome == PassiveOutcome::released);
   }
 }
+
+TEST_CASE("passive: user identity: its type is recorded, never the username or passcode") {
+  auto rq = chunks_of("echo.pcap")[0].bytes;
+  REQUIRE(rq.size() > 80);
+  REQUIRE(rq[0] == 0x01);
+  // Walk the items to the User Information item (0x50), the last one in DCMTK's requests.
+  std::size_t off = 74, user_info = 0;
+  while (off + 4 <= rq.size()) {
+    if (rq[off] == 0x50) user_info = off;
+    off += 4 + ((rq[off + 2] << 8) | rq[off + 3]);
+  }
+  REQUIRE(user_info != 0);
+  REQUIRE(off == rq.size());
+  const std::string user = "SECRETUSER", pass = "SECRETPASS";
+  std::vector<std::uint8_t> sub{0x58, 0, 0, 0, 2, 1, 0, static_cast<std::uint8_t>(user.size())};
+  sub.insert(sub.end(), user.begin(), user.end());
+  sub.push_back(0);
+  sub.push_back(static_cast<std::uint8_t>(pass.size()));
+  sub.insert(sub.end(), pass.begin(), pass.end());
+  const std::size_t sub_len = sub.size() - 4;
+  sub[2] = static_cast<std::uint8_t>(sub_len >> 8);
+  sub[3] = static_cast<std::uint8_t>(sub_len);
+  rq.insert(rq.end(), sub.begin(), sub.end());
+  const std::size_t ui_len = ((rq[user_info + 2] << 8) | rq[user_info + 3]) + sub.size();
+  rq[user_info + 2] = static_cast<std::uint8_t>(ui_len >> 8);
+  rq[user_info + 3] = static_cast<std::uint8_t>(ui_len);
+  const std::size_t pdu_len = rq.size() - 6;
+  rq[4] = static_cast<std::uint8_t>(pdu_len >> 8);
+  rq[5] = static_cast<std::uint8_t>(pdu_len);
+
+  Conversation c;
+  c.feed(true, rq);
+  c.finish();
+  REQUIRE(c.associations().size() == 1);
+  const auto& d = c.associations()[0].data;
+  CHECK(d.user_identity == "username_passcode");
+  CHECK(d.calling_ae == "ECHOSCU");
+  const std::string text = nlohmann::json(d).dump();
+  CHECK(text.find("SECRET") == std::string::npos);
+}

@@ -1,0 +1,21 @@
+#pragma once
+// Data of probe "dicom_user_identity": an association proposing a bogus username + passcode
+// (User Identity Negotiation, PS3.7 D.3.3.7, positive response requested), compared with the
+// association without identity that dicom_ae_policy already had accepted.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+// Included by observation.hpp after AssocAttempt is defined (it reuses that type).
+
+namespace pacscan {
+
+struct UserIdentityData {
+  std::string username;             // the bogus user name sent (a random string; no real account)
+  std::string without_identity;     // calling/called pair accepted without identity, "" if none
+  AssocAttempt attempt;             // the association with the bogus identity
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UserIdentityData, username, without_identity,
+                                                attempt)
+
+}  // namespace pacscan
