@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -517,7 +518,13 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   ++conns;
   const AssocAttempt& a = s.attempt;
 
-  if (!d.client_cert_requested) {
+  const bool reached_certificate_stage =
+      h.done || !h.chain.empty() ||
+      std::any_of(d.versions.begin(), d.versions.end(),
+                  [](const TlsVersionResult& v) { return v.result == "accepted"; });
+  if (!d.client_cert_requested && !reached_certificate_stage) {
+    d.client_cert_detail = "no handshake got far enough to see whether a certificate is requested";
+  } else if (!d.client_cert_requested) {
     d.client_cert = "not_requested";
     d.client_cert_detail = "the server sent no CertificateRequest";
   } else if (h.post_alert || (!h.done && h.alert_code >= 0)) {

@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev          # imaging web probes (HTTP/HTTPS)
   orthanc                       # the lab's PACS
   iproute2 python3 procps       # network namespaces for the lab, test harness
+  ieee-data                     # MAC vendor names for ARP discovery (read at run time)
   python3-jsonschema            # tests: scan.json and SARIF validated against their schemas
   chromium                      # tests: report.html rendered in a real headless browser
   cmark-gfm                     # tests: Markdown reports rendered to prove injected text is inert

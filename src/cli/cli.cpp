@@ -126,6 +126,30 @@ extern "C" void on_signal(int) {
   if (g_signals.fetch_add(1) >= 1) _exit(k_exit_interrupted);
 }
 
+// pacscan pcap / listen: the same observations.jsonl and reports as an active scan.
+int write_passive(ScanResult& r, const std::vector<std::string>& argv, const std::string& out,
+                  const std::string& formats) {
+  r.meta.command_line = argv;
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  std::ofstream jl(std::filesystem::path(out) / "observations.jsonl");
+  for (const auto& o : r.observations) jl << nlohmann::json(o).dump() << '\n';
+  jl.close();
+  if (!jl) return log_error("cannot write observations.jsonl in " + out), k_exit_runtime;
+  report::Context ctx{r, nullptr};
+  auto w = report::write_all(ctx, out, split_list(formats));
+  if (!w) return log_error(w.error()), k_exit_runtime;
+  return k_exit_ok;
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
 int fail_on_exit(const ScanResult& r, const std::string& fail_on) {
   if (fail_on.empty()) return k_exit_ok;
   Severity threshold{};
@@ -150,6 +174,8 @@ struct ScanOptions {
               assoc_deadline = "15s", endpoint_budget = "120s", host_gap = "100ms";
   std::string probes;
   std::string profile = "safe";
+  std::string discovery = "auto";
+  std::string interface;
   std::string formats;
   std::string baseline;
   std::string fail_on;
@@ -246,6 +272,18 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   } else if (o.profile != "safe") {
     return log_error(fmt::format("--profile: \"{}\" is not safe or intrusive", o.profile)), k_exit_usage;
   }
+  if (o.discovery == "auto") {
+    req.discovery = Discovery::automatic;
+  } else if (o.discovery == "arp") {
+    req.discovery = Discovery::arp;
+  } else if (o.discovery == "tcp") {
+    req.discovery = Discovery::tcp;
+  } else if (o.discovery == "none") {
+    req.discovery = Discovery::none;
+  } else {
+    return log_error(fmt::format("--discovery: \"{}\" is not auto, arp, tcp or none", o.discovery)), k_exit_usage;
+  }
+  req.interface = o.interface;
   if (auto v = validate_ae(o.calling_ae, "--calling-aet"); !v) return log_error(v.error()), k_exit_usage;
   p.calling_ae = o.calling_ae;
   for (const auto& h : o.called_hints) {
@@ -287,15 +325,12 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
 
   req.out_dir = o.out_dir.empty() ? default_out_dir() : o.out_dir;
   req.progress = !o.quiet && !o.no_progress && (o.progress || ::isatty(STDERR_FILENO));
+  req.quiet = o.quiet;
   log_info(o.quiet, fmt::format("scanning {} host(s) x {} port(s); results in {}", scope->size(),
                                 req.ports.size(), req.out_dir.string()));
 
   // Signals: the first stops the scan cleanly (what was observed is kept and reported).
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  install_signal_handlers();
   std::stop_source stop;
   std::jthread watcher([&](std::stop_token ws) {
     while (!ws.stop_requested()) {
@@ -322,7 +357,8 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
       {"io_timeout_ms", p.io_timeout.count()}, {"assoc_deadline_ms", p.assoc_deadline.count()},
       {"endpoint_budget_ms", p.endpoint_budget.count()}, {"workers", p.workers},
       {"max_ae_attempts", p.max_ae_attempts}, {"calling_ae", p.calling_ae},
-      {"called_ae_hints", p.called_ae_hints}, {"max_hosts", o.max_hosts}};
+      {"called_ae_hints", p.called_ae_hints}, {"max_hosts", o.max_hosts},
+      {"discovery", o.discovery},            {"interface", o.interface}};
 
   std::optional<report::Diff> diff;
   if (baseline) diff = report::compare(*baseline, *result);
@@ -382,6 +418,8 @@ int main(int argc, char** argv) {
   scan->add_option("--endpoint-budget", so.endpoint_budget, "Time limit for all probes of one endpoint")->capture_default_str();
   scan->add_option("--probes", so.probes, "Comma-separated probes to run (default: all of the profile)");
   scan->add_option("--profile", so.profile, "safe (default) or intrusive")->capture_default_str();
+  scan->add_option("--discovery", so.discovery, "Host discovery: auto (ARP on an attached segment when capture is allowed, else tcp), arp, tcp, none (sweep every address)")->capture_default_str();
+  scan->add_option("--interface", so.interface, "Interface for ARP discovery (default: the one whose subnet holds the targets)");
   scan->add_option("--format", so.formats, "Comma-separated report formats (default: all)");
   scan->add_option("--baseline", so.baseline, "Previous scan.json: report new / still open / fixed");
   scan->add_option("--fail-on", so.fail_on, "Exit 1 when a finding is at or above this severity");
@@ -419,6 +457,17 @@ int main(int argc, char** argv) {
   pcap->add_option("--max-flows", pcap_opts.max_flows, "Concurrent TCP flows tracked")->capture_default_str();
   pcap->add_option("--max-buffered", pcap_opts.max_buffered_bytes, "Bytes buffered for reassembly, all flows")->capture_default_str();
   pcap->add_option("--fail-on", pcap_fail_on, "Exit 1 when a finding is at or above this severity");
+
+  passive::Options listen_opts;
+  std::string listen_iface, listen_out, listen_formats, listen_fail_on, listen_duration = "60s";
+  auto* lis = app.add_subcommand("listen", "Find DICOM traffic on a live interface (sends nothing)");
+  lis->add_option("-i,--interface", listen_iface, "Interface to capture on (e.g. a SPAN port)")->required();
+  lis->add_option("-o,--output", listen_out, "Output folder")->required();
+  lis->add_option("--duration", listen_duration, "How long to listen")->capture_default_str();
+  lis->add_option("--format", listen_formats, "Comma-separated report formats (default: all)");
+  lis->add_option("--max-flows", listen_opts.max_flows, "Concurrent TCP flows tracked")->capture_default_str();
+  lis->add_option("--max-buffered", listen_opts.max_buffered_bytes, "Bytes buffered for reassembly, all flows")->capture_default_str();
+  lis->add_option("--fail-on", listen_fail_on, "Exit 1 when a finding is at or above this severity");
 
   std::vector<std::string> argv_copy(argv, argv + argc);
   try {
@@ -491,18 +540,28 @@ int main(int argc, char** argv) {
     }
     auto r = passive::analyze_files(pcap_opts);
     if (!r) return log_error(r.error()), k_exit_runtime;
-    r->meta.command_line = argv_copy;
-    {  // the same observations.jsonl an active scan streams
-      std::error_code ec;
-      std::filesystem::create_directories(pcap_out, ec);
-      std::ofstream jl(std::filesystem::path(pcap_out) / "observations.jsonl");
-      for (const auto& o : r->observations) jl << nlohmann::json(o).dump() << '\n';
-      if (!jl) return log_error("cannot write observations.jsonl in " + pcap_out), k_exit_runtime;
-    }
-    report::Context ctx{*r, nullptr};
-    auto w = report::write_all(ctx, pcap_out, split_list(pcap_formats));
-    if (!w) return log_error(w.error()), k_exit_runtime;
+    if (int rc = write_passive(*r, argv_copy, pcap_out, pcap_formats); rc != k_exit_ok) return rc;
     return fail_on_exit(*r, pcap_fail_on);
+  }
+  if (lis->parsed()) {
+    auto duration = parse_duration(listen_duration, "--duration");
+    if (!duration) return log_error(duration.error()), k_exit_usage;
+    install_signal_handlers();
+    std::stop_source stop;
+    std::jthread watcher([&](std::stop_token ws) {
+      while (!ws.stop_requested() && g_signals.load() == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (g_signals.load() > 0) stop.request_stop();
+    });
+    fmt::print(stderr, "pacscan: listening on {} for {} ms (Ctrl-C ends early); nothing is sent\n",
+               listen_iface, duration->count());
+    auto r = passive::analyze_live(listen_opts, listen_iface, *duration, stop.get_token());
+    watcher.request_stop();
+    watcher.join();
+    if (!r) return log_error(r.error()), k_exit_runtime;
+    if (int rc = write_passive(*r, argv_copy, listen_out, listen_formats); rc != k_exit_ok) return rc;
+    return r->meta.interrupted ? k_exit_interrupted : fail_on_exit(*r, listen_fail_on);
   }
   if (rul->parsed()) {
     if (rules_format != "md" && rules_format != "json") {

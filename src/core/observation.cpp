@@ -85,6 +85,8 @@ void from_json(const nlohmann::json& j, Observation& o) {
     o.data = d.get<TlsData>();
   } else if (o.probe == "passive_dicom") {
     o.data = d.get<PassiveData>();
+  } else if (o.probe == "arp_discovery") {
+    o.data = d.get<ArpData>();
   } else {
     o.data = std::monostate{};
   }

@@ -84,6 +84,16 @@ void build_inventory(ScanResult& result) {
   std::map<Endpoint, EndpointRecord> endpoints;
   std::map<Ipv4, int> filtered;
   for (const auto& o : result.observations) {
+    if (const auto* a = data_as<ArpData>(o)) {
+      // Answered ARP on an attached segment: up, with or without an open port.
+      auto& h = hosts[o.ep.ip];
+      h.ip = o.ep.ip.str();
+      h.up = true;
+      h.via = "arp";
+      h.mac = a->mac;
+      h.vendor = a->vendor;
+      continue;
+    }
     if (const auto* p = data_as<PortData>(o)) {
       if (p->state == PortState::filtered) {
         filtered[o.ep.ip]++;  // says nothing about the host being up

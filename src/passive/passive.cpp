@@ -3,6 +3,8 @@
 #include <pacscan/passive/passive.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <ctime>
 #include <set>
 
@@ -14,6 +16,9 @@
 
 #include "flow_table.hpp"
 #include "pcap_reader.hpp"
+
+#include <chrono>
+#include <functional>
 
 namespace pacscan::passive {
 namespace {
@@ -116,12 +121,19 @@ Observation to_observation(const ClosedFlow& f, const AssociationRecord& r) {
 
 }  // namespace
 
-Expected<ScanResult> analyze_files(const Options& options) {
+namespace {
+
+using Feeder = std::function<Expected<CaptureStats>(
+    const std::string& source, const std::function<void(const TcpSegment&)>& on_segment)>;
+
+// The analysis shared by captures and live traffic: sources are files or one interface.
+Expected<ScanResult> analyze(const Options& options, const std::vector<std::string>& sources,
+                             const Feeder& feed, const char* mode) {
   ScanResult result;
-  result.meta.mode = "pcap";
+  result.meta.mode = mode;
   result.meta.pacscan_version = PACSCAN_VERSION;
   result.meta.started_at = utc_now_iso();
-  result.meta.targets = options.files;
+  result.meta.targets = sources;
   result.meta.probes = {"passive_dicom"};
   result.meta.options = {{"max_flows", options.max_flows},
                          {"max_buffered_bytes", options.max_buffered_bytes},
@@ -134,9 +146,9 @@ Expected<ScanResult> analyze_files(const Options& options) {
 
   std::vector<ClosedFlow> flows;
   FlowStats totals;
-  for (const auto& file : options.files) {
+  for (const auto& file : sources) {
     FlowTable table(limits);  // one table per file: flows do not span captures
-    auto st = read_capture(file, [&](const TcpSegment& seg) { table.add(seg); });
+    auto st = feed(file, [&](const TcpSegment& seg) { table.add(seg); });
     if (!st) return error(st.error());
     table.flush();
     for (auto& f : table.take_closed()) flows.push_back(std::move(f));
@@ -195,6 +207,28 @@ Expected<ScanResult> analyze_files(const Options& options) {
   rules::evaluate(result);
   result.meta.finished_at = utc_now_iso();
   return result;
+}
+
+}  // namespace
+
+Expected<ScanResult> analyze_files(const Options& options) {
+  return analyze(options, options.files, &read_capture, "pcap");
+}
+
+Expected<ScanResult> analyze_live(const Options& options, const std::string& iface,
+                                  std::chrono::milliseconds duration, std::stop_token stop) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  auto should_stop = [&] {
+    return stop.stop_requested() || std::chrono::steady_clock::now() >= until;
+  };
+  auto r = analyze(
+      options, {iface},
+      [&](const std::string& name, const std::function<void(const TcpSegment&)>& on_segment) {
+        return read_live(name, should_stop, on_segment);
+      },
+      "listen");
+  if (r && stop.stop_requested()) r->meta.interrupted = true;
+  return r;
 }
 
 }  // namespace pacscan::passive

@@ -1,6 +1,8 @@
 // libpcap front end of passive analysis (see pcap_reader.hpp).
 #include "pcap_reader.hpp"
 
+#include <poll.h>
+
 #include <cstdio>
 #include <memory>
 
@@ -66,7 +68,9 @@ struct PcapCloser {
 };
 
 Expected<CaptureStats> read_all(pcap_t* pc, const std::string& name,
-                                const std::function<void(const TcpSegment&)>& on_segment) {
+                                const std::function<void(const TcpSegment&)>& on_segment,
+                                const std::function<bool()>& should_stop = {},
+                                int wait_fd = -1) {
   CaptureStats st;
   const int dlt = pcap_datalink(pc);
   if (!supported(dlt)) {
@@ -77,6 +81,7 @@ Expected<CaptureStats> read_all(pcap_t* pc, const std::string& name,
   pcap_pkthdr* hdr = nullptr;
   const std::uint8_t* data = nullptr;
   for (;;) {
+    if (should_stop && should_stop()) break;
     const int rc = pcap_next_ex(pc, &hdr, &data);
     if (rc == PCAP_ERROR_BREAK) break;  // end of file
     if (rc == PCAP_ERROR) {
@@ -85,6 +90,13 @@ Expected<CaptureStats> read_all(pcap_t* pc, const std::string& name,
           "were analysed",
           name, st.packets, pcap_geterr(pc)));
       break;
+    }
+    if (rc == 0 && wait_fd >= 0) {
+      // Live, non-blocking: nothing queued. Wait a little (libpcap's own timeout does not fire
+      // while no packet at all arrives on TPACKET_V3), then look at the clock again.
+      pollfd pfd{wait_fd, POLLIN, 0};
+      ::poll(&pfd, 1, 100);
+      continue;
     }
     if (rc != 1) continue;
     ++st.packets;
@@ -153,6 +165,41 @@ Expected<CaptureStats> read_capture(const std::string& path,
   std::unique_ptr<pcap_t, PcapCloser> pc(pcap_open_offline(path.c_str(), errbuf));
   if (!pc) return error(fmt::format("{}: {}", path, errbuf));
   return read_all(pc.get(), path, on_segment);
+}
+
+Expected<CaptureStats> read_live(const std::string& iface,
+                                 const std::function<bool()>& should_stop,
+                                 const std::function<void(const TcpSegment&)>& on_segment) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  std::unique_ptr<pcap_t, PcapCloser> pc(pcap_create(iface.c_str(), errbuf));
+  if (!pc) return error(fmt::format("{}: {}", iface, errbuf));
+  pcap_set_snaplen(pc.get(), 65535);
+  pcap_set_promisc(pc.get(), 1);  // a mirror/SPAN port delivers other hosts' traffic
+  pcap_set_timeout(pc.get(), 100);  // wake up to check the deadline and Ctrl-C
+  pcap_set_buffer_size(pc.get(), 8 * 1024 * 1024);
+  const int rc = pcap_activate(pc.get());
+  if (rc < 0) {
+    return error(fmt::format("cannot capture on {}: {} (capture needs root or CAP_NET_RAW)",
+                             iface, pcap_geterr(pc.get())));
+  }
+  bpf_program prog{};
+  if (pcap_compile(pc.get(), &prog, "tcp", 1, PCAP_NETMASK_UNKNOWN) == 0) {
+    pcap_setfilter(pc.get(), &prog);
+    pcap_freecode(&prog);
+  }
+  const int fd = pcap_get_selectable_fd(pc.get());
+  if (fd < 0 || pcap_setnonblock(pc.get(), 1, errbuf) != 0) {
+    return error(fmt::format("{}: cannot poll the capture: {}", iface, errbuf));
+  }
+  auto st = read_all(pc.get(), iface, on_segment, should_stop, fd);
+  if (st) {
+    pcap_stat ps{};
+    if (pcap_stats(pc.get(), &ps) == 0 && ps.ps_drop > 0) {
+      st->warnings.push_back(fmt::format("{}: the kernel dropped {} packet(s) during capture",
+                                         iface, ps.ps_drop));
+    }
+  }
+  return st;
 }
 
 Expected<CaptureStats> read_capture_buffer(

@@ -28,6 +28,11 @@ struct CaptureStats {
 Expected<CaptureStats> read_capture(const std::string& path,
                                     const std::function<void(const TcpSegment&)>& on_segment);
 
+// Live capture on an interface (promiscuous, BPF "tcp") until should_stop() says so.
+Expected<CaptureStats> read_live(const std::string& iface,
+                                 const std::function<bool()>& should_stop,
+                                 const std::function<void(const TcpSegment&)>& on_segment);
+
 // Same, on a capture already in memory (used by the fuzzer).
 Expected<CaptureStats> read_capture_buffer(
     const std::vector<std::uint8_t>& bytes,

@@ -58,7 +58,11 @@ const std::vector<RuleSpec>& catalogue() {
        "The imaging service listens on an address outside private, loopback and link-local ranges.",
        "Remove the port forward or public address; give remote readers a VPN or the vendor's "
        "secured gateway instead.",
-       {"Greenbone 2019 PACS exposure report"}, {"dicom_associate"}, "observed", nullptr},
+       {"Greenbone 2019 PACS exposure report", "RFC 1918", "RFC 6598"},
+       {"dicom_associate", "passive_dicom"},
+       "observed: the address itself. A NAT mapping seen from outside is not visible from inside "
+       "the network: scan the public address from outside to check port forwards.",
+       &eval_public_address},
       // ---------------- encryption in transit ----------------
       {"DICOM-CLEARTEXT", "DICOM served over unencrypted TCP", {4, 9}, true, Severity::medium,
        "Medium; high when query or storage is also open to unknown peers, because patient data "

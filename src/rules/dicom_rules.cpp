@@ -487,6 +487,39 @@ RuleHit eval_userid_not_enforced(const EndpointView& v) {
               EvidenceLevel::confirmed);
 }
 
+RuleHit eval_public_address(const EndpointView& v) {
+  // Not publicly routable: RFC 1918, loopback, link-local, CGNAT (RFC 6598), benchmarking
+  // (RFC 2544), "this network", documentation ranges and multicast/reserved.
+  struct Range {
+    const char* net;
+    int bits;
+    const char* name;
+  };
+  static constexpr Range k_private[] = {
+      {"10.0.0.0", 8, "private (RFC 1918)"},      {"172.16.0.0", 12, "private (RFC 1918)"},
+      {"192.168.0.0", 16, "private (RFC 1918)"},  {"127.0.0.0", 8, "loopback"},
+      {"169.254.0.0", 16, "link-local"},          {"100.64.0.0", 10, "shared CGNAT (RFC 6598)"},
+      {"198.18.0.0", 15, "benchmarking (RFC 2544)"}, {"0.0.0.0", 8, "this network"},
+      {"192.0.2.0", 24, "documentation"},         {"198.51.100.0", 24, "documentation"},
+      {"203.0.113.0", 24, "documentation"},       {"224.0.0.0", 3, "multicast/reserved"},
+  };
+  const bool dicom = v.associate && v.associate->speaks_dicom;
+  if (!dicom && v.passive.empty()) return not_evaluated("no DICOM service seen on this port");
+  for (const auto& r : k_private) {
+    const auto net = Ipv4::parse(r.net);
+    const std::uint32_t mask = r.bits == 0 ? 0 : ~std::uint32_t{0} << (32 - r.bits);
+    if (net && (v.ep.ip.value & mask) == (net->value & mask)) {
+      return pass(fmt::format("{} is a {} address", v.ep.ip.str(), r.name));
+    }
+  }
+  return fail(Severity::high,
+              fmt::format("DICOM service on the publicly routable address {}", v.ep.ip.str()),
+              {fmt::format("{} answered DICOM and is outside private, loopback, link-local, CGNAT "
+                           "and reserved ranges",
+                           v.ep.str())},
+              {"dicom_associate"}, EvidenceLevel::observed, Confidence::confirmed);
+}
+
 RuleHit eval_unauth_find(const EndpointView& v) {
   return eval_service(v, "Query/Retrieve C-FIND", is_find, Severity::high);
 }

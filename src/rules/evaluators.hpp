@@ -11,6 +11,7 @@ RuleHit eval_ae_any_calling(const EndpointView& v);
 RuleHit eval_ae_default_title(const EndpointView& v);
 RuleHit eval_ae_guessable_calling(const EndpointView& v);
 RuleHit eval_unauth_echo(const EndpointView& v);
+RuleHit eval_public_address(const EndpointView& v);
 RuleHit eval_userid_not_enforced(const EndpointView& v);
 RuleHit eval_unauth_find(const EndpointView& v);
 RuleHit eval_unauth_move(const EndpointView& v);

@@ -17,6 +17,8 @@
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/scan/sweep.hpp>
 
+#include "discovery/arp.hpp"
+
 namespace pacscan {
 namespace {
 
@@ -160,6 +162,83 @@ void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
   }
 }
 
+
+void notice(const ScanRequest& req, ScanMeta& meta, const std::string& text) {
+  meta.notes.push_back(text);
+  if (!req.quiet) std::fprintf(stderr, "pacscan: %s\n", text.c_str());
+}
+
+// Host discovery. Returns the hosts to sweep: with ARP on an attached segment, the hosts of that
+// segment that answered plus every host off the segment; otherwise every host.
+std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& hosts, Gate& gate,
+                           std::stop_token stop, ObservationWriter& writer, ScanMeta& meta) {
+  if (req.discovery == Discovery::none) {
+    meta.notes.push_back("Host discovery: none (--discovery none): every in-scope address was "
+                         "swept.");
+    return hosts;
+  }
+  if (req.discovery == Discovery::tcp) {
+    meta.notes.push_back("Host discovery: tcp (--discovery tcp): every in-scope address was "
+                         "swept; a host is up when a port answered.");
+    return hosts;
+  }
+  const bool asked = req.discovery == Discovery::arp;
+  std::string why;
+  auto seg = discovery::find_segment(hosts, req.interface, &why);
+  if (!seg) {
+    const auto text = fmt::format("ARP discovery not applicable: {}; TCP discovery used.", why);
+    if (asked || !req.interface.empty()) notice(req, meta, text); else meta.notes.push_back(text);
+    return hosts;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto replies = discovery::arp_scan(*seg, gate, stop);
+  if (!replies) {
+    notice(req, meta, fmt::format("ARP discovery not possible: {}; falling back to TCP discovery.",
+                                  replies.error()));
+    return hosts;
+  }
+  const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
+  auto oui = discovery::OuiTable::load();
+  if (!oui) {
+    meta.notes.push_back(fmt::format("MAC vendors unknown: {}.", oui.error()));
+  }
+  std::set<std::uint32_t> answered;
+  for (const auto& r : *replies) {
+    answered.insert(r.ip.value);
+    ArpData d;
+    d.mac = discovery::mac_str(r.mac);
+    d.vendor = oui ? oui->vendor(r.mac) : std::string{};
+    d.interface = seg->iface;
+    d.requests = r.requests;
+    d.rtt_ms = static_cast<double>(static_cast<long long>(r.rtt_ms * 1000)) / 1000;
+    Observation o = make_observation("arp_discovery", Endpoint{r.ip, 0});
+    o.outcome = Outcome::ok;
+    o.elapsed_ms = static_cast<std::int64_t>(r.rtt_ms);
+    o.summary = d.vendor.empty() ? fmt::format("is-at {}", d.mac)
+                                 : fmt::format("is-at {} ({})", d.mac, d.vendor);
+    o.data = std::move(d);
+    writer.push(std::move(o));
+  }
+  std::set<std::uint32_t> on_segment;
+  for (Ipv4 ip : seg->targets) on_segment.insert(ip.value);
+  std::vector<Ipv4> sweep;
+  for (Ipv4 ip : hosts) {
+    if (!on_segment.contains(ip.value) || answered.contains(ip.value)) sweep.push_back(ip);
+  }
+  const auto silent = seg->targets.size() - answered.size();
+  meta.notes.push_back(fmt::format(
+      "Host discovery: ARP on {} ({}/{}) in {} ms: {} of {} address(es) on that segment answered; "
+      "the {} silent one(s) are down and were not swept (as nmap does on a local segment; "
+      "--discovery tcp sweeps them anyway).{}",
+      seg->iface, seg->addr.str(), seg->prefix, elapsed.count(), answered.size(),
+      seg->targets.size(), silent,
+      sweep.size() > answered.size()
+          ? fmt::format(" {} address(es) off that segment were swept without ARP.",
+                        sweep.size() - answered.size())
+          : std::string{}));
+  return sweep;
+}
+
 }  // namespace
 
 Expected<std::vector<const ProbeSpec*>> select_probes(const ScanPolicy& policy) {
@@ -224,7 +303,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   ProbeQueue queue;
   Progress progress;
   std::mutex progress_mu;
-  const auto hosts = req.scope->hosts();
+  const auto hosts = discover(req, req.scope->hosts(), gate, stop, writer, meta);
   progress.endpoints_total = hosts.size() * req.ports.size();
 
   std::vector<std::jthread> workers;

@@ -65,6 +65,16 @@ def run_checks(t):
         t.expect(ep and ep.get("speaks_dicom"), f".10:{port} storescp speaks DICOM", ep)
         h.expect_rules(t, s, "198.18.0.10", port, required=OPEN_ANY + ["ASSET-DICOM-FINGERPRINT"],
                        forbidden=["DICOM-UNAUTH-FIND", "DICOM-AE-DEFAULT-TITLE"])
+    # storescp with DICOM TLS on 2762 (same host): DICOM over TLS, and the cleartext ports say so
+    ep = h.endpoint(s, "198.18.0.10", 2762)
+    t.expect(ep and ep.get("tls") and ep.get("service") == "dicom-tls" and ep.get("speaks_dicom"),
+             ".10:2762 storescp speaks DICOM over TLS", ep)
+    h.expect_rules(t, s, "198.18.0.10", 2762,
+                   required=["TLS-CERT-UNTRUSTED", "TLS-NO-CLIENT-CERT", "DICOM-AE-ANY-CALLED"],
+                   forbidden=["DICOM-CLEARTEXT", "TLS-LEGACY-PROTOCOL", "TLS-CERT-EXPIRED"])
+    for f in h.findings(s, "198.18.0.10", 104, "DICOM-CLEARTEXT"):
+        t.expect(any("2762" in e for e in f.get("evidence", [])),
+                 ".10:104 DICOM-CLEARTEXT evidence names the TLS port 2762", f.get("evidence"))
     # dcmqrscp: allow-list of one guessable calling AE
     ep = h.endpoint(s, "198.18.0.11", 104)
     t.expect(ep and ep.get("speaks_dicom"), ".11:104 dcmqrscp speaks DICOM", ep)
@@ -105,10 +115,12 @@ def run_checks(t):
                  f".20:{port} ({what}) open and not DICOM", ep)
     t.expect(not h.findings(s, "198.18.0.20"), ".20 hostile host: no finding",
              h.findings(s, "198.18.0.20"))
-    # drop-all host: nothing open, nothing found
+    # drop-all host: nothing open, nothing found. The lab is one attached segment and the scan
+    # runs as root, so default discovery is ARP: the drop host answers ARP and is in the
+    # inventory (via arp, with its MAC) without any open port.
     hd = h.host(s, "198.18.0.21")
-    t.expect(hd is None or (not hd.get("open_ports") and not hd.get("up")),
-             ".21 drop-all host: not up, no open port", hd)
+    t.expect(hd is not None and not hd.get("open_ports") and hd.get("via") == "arp"
+             and hd.get("mac"), ".21 drop-all host: found by ARP, no open port", hd)
     t.expect(not h.findings(s, "198.18.0.21"), ".21: no finding")
     for o in h.observations(s, "tcp_connect", "198.18.0.21"):
         if o["data"].get("state") != "filtered":

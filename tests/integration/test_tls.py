@@ -4,6 +4,7 @@
   TLS-CERT-UNTRUSTED (self-signed), TLS-NO-CLIENT-CERT, association over TLS accepted,
   DICOM-CLEARTEXT passes there, the DICOM probes ran over TLS (DICOM-AE-ANY-CALLED found);
 - storescp +tls -rc (client certificate required): required, no TLS-NO-CLIENT-CERT;
+- storescp +tls -vc (client certificate requested, optional): optional, TLS-NO-CLIENT-CERT;
 - storescp +tls with an expired certificate (openssl ca -startdate/-enddate): TLS-CERT-EXPIRED;
 - openssl s_server -tls1 (TLS 1.0 only, RSA-1024/SHA-1 certificate): TLS-LEGACY-PROTOCOL,
   TLS-CERT-WEAK;
@@ -102,10 +103,11 @@ def main(t):
     p = make_certs(t)
     ic = start_tls_storescp(t, p("good.key"), p("good.crt"), "-ic")
     rc = start_tls_storescp(t, p("good.key"), p("good.crt"), "-rc")
+    vc = start_tls_storescp(t, p("good.key"), p("good.crt"), "-vc")
     exp = start_tls_storescp(t, p("expired.key"), p("expired.crt"), "-ic")
     old = start_s_server_tls1(t, p("weak.key"), p("weak.crt"))
     clear = t.start_storescp()
-    ports = [ic.port, rc.port, exp.port, old.port, clear.port]
+    ports = [ic.port, rc.port, vc.port, exp.port, old.port, clear.port]
     r = t.scan([IP, "-p", ",".join(str(x) for x in ports), "--assoc-deadline", "5s",
                 "--acse-timeout", "2s", "--io-timeout", "3s"], timeout=300)
     t.expect_rc(r, 0)
@@ -176,6 +178,16 @@ def main(t):
     t.expect(c is not None and c.get("verdict") == "pass", "-rc: TLS-NO-CLIENT-CERT pass",
              c or ctx(rc.port))
 
+    # --- storescp +tls -vc
+    o = h.one_observation(t, s, "dicom_tls", IP, vc.port)
+    if o:
+        d = o["data"]
+        t.expect_eq(d.get("client_cert_requested"), True, "-vc: CertificateRequest seen", o)
+        t.expect_eq(d.get("client_cert"), "optional", "-vc: client certificate optional", o)
+        t.expect_eq((d.get("association") or {}).get("outcome"), "ok",
+                    "-vc: association over TLS accepted without a certificate", o)
+    h.expect_rules(t, s, IP, vc.port, required=["TLS-NO-CLIENT-CERT", "DICOM-AE-ANY-CALLED"])
+
     # --- expired certificate
     o = h.one_observation(t, s, "dicom_tls", IP, exp.port)
     if o:
@@ -211,7 +223,7 @@ def main(t):
         t.expect(any(str(ic.port) in e and "TLS" in e for e in f.get("evidence", [])),
                  f"DICOM-CLEARTEXT evidence names the TLS port {ic.port}", f.get("evidence"))
     h.expect_finding_shape(t, s)
-    for srv in (ic, rc, exp, clear):
+    for srv in (ic, rc, vc, exp, clear):
         t.expect(not os.listdir(srv.outdir), f"nothing stored on :{srv.port}")
         t.expect(srv.alive(), f"storescp :{srv.port} still running", srv.log_text()[-1500:])
 

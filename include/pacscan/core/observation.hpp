@@ -183,6 +183,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServicesData, attempt, calling_s
 }  // namespace pacscan
 
 // Data of the probes that live in their own headers.
+#include <pacscan/core/data/arp.hpp>
 #include <pacscan/core/data/http.hpp>
 #include <pacscan/core/data/null_query.hpp>
 #include <pacscan/core/data/passive.hpp>
@@ -193,7 +194,7 @@ namespace pacscan {
 
 using ProbeData = std::variant<std::monostate, PortData, AssociateData, EchoData, AePolicyData,
                                ServicesData, HttpData, PassiveData, NullQueryData,
-                               UserIdentityData, TlsData>;
+                               UserIdentityData, TlsData, ArpData>;
 
 struct Observation {
   std::string probe;      // probe name ("tcp_connect", "dicom_associate", ...)

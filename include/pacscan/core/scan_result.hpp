@@ -78,7 +78,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRecord, ip, port, state,
 
 struct HostRecord {
   std::string ip;
-  bool up = false;                 // answered at least one connect (open or closed)
+  bool up = false;                 // answered ARP or at least one connect (open or closed)
   std::string via = "tcp";         // how it was found
   std::string mac, vendor;         // when known (ARP discovery)
   std::vector<int> open_ports;

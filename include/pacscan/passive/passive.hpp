@@ -2,6 +2,8 @@
 // Passive analysis: DICOM associations found in pcap/pcapng captures (pacscan pcap) or live
 // traffic (pacscan listen). Same observations, rules and reports as an active scan.
 #include <cstdint>
+#include <chrono>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -20,5 +22,10 @@ struct Options {
 // Reads the captures; returns a ScanResult (meta.mode = "pcap") whose observations are
 // "passive_dicom" observations. Warnings (truncated capture ...) go to result.meta.notes.
 Expected<ScanResult> analyze_files(const Options& options);
+
+// Live traffic on an interface (pacscan listen) for `duration` or until `stop`; sends nothing.
+// meta.mode = "listen"; kernel drops are reported in meta.notes.
+Expected<ScanResult> analyze_live(const Options& options, const std::string& iface,
+                                  std::chrono::milliseconds duration, std::stop_token stop);
 
 }  // namespace pacscan::passive

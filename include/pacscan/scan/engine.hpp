@@ -16,6 +16,11 @@
 
 namespace pacscan {
 
+// Host discovery before the sweep. automatic: ARP when targets are on a directly attached Ethernet
+// segment and capture is allowed, else tcp. arp: the same, but asked for (a fallback is noted).
+// tcp and none: every host is swept (the sweep itself tells up from down).
+enum class Discovery { automatic, arp, tcp, none };
+
 struct ScanRequest {
   const Scope* scope = nullptr;
   std::vector<std::uint16_t> ports;
@@ -23,6 +28,9 @@ struct ScanRequest {
   std::filesystem::path out_dir;
   std::vector<std::string> command_line;
   bool progress = false;  // a progress line on stderr
+  Discovery discovery = Discovery::automatic;
+  std::string interface;  // ARP discovery only on this interface ("" any attached one)
+  bool quiet = false;     // no discovery notices on stderr
 };
 
 struct Progress {

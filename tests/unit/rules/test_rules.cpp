@@ -234,3 +234,19 @@ TEST_CASE("DCMTK 3.6.7 is version-inferred vulnerable; a non-DCMTK peer passes")
   const auto r2 = scan_with({obs("dicom_associate", a)});
   CHECK(check(r2, "VULN-DCMTK-VERSION").verdict == Verdict::pass);
 }
+
+TEST_CASE("a DICOM service on a public address is reported; private and lab ranges pass") {
+  const auto lab = open_server();  // 198.18.0.10: benchmarking range
+  CHECK(check(lab, "NET-DICOM-PUBLIC-ADDRESS").verdict == Verdict::pass);
+  ScanResult r;
+  Observation port = obs("tcp_connect", PortData{PortState::open, 0, ""});
+  port.ep.ip = *Ipv4::parse("1.2.3.4");  // data only: nothing is sent in a unit test
+  r.observations.push_back(port);
+  Observation a = obs("dicom_associate", AssociateData{accepted("PACSCAN", "X"), true});
+  a.ep.ip = port.ep.ip;
+  r.observations.push_back(a);
+  build_inventory(r);
+  rules::evaluate(r);
+  REQUIRE(finding(r, "NET-DICOM-PUBLIC-ADDRESS"));
+  CHECK(finding(r, "NET-DICOM-PUBLIC-ADDRESS")->severity == Severity::high);
+}

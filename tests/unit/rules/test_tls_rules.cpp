@@ -292,3 +292,23 @@ TEST_CASE("DICOM-CLEARTEXT on a cleartext port names the host's TLS port") {
   CHECK(verdict(r, "DICOM-CLEARTEXT", k_tls_ep) == Verdict::pass);
   CHECK(check(r, "TLS-CERT-UNTRUSTED", k_clear_ep) == nullptr);  // no TLS rules on cleartext
 }
+
+TEST_CASE("dicom_tls observations survive observations.jsonl (from_json dispatch)") {
+  Observation o;
+  o.probe = "dicom_tls";
+  o.ep = k_tls_ep;
+  o.outcome = Outcome::ok;
+  o.at = k_scan_time;
+  o.data = storescp_tls();
+  const nlohmann::json j = o;
+  const Observation back = j.get<Observation>();
+  const auto* d = data_as<TlsData>(back);
+  REQUIRE(d != nullptr);
+  CHECK(d->protocol == "TLSv1.3");
+  REQUIRE(d->chain.size() == 1);
+  CHECK(d->chain[0].key_bits == 2048);
+  REQUIRE(d->association.has_value());
+  CHECK(d->association->outcome == Outcome::ok);
+  CHECK(d->versions.size() == 4);
+  CHECK(j.dump() == nlohmann::json(back).dump());
+}

@@ -1,0 +1,342 @@
+#include "arp.hpp"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pcap/pcap.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace pacscan::discovery {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t k_frame_len = 60;  // minimum Ethernet frame (without FCS), zero padded
+constexpr std::uint16_t k_ethertype_arp = 0x0806;
+
+int prefix_of(std::uint32_t mask) {
+  int n = 0;
+  while (n < 32 && (mask & (0x80000000u >> n))) ++n;
+  return n;
+}
+
+void put16(std::uint8_t* p, std::uint16_t v) {
+  p[0] = static_cast<std::uint8_t>(v >> 8);
+  p[1] = static_cast<std::uint8_t>(v);
+}
+void put32(std::uint8_t* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+}
+std::uint16_t get16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+std::uint32_t get32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+}
+
+// Ethernet broadcast + ARP who-has (RFC 826): our MAC and address as sender, target MAC zero.
+std::array<std::uint8_t, k_frame_len> who_has(const Segment& seg, Ipv4 target) {
+  std::array<std::uint8_t, k_frame_len> f{};
+  std::uint8_t* p = f.data();
+  std::fill(p, p + 6, 0xff);
+  std::copy(seg.mac.begin(), seg.mac.end(), p + 6);
+  put16(p + 12, k_ethertype_arp);
+  std::uint8_t* a = p + 14;
+  put16(a, 1);          // hardware type: Ethernet
+  put16(a + 2, 0x0800); // protocol type: IPv4
+  a[4] = 6;
+  a[5] = 4;
+  put16(a + 6, 1);      // request
+  std::copy(seg.mac.begin(), seg.mac.end(), a + 8);
+  put32(a + 14, seg.addr.value);
+  put32(a + 24, target.value);  // target hardware address a+18..23 stays zero
+  return f;
+}
+
+struct ParsedReply {
+  Ipv4 sender;
+  Mac mac{};
+};
+
+// An ARP reply addressed to our protocol address; nullopt for anything else.
+std::optional<ParsedReply> parse_reply(const std::uint8_t* p, std::size_t len, Ipv4 ours) {
+  if (len < 42 || get16(p + 12) != k_ethertype_arp) return std::nullopt;
+  const std::uint8_t* a = p + 14;
+  if (get16(a) != 1 || get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4) return std::nullopt;
+  if (get16(a + 6) != 2) return std::nullopt;
+  if (get32(a + 24) != ours.value) return std::nullopt;
+  ParsedReply r;
+  r.sender = Ipv4{get32(a + 14)};
+  std::copy(a + 8, a + 14, r.mac.begin());
+  return r;
+}
+
+std::optional<Mac> hw_address(const std::string& iface) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  ifreq ifr{};
+  std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", iface.c_str());
+  const int rc = ::ioctl(fd, SIOCGIFHWADDR, &ifr);
+  ::close(fd);
+  if (rc != 0 || ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) return std::nullopt;
+  Mac m{};
+  std::memcpy(m.data(), ifr.ifr_hwaddr.sa_data, 6);
+  if (std::all_of(m.begin(), m.end(), [](std::uint8_t b) { return b == 0; })) return std::nullopt;
+  return m;
+}
+
+// pcap handle with its own cleanup.
+struct PcapCloser {
+  void operator()(pcap_t* p) const { pcap_close(p); }
+};
+using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
+
+Expected<PcapPtr> open_capture(const std::string& iface) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  PcapPtr p(pcap_create(iface.c_str(), errbuf));
+  if (!p) return error(fmt::format("cannot capture on {}: {}", iface, errbuf));
+  pcap_set_snaplen(p.get(), 128);
+  pcap_set_immediate_mode(p.get(), 1);
+  pcap_set_timeout(p.get(), 10);
+  const int rc = pcap_activate(p.get());
+  if (rc < 0) {
+    std::string why = pcap_geterr(p.get());
+    if (why.empty()) why = pcap_statustostr(rc);
+    if (rc == PCAP_ERROR_PERM_DENIED) {
+      return error(fmt::format("no permission to capture on {} (needs root or CAP_NET_RAW): {}",
+                               iface, why));
+    }
+    return error(fmt::format("cannot capture on {}: {}", iface, why));
+  }
+  if (pcap_datalink(p.get()) != DLT_EN10MB) {
+    return error(fmt::format("{} is not an Ethernet link (pcap link type {})", iface,
+                             pcap_datalink(p.get())));
+  }
+  bpf_program prog{};
+  if (pcap_compile(p.get(), &prog, "arp", 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    return error(fmt::format("BPF filter on {}: {}", iface, pcap_geterr(p.get())));
+  }
+  const int frc = pcap_setfilter(p.get(), &prog);
+  pcap_freecode(&prog);
+  if (frc != 0) return error(fmt::format("BPF filter on {}: {}", iface, pcap_geterr(p.get())));
+  if (pcap_setnonblock(p.get(), 1, errbuf) != 0) {
+    return error(fmt::format("cannot capture on {}: {}", iface, errbuf));
+  }
+  return p;
+}
+
+struct TargetState {
+  int attempts = 0;
+  // Wall clock, like the capture timestamps: on veth the reply is often captured before
+  // pcap_inject returns, so the request time is taken just before the inject.
+  std::chrono::system_clock::time_point last_sent{};
+  bool answered = false;
+};
+
+}  // namespace
+
+std::string mac_str(const Mac& m) {
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4],
+                     m[5]);
+}
+
+OuiTable OuiTable::parse(std::string_view text) {
+  OuiTable t;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    // "XX-XX-XX   (hex)\t\tName"
+    const auto hex = line.find("(hex)");
+    if (line.size() < 8 || hex == std::string_view::npos || line[2] != '-' || line[5] != '-') {
+      continue;
+    }
+    std::uint32_t prefix = 0;
+    bool ok = true;
+    for (std::size_t i : {0, 1, 3, 4, 6, 7}) {
+      const char c = line[i];
+      if (!std::isxdigit(static_cast<unsigned char>(c))) {
+        ok = false;
+        break;
+      }
+      prefix = prefix << 4 |
+               static_cast<std::uint32_t>(std::isdigit(static_cast<unsigned char>(c))
+                                              ? c - '0'
+                                              : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+    }
+    if (!ok) continue;
+    std::string_view name = line.substr(hex + 5);
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) {
+      name.remove_prefix(1);
+    }
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) {
+      name.remove_suffix(1);
+    }
+    if (name.empty()) continue;
+    t.m_names.emplace(prefix, std::string(name));  // the first entry for a prefix wins
+  }
+  return t;
+}
+
+Expected<OuiTable> OuiTable::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return error(fmt::format("{} not readable (install Debian's ieee-data)", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto t = parse(ss.str());
+  if (t.size() == 0) return error(fmt::format("{}: no OUI entry found", path));
+  return t;
+}
+
+std::string OuiTable::vendor(const Mac& mac) const {
+  if (mac[0] & 0x02) return {};  // locally administered: no registered vendor
+  const std::uint32_t prefix = std::uint32_t{mac[0]} << 16 | std::uint32_t{mac[1]} << 8 | mac[2];
+  auto it = m_names.find(prefix);
+  return it == m_names.end() ? std::string{} : it->second;
+}
+
+std::optional<Segment> find_segment(const std::vector<Ipv4>& hosts, const std::string& iface,
+                                    std::string* why) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) {
+    if (why) *why = fmt::format("getifaddrs: {}", std::strerror(errno));
+    return std::nullopt;
+  }
+  std::optional<Segment> best;
+  bool iface_seen = false;
+  for (ifaddrs* a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || !a->ifa_netmask) continue;
+    if (!iface.empty() && iface != a->ifa_name) continue;
+    iface_seen = true;
+    if (!(a->ifa_flags & IFF_UP) || (a->ifa_flags & (IFF_LOOPBACK | IFF_POINTOPOINT))) continue;
+    Segment s;
+    s.iface = a->ifa_name;
+    s.addr = Ipv4{ntohl(reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr)};
+    const std::uint32_t mask =
+        ntohl(reinterpret_cast<const sockaddr_in*>(a->ifa_netmask)->sin_addr.s_addr);
+    s.prefix = prefix_of(mask);
+    if (s.prefix < 16 || s.prefix > 30) continue;  // a /31-/32 has no neighbours to ask
+    const std::uint32_t net = s.addr.value & mask;
+    for (Ipv4 h : hosts) {
+      if ((h.value & mask) != net || h == s.addr) continue;
+      if (h.value == net || h.value == (net | ~mask)) continue;  // network and broadcast
+      s.targets.push_back(h);
+    }
+    if (s.targets.empty() || (best && best->targets.size() >= s.targets.size())) continue;
+    auto mac = hw_address(s.iface);
+    if (!mac) continue;  // not Ethernet
+    s.mac = *mac;
+    best = std::move(s);
+  }
+  ::freeifaddrs(list);
+  if (!best && why) {
+    *why = !iface.empty() && !iface_seen
+               ? fmt::format("interface {} has no IPv4 address here", iface)
+               : std::string("no target is on a directly attached Ethernet segment");
+  }
+  return best;
+}
+
+Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::stop_token stop,
+                                         const ArpOptions& options) {
+  auto cap = open_capture(seg.iface);
+  if (!cap) return error(cap.error());
+  pcap_t* p = cap->get();
+  std::map<std::uint32_t, TargetState> state;
+  for (Ipv4 ip : seg.targets) {
+    if (gate.in_scope(ip)) state[ip.value];
+  }
+  std::vector<ArpReply> replies;
+
+  auto drain = [&] {
+    for (;;) {
+      pcap_pkthdr* hdr = nullptr;
+      const u_char* data = nullptr;
+      const int rc = pcap_next_ex(p, &hdr, &data);
+      if (rc != 1) return;
+      const auto at = std::chrono::system_clock::time_point(
+          std::chrono::seconds(hdr->ts.tv_sec) + std::chrono::microseconds(hdr->ts.tv_usec));
+      auto r = parse_reply(data, hdr->caplen, seg.addr);
+      if (!r) continue;
+      auto it = state.find(r->sender.value);
+      if (it == state.end() || it->second.attempts == 0 || it->second.answered) continue;
+      it->second.answered = true;
+      ArpReply rep;
+      rep.ip = r->sender;
+      rep.mac = r->mac;
+      rep.requests = it->second.attempts;
+      rep.rtt_ms = std::max(
+          0.0, std::chrono::duration<double, std::milli>(at - it->second.last_sent).count());
+      replies.push_back(rep);
+    }
+  };
+  auto wait_readable = [&](std::chrono::milliseconds ms) {
+    const int fd = pcap_get_selectable_fd(p);
+    if (fd < 0) {
+      std::this_thread::sleep_for(std::min(ms, std::chrono::milliseconds(10)));
+      return;
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    ::poll(&pfd, 1, static_cast<int>(std::max<long long>(0, ms.count())));
+  };
+  auto all_answered = [&] {
+    return std::all_of(state.begin(), state.end(), [](auto& kv) { return kv.second.answered; });
+  };
+
+  for (int round = 0; round < options.rounds && !stop.stop_requested(); ++round) {
+    bool sent = false;
+    for (auto& [ip, st] : state) {
+      if (st.answered) continue;
+      std::optional<Permit> permit;
+      while (!stop.stop_requested()) {
+        permit = gate.try_acquire(Endpoint{Ipv4{ip}, 0}, GateKind::sweep);
+        if (permit) break;
+        if (!gate.in_scope(Ipv4{ip})) break;  // never: targets come from the scope
+        wait_readable(std::chrono::milliseconds(2));
+        drain();
+      }
+      if (!permit) continue;
+      if (st.answered) continue;  // answered while we waited for the permit
+      const auto frame = who_has(seg, Ipv4{ip});
+      st.last_sent = std::chrono::system_clock::now();
+      if (pcap_inject(p, frame.data(), frame.size()) < 0) {
+        return error(fmt::format("cannot send ARP on {}: {}", seg.iface, pcap_geterr(p)));
+      }
+      st.attempts++;
+      sent = true;
+      drain();
+    }
+    if (!sent) break;
+    const auto until = Clock::now() + options.wait;
+    while (!stop.stop_requested() && !all_answered()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      if (left.count() <= 0) break;
+      wait_readable(std::min(left, std::chrono::milliseconds(50)));
+      drain();
+    }
+    drain();
+    if (all_answered()) break;
+  }
+  std::sort(replies.begin(), replies.end(),
+            [](const ArpReply& a, const ArpReply& b) { return a.ip < b.ip; });
+  return replies;
+}
+
+}  // namespace pacscan::discovery

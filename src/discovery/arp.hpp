@@ -1,0 +1,70 @@
+#pragma once
+// ARP discovery of a directly attached Ethernet segment: who-has requests injected with libpcap
+// (paced by the Gate, in-scope addresses only), replies captured with libpcap, one retry for the
+// silent ones. Vendors come from the IEEE OUI registry of Debian's ieee-data, read at run time.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pacscan/core/expected.hpp>
+#include <pacscan/core/gate.hpp>
+#include <pacscan/core/net.hpp>
+
+namespace pacscan::discovery {
+
+using Mac = std::array<std::uint8_t, 6>;
+std::string mac_str(const Mac& mac);  // "02:5e:1a:00:00:0a"
+
+inline constexpr const char* k_oui_file = "/usr/share/ieee-data/oui.txt";
+
+// IEEE MA-L registry: 24-bit prefix -> organisation name.
+class OuiTable {
+ public:
+  // Lines "00-1A-2B   (hex)\t\tVendor Name" (CRLF or LF); every other line is ignored.
+  static OuiTable parse(std::string_view text);
+  static Expected<OuiTable> load(const std::string& path = k_oui_file);
+  std::string vendor(const Mac& mac) const;  // "" when unknown or locally administered
+  std::size_t size() const { return m_names.size(); }
+
+ private:
+  std::map<std::uint32_t, std::string> m_names;
+};
+
+// A local interface with an IPv4 subnet that holds some of the targets.
+struct Segment {
+  std::string iface;
+  Ipv4 addr;              // our address on it (the ARP sender address)
+  int prefix = 0;
+  Mac mac{};              // our MAC (the ARP sender hardware address)
+  std::vector<Ipv4> targets;  // the given hosts on this subnet, our own address left out
+};
+
+// The Ethernet interface (up, not loopback, not point-to-point) whose IPv4 subnet holds the most
+// of `hosts` (only `iface` when it is not empty). nullopt with `why` when none does.
+std::optional<Segment> find_segment(const std::vector<Ipv4>& hosts, const std::string& iface,
+                                    std::string* why);
+
+struct ArpReply {
+  Ipv4 ip;
+  Mac mac{};
+  int requests = 0;  // who-has requests sent when the reply came
+  double rtt_ms = 0;
+};
+
+struct ArpOptions {
+  std::chrono::milliseconds wait{1000};  // after the last request of a round
+  int rounds = 2;                        // the first round and one retry for the silent ones
+};
+
+// Asks every target of the segment (each one through the gate: never an address out of scope).
+// An error (one line) when capture is not possible on the interface: not root, no CAP_NET_RAW.
+Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::stop_token stop,
+                                         const ArpOptions& options = {});
+
+}  // namespace pacscan::discovery
