@@ -204,8 +204,8 @@ void info_cb(const SSL* ssl, int where, int ret) {
     if (r->alert.empty()) {
       // OpenSSL 3.0 has no text for TLS 1.3's certificate_required (RFC 8446 §6.2)
       const int code = ret & 0xff;
-      r->alert = fmt::format("{} alert {} ({})", SSL_alert_type_string_long(ret), code,
-                             code == 116 ? "certificate required" : SSL_alert_desc_string_long(ret));
+      const char* desc = code == 116 ? "certificate required" : SSL_alert_desc_string_long(ret);
+      r->alert = fmt::format("{} alert {} ({})", SSL_alert_type_string_long(ret), code, desc);
       r->alert_code = ret & 0xff;
       r->post_alert = r->done;
     }

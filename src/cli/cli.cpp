@@ -197,6 +197,14 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
   for (const auto& r : req.scope->resolved()) fmt::print("  resolved {}\n", r);
   fmt::print("Ports: {} ({} endpoint(s) to sweep)\n", fmt::join(req.ports, ","), endpoints);
   fmt::print("Profile: {}\n", p.profile == Profile::intrusive ? "intrusive" : "safe");
+  const char* discovery =
+      req.discovery == Discovery::none  ? "none: every address is swept"
+      : req.discovery == Discovery::tcp ? "tcp: every address is swept"
+                                        : "ARP first when the targets are on a directly attached "
+                                          "Ethernet segment and capture is allowed (only hosts "
+                                          "that answer are swept), else every address is swept";
+  fmt::print("Discovery: {}{}\n", discovery,
+             req.interface.empty() ? "" : fmt::format(" (interface {})", req.interface));
   fmt::print("\nProbes on every open port, in order:\n");
   for (const ProbeSpec* s : probes) {
     const int n = s->name == "dicom_ae_policy" ? p.max_ae_attempts : s->max_associations;

@@ -171,15 +171,13 @@ OuiTable OuiTable::parse(std::string_view text) {
     std::uint32_t prefix = 0;
     bool ok = true;
     for (std::size_t i : {0, 1, 3, 4, 6, 7}) {
-      const char c = line[i];
-      if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      const auto c = static_cast<unsigned char>(line[i]);
+      if (!std::isxdigit(c)) {
         ok = false;
         break;
       }
-      prefix = prefix << 4 |
-               static_cast<std::uint32_t>(std::isdigit(static_cast<unsigned char>(c))
-                                              ? c - '0'
-                                              : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+      const int nibble = std::isdigit(c) ? c - '0' : std::tolower(c) - 'a' + 10;
+      prefix = prefix << 4 | static_cast<std::uint32_t>(nibble);
     }
     if (!ok) continue;
     std::string_view name = line.substr(hex + 5);

@@ -19,6 +19,10 @@ SCOPE_HOSTS = {"198.18.0.10": "store", "198.18.0.11": "qr", "198.18.0.12": "orth
                "198.18.0.13": "orthhard", "198.18.0.20": "hostile", "198.18.0.21": "drop"}
 OUTSIDE = ("198.18.0.30", "198.18.0.7", "198.18.0.48")
 DROP = "198.18.0.21"
+# The drop host gets a MAC with a registered OUI (00-00-0C, Cisco) so the vendor lookup from
+# Debian's ieee-data is checked end to end; the other veth MACs are locally administered.
+DROP_MAC = "00:00:0c:5a:c0:21"
+OUI_FILE = "/usr/share/ieee-data/oui.txt"
 # Few ports and one probe: this test is about discovery, not about the DICOM probes.
 SCAN_ARGS = ["198.18.0.8-47", "--exclude", "198.18.0.30", "-p", "104,4242,8042",
              "--probes", "dicom_associate", "--connect-timeout", "1s", "--acse-timeout", "2s",
@@ -47,6 +51,8 @@ def main(t):
     try:
         up = lab(t, "up")
         t.require_that(up.returncode == 0, "lab up", up.stdout[-3000:] + up.stderr[-3000:])
+        subprocess.run(["ip", "-n", "pslab-drop", "link", "set", "eth0", "address", DROP_MAC],
+                       check=True, timeout=10)
         arp_scan(t)
         fallback(t)
         if t.failures:
@@ -68,8 +74,8 @@ def arp_scan(t):
     arp = h.observations(s, "arp_discovery")
     print(f"      arp scan {r.elapsed:.1f}s, {len(arp)} arp_discovery observation(s)")
     answered = {o["ip"]: o for o in arp}
-    t.expect_eq(sorted(answered), sorted(SCOPE_HOSTS), "exactly the lab hosts in scope answered ARP",
-                arp)
+    t.expect_eq(sorted(answered), sorted(SCOPE_HOSTS),
+                "exactly the lab hosts in scope answered ARP", arp)
     for ip, name in SCOPE_HOSTS.items():
         want = eth0_mac(f"pslab-{name}")
         t.require_that(want is not None, f"MAC of pslab-{name} eth0 read with ip -o link")
@@ -81,14 +87,19 @@ def arp_scan(t):
         t.expect(o.get("port") == 0 and o.get("outcome") == "ok", f"{ip}: port 0, outcome ok", o)
         t.expect(d.get("interface") == "eth0" and d.get("requests") in (1, 2)
                  and 0 <= d.get("rtt_ms", -1) < 2000, f"{ip}: interface, requests, rtt", d)
-        # veth MACs are locally administered: the IEEE registry has no vendor for them
-        t.expect(d.get("vendor") == "", f"{ip}: no vendor for a locally administered MAC", d)
+        if ip == DROP:
+            if os.path.exists(OUI_FILE):
+                t.expect(d.get("vendor", "").startswith("Cisco"),
+                         f"{ip}: vendor of OUI 00-00-0C from {OUI_FILE}", d)
+        else:  # veth MACs are locally administered: the IEEE registry has no vendor for them
+            t.expect(d.get("vendor") == "", f"{ip}: no vendor for a locally administered MAC", d)
         hr = h.host(s, ip)
         t.expect(hr is not None and hr.get("mac") == want and hr.get("via") == "arp"
                  and hr.get("up") is True, f"{ip}: in hosts with its MAC, via arp, up", hr)
     # the drop host: ARP answered, TCP blackholed -> in the inventory, no open port
     hd = h.host(s, DROP)
-    t.expect(hd is not None and not hd.get("open_ports") and hd.get("mac") == eth0_mac("pslab-drop"),
+    t.expect(hd is not None and not hd.get("open_ports")
+             and hd.get("mac") == eth0_mac("pslab-drop"),
              f"{DROP} drop host: in hosts with its MAC and no open port", hd)
     t.expect(all(o["data"].get("state") == "filtered"
                  for o in h.observations(s, "tcp_connect", DROP)),

@@ -160,7 +160,8 @@ def main(t):
                    forbidden=["DICOM-CLEARTEXT", "TLS-LEGACY-PROTOCOL", "TLS-CERT-EXPIRED",
                               "TLS-CERT-WEAK", "TLS-WEAK-CIPHER"])
     c = check_of(s, "DICOM-CLEARTEXT", ic.port)
-    t.expect(c is not None and c.get("verdict") == "pass" and "only over TLS" in c.get("reason", ""),
+    t.expect(c is not None and c.get("verdict") == "pass"
+             and "only over TLS" in c.get("reason", ""),
              "-ic: DICOM-CLEARTEXT passes ('only over TLS')", c or ctx(ic.port))
     for f in h.findings(s, IP, ic.port, "TLS-CERT-UNTRUSTED"):
         t.expect(any("self-signed" in e for e in f.get("evidence", [])),

@@ -14,9 +14,9 @@ Mac mac(std::uint8_t a, std::uint8_t b, std::uint8_t c) { return Mac{a, b, c, 0x
 
 TEST_CASE("oui.txt lines: (hex) entries only, CRLF or LF, names trimmed") {
   const std::string text =
-      "OUI/MA-L                                                    Organization                 \r\n"
-      "company_id                                                  Organization                 \r\n"
-      "                                                            Address                      \r\n"
+      "OUI/MA-L                                            Organization                 \r\n"
+      "company_id                                          Organization                 \r\n"
+      "                                                    Address                      \r\n"
       "\r\n"
       "00-1A-2B   (hex)\t\tAyecom Technology Co., Ltd.\r\n"
       "001A2B     (base 16)\t\tAyecom Technology Co., Ltd.\r\n"
