@@ -7,42 +7,6 @@
 namespace pacscan::rules {
 namespace {
 
-RuleHit not_evaluated(std::string reason) {
-  RuleHit h;
-  h.verdict = Verdict::not_evaluated;
-  h.reason = std::move(reason);
-  return h;
-}
-
-RuleHit pass(std::string reason) {
-  RuleHit h;
-  h.verdict = Verdict::pass;
-  h.reason = std::move(reason);
-  return h;
-}
-
-RuleHit fail(Severity sev, std::string summary, std::vector<std::string> evidence,
-             std::vector<std::string> probes, EvidenceLevel level = EvidenceLevel::observed,
-             Confidence conf = Confidence::confirmed) {
-  RuleHit h;
-  h.verdict = Verdict::fail;
-  h.severity = sev;
-  h.summary = std::move(summary);
-  h.evidence = std::move(evidence);
-  h.probes = std::move(probes);
-  h.level = level;
-  h.confidence = conf;
-  return h;
-}
-
-// Why a probe left no usable data.
-std::string missing(const EndpointView& v, std::string_view probe) {
-  if (const Outcome* o = v.outcome_of(probe)) {
-    return fmt::format("probe {} ended {}", probe, to_string(*o));
-  }
-  return fmt::format("probe {} did not run", probe);
-}
-
 std::string describe(const AssocAttempt& a) {
   std::string s = fmt::format("called '{}' calling '{}': {}", a.called_ae, a.calling_ae,
                               to_string(a.outcome));

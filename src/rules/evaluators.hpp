@@ -2,7 +2,51 @@
 // Evaluators of the rules catalogue (one function per implemented rule).
 #include <pacscan/rules/rules.hpp>
 
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
 namespace pacscan::rules {
+
+// Verdict builders shared by every evaluator.
+inline RuleHit not_evaluated(std::string reason) {
+  RuleHit h;
+  h.verdict = Verdict::not_evaluated;
+  h.reason = std::move(reason);
+  return h;
+}
+
+inline RuleHit pass(std::string reason) {
+  RuleHit h;
+  h.verdict = Verdict::pass;
+  h.reason = std::move(reason);
+  return h;
+}
+
+inline RuleHit fail(Severity sev, std::string summary, std::vector<std::string> evidence,
+                    std::vector<std::string> probes, EvidenceLevel level = EvidenceLevel::observed,
+                    Confidence conf = Confidence::confirmed) {
+  RuleHit h;
+  h.verdict = Verdict::fail;
+  h.severity = sev;
+  h.summary = std::move(summary);
+  h.evidence = std::move(evidence);
+  h.probes = std::move(probes);
+  h.level = level;
+  h.confidence = conf;
+  return h;
+}
+
+// Why a probe left no usable data.
+inline std::string missing(const EndpointView& v, std::string_view probe) {
+  if (const Outcome* o = v.outcome_of(probe)) {
+    return fmt::format("probe {} ended {}", probe, to_string(*o));
+  }
+  return fmt::format("probe {} did not run", probe);
+}
+
 RuleHit eval_asset_dicom_scp(const EndpointView& v);
 RuleHit eval_asset_dicom_fingerprint(const EndpointView& v);
 RuleHit eval_dicom_cleartext(const EndpointView& v);

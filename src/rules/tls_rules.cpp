@@ -13,31 +13,11 @@ namespace {
 
 const std::vector<std::string> k_probes{"dicom_tls"};
 
-RuleHit not_evaluated(std::string reason) {
-  RuleHit h;
-  h.verdict = Verdict::not_evaluated;
-  h.reason = std::move(reason);
-  return h;
-}
-
-RuleHit pass(std::string reason) {
-  RuleHit h;
-  h.verdict = Verdict::pass;
-  h.reason = std::move(reason);
-  return h;
-}
-
 RuleHit fail(Severity sev, std::string summary, std::vector<std::string> evidence,
              std::string discriminator = {}, Confidence conf = Confidence::confirmed) {
-  RuleHit h;
-  h.verdict = Verdict::fail;
-  h.severity = sev;
-  h.summary = std::move(summary);
-  h.evidence = std::move(evidence);
+  RuleHit h = rules::fail(sev, std::move(summary), std::move(evidence), k_probes,
+                          EvidenceLevel::observed, conf);
   h.discriminator = std::move(discriminator);
-  h.probes = k_probes;
-  h.level = EvidenceLevel::observed;
-  h.confidence = conf;
   return h;
 }
 

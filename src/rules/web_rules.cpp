@@ -39,39 +39,13 @@ constexpr KnownVuln k_orthanc_vulns[] = {
      "CERT/CC advisory, Orthanc 1.12.11 release"},
 };
 
-RuleHit not_evaluated(std::string reason) {
-  RuleHit h;
-  h.verdict = Verdict::not_evaluated;
-  h.reason = std::move(reason);
-  return h;
-}
-
-RuleHit pass(std::string reason) {
-  RuleHit h;
-  h.verdict = Verdict::pass;
-  h.reason = std::move(reason);
-  return h;
-}
-
 RuleHit fail(Severity sev, std::string summary, std::vector<std::string> evidence,
              EvidenceLevel level, Confidence conf = Confidence::confirmed) {
-  RuleHit h;
-  h.verdict = Verdict::fail;
-  h.severity = sev;
-  h.summary = std::move(summary);
-  h.evidence = std::move(evidence);
-  h.probes = {std::string(k_probe)};
-  h.level = level;
-  h.confidence = conf;
-  return h;
+  return rules::fail(sev, std::move(summary), std::move(evidence), {std::string(k_probe)}, level,
+                     conf);
 }
 
-std::string missing(const EndpointView& v) {
-  if (const Outcome* o = v.outcome_of(k_probe)) {
-    return fmt::format("probe {} ended {}", k_probe, to_string(*o));
-  }
-  return fmt::format("probe {} did not run", k_probe);
-}
+std::string missing(const EndpointView& v) { return rules::missing(v, k_probe); }
 
 std::string incomplete(const HttpData& d) {
   return fmt::format("probe {} did not finish its requests ({})", k_probe,
