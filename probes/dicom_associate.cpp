@@ -31,7 +31,6 @@ void learn(const Observation& o, ServiceFacts& f) {
   if (!d) return;
   f.speaks_dicom = d->speaks_dicom;
   f.first_attempt = d->attempt;
-  if (d->attempt.outcome == Outcome::ok) f.association_accepted = true;
 }
 
 }  // namespace

@@ -563,7 +563,6 @@ void learn(const Observation& o, ServiceFacts& f) {
   f.speaks_dicom = true;
   f.tls = true;
   f.first_attempt = *d->association;
-  if (d->association->outcome == Outcome::ok) f.association_accepted = true;
 }
 
 }  // namespace

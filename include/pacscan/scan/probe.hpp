@@ -23,7 +23,6 @@ struct ServiceFacts {
   bool port_open = false;
   bool speaks_dicom = false;       // a valid PDU was received
   bool tls = false;                // DICOM answered over TLS (dicom_tls): later probes use TLS
-  bool association_accepted = false;
   std::string working_called_ae;   // a called AE title the server accepts
   AeSource working_called_source = AeSource::none;
   std::string calling_ae;          // the calling AE to use for service probes
