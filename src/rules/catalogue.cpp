@@ -264,7 +264,7 @@ const std::vector<RuleSpec>& catalogue() {
         "data/vulnerable-versions.txt"},
        {"dicom_associate", "dicom_ae_policy"},
        "version-inferred: from the Implementation Version Name / Class UID; severity is that of "
-       "the worst matching entry.",
+       "the worst matching entry, at most high (the version is inferred, not exploited).",
        &eval_vuln_dcmtk_version},
       {"VULN-ORTHANC-VERSION", "Orthanc version with known CVEs", {7}, true, Severity::high,
        "From the CVE: critical below 1.5.8 (CVE-2025-0896), high up to 1.12.10 "

@@ -1,6 +1,7 @@
 // VULN-DCMTK-VERSION: the DCMTK release a peer announces, against data/vulnerable-versions.txt.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -124,7 +125,13 @@ RuleHit eval_vuln_dcmtk_version(const EndpointView& v) {
   h.evidence.push_back("version-inferred: a vendor or a Linux distribution may ship a patched build "
                        "under the same version name; confirm with the vendor");
   h.verdict = Verdict::fail;
-  h.severity = worst;
+  // Inferred from a name, not shown: at most high, whatever the worst CVE's own rating.
+  h.severity = std::min(worst, Severity::high);
+  if (worst > Severity::high) {
+    h.evidence.push_back(fmt::format("the worst matching entry is rated {}; reported as high "
+                                     "because the version is inferred, not exploited",
+                                     to_string(worst)));
+  }
   h.summary = fmt::format("announces DCMTK {}.{}.{}, a release with published vulnerabilities",
                           ver[0], ver[1], ver[2]);
   h.discriminator = fmt::format("{}.{}.{}", ver[0], ver[1], ver[2]);
