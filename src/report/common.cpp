@@ -355,6 +355,13 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+std::string ports_text(const std::vector<int>& ports) {
+  if (ports.empty()) return "—";
+  std::vector<std::string> out;
+  for (int p : ports) out.push_back(std::to_string(p));
+  return join(out, ", ");
+}
+
 std::string yes_no(bool b) {
   return b ? "yes" : "no";
 }

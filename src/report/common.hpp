@@ -82,6 +82,8 @@ std::string safe_id(std::string_view id, std::size_t index);
 // "key: value" lines of the options object.
 std::vector<std::string> option_lines(const nlohmann::json& options);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// "104, 11112", or a dash when there is none (numbers need no escaping in any format).
+std::string ports_text(const std::vector<int>& ports);
 std::string yes_no(bool b);
 // "2026-12-01T10:00:00Z" -> "2026-12-01 10:00:00 UTC" (other text is returned as it is).
 std::string display_time(std::string_view iso);

@@ -23,13 +23,6 @@ std::string h_list(const std::vector<std::string>& items) {
   return join(out, ", ");
 }
 
-std::string ports_text(const std::vector<int>& ports) {
-  if (ports.empty()) return "—";
-  std::vector<std::string> out;
-  for (int p : ports) out.push_back(std::to_string(p));
-  return join(out, ", ");
-}
-
 std::string sev_class(Severity s) {
   return std::string("sev-") + to_string(s);
 }

@@ -21,13 +21,6 @@ std::string md_list(const std::vector<std::string>& items) {
   return join(out, ", ");
 }
 
-std::string ports_text(const std::vector<int>& ports) {
-  if (ports.empty()) return "—";
-  std::vector<std::string> out;
-  for (int p : ports) out.push_back(std::to_string(p));
-  return join(out, ", ");
-}
-
 void row(std::string& out, const std::vector<std::string>& cells) {
   out += "| " + join(cells, " | ") + " |\n";
 }
