@@ -355,6 +355,18 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+std::string or_dash(std::string_view s, std::string (*esc)(std::string_view)) {
+  return s.empty() ? "—" : esc(s);
+}
+
+std::string list_or_dash(const std::vector<std::string>& items,
+                         std::string (*esc)(std::string_view)) {
+  if (items.empty()) return "—";
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(esc(i));
+  return join(out, ", ");
+}
+
 std::string ports_text(const std::vector<int>& ports) {
   if (ports.empty()) return "—";
   std::vector<std::string> out;

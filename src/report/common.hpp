@@ -82,6 +82,10 @@ std::string safe_id(std::string_view id, std::size_t index);
 // "key: value" lines of the options object.
 std::vector<std::string> option_lines(const nlohmann::json& options);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// An escaped string (or list, comma-separated), or a dash when empty; esc is the format's escaper.
+std::string or_dash(std::string_view s, std::string (*esc)(std::string_view));
+std::string list_or_dash(const std::vector<std::string>& items,
+                         std::string (*esc)(std::string_view));
 // "104, 11112", or a dash when there is none (numbers need no escaping in any format).
 std::string ports_text(const std::vector<int>& ports);
 std::string yes_no(bool b);

@@ -12,15 +12,10 @@ namespace {
 std::string h(std::string_view s) {
   return escape_html(s);
 }
-std::string h_or_dash(std::string_view s) {
-  return s.empty() ? "—" : escape_html(s);
-}
+std::string h_or_dash(std::string_view s) { return or_dash(s, &escape_html); }
 
 std::string h_list(const std::vector<std::string>& items) {
-  if (items.empty()) return "—";
-  std::vector<std::string> out;
-  for (const auto& i : items) out.push_back(escape_html(i));
-  return join(out, ", ");
+  return list_or_dash(items, &escape_html);
 }
 
 std::string sev_class(Severity s) {

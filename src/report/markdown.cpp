@@ -10,15 +10,10 @@ std::string md(std::string_view s) {
   return escape_md(s);
 }
 
-std::string md_or_dash(std::string_view s) {
-  return s.empty() ? "—" : escape_md(s);
-}
+std::string md_or_dash(std::string_view s) { return or_dash(s, &escape_md); }
 
 std::string md_list(const std::vector<std::string>& items) {
-  if (items.empty()) return "—";
-  std::vector<std::string> out;
-  for (const auto& i : items) out.push_back(escape_md(i));
-  return join(out, ", ");
+  return list_or_dash(items, &escape_md);
 }
 
 void row(std::string& out, const std::vector<std::string>& cells) {
