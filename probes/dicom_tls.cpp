@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -69,6 +70,35 @@ struct CtxDeleter {
 struct SslDeleter {
   void operator()(SSL* s) const { SSL_free(s); }
 };
+struct X509Deleter {
+  void operator()(X509* x) const { X509_free(x); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+
+// The site's CA bundle (--tls-ca), read once per endpoint; the CLI has already checked that it
+// holds at least one certificate, so an error here means the file changed during the scan.
+struct SiteCa {
+  std::vector<X509Ptr> certs;
+  std::string anchor;  // "site CA FILE (N certificates)" or "site CA FILE: not loaded (why)"
+};
+
+SiteCa load_site_ca(const std::string& file) {
+  SiteCa ca;
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(file.c_str(), "r"), &BIO_free);
+  if (bio) {
+    while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) ca.certs.emplace_back(x);
+  }
+  const std::string errs = bio ? std::string() : openssl_errors();
+  ERR_clear_error();  // the end of the file reads as a "no start line" error
+  if (ca.certs.empty()) {
+    ca.anchor = fmt::format("site CA {}: not loaded ({})", clip(file),
+                            errs.empty() ? "no certificate in the file" : errs);
+  } else {
+    ca.anchor = fmt::format("site CA {} ({} certificate{})", clip(file), ca.certs.size(),
+                            ca.certs.size() == 1 ? "" : "s");
+  }
+  return ca;
+}
 
 // ---- certificate facts ----
 
@@ -158,6 +188,7 @@ struct HsOptions {
   int max_version = TLS1_3_VERSION;
   const char* cipher_list = k_broad_suites;  // TLS <= 1.2 suites
   bool wait_after = false;  // read briefly after the handshake (certificate_required in TLS 1.3)
+  const SiteCa* site_ca = nullptr;  // trusted in addition to the system store
 };
 
 struct HsResult {
@@ -174,6 +205,7 @@ struct HsResult {
   std::vector<TlsCertificate> chain;
   long verify_code = -1;
   std::vector<std::string> verify_errors;
+  bool site_anchor = false;          // the verified chain ends in a site CA certificate
   std::vector<std::string> offered;  // TLS <= 1.2 suites offered
 };
 
@@ -258,6 +290,10 @@ HsResult handshake(const ProbeContext& ctx, const Endpoint& ep, const HsOptions&
   }
   ERR_clear_error();
   SSL_CTX_set_default_verify_paths(c);  // the system trust store
+  if (opt.site_ca) {
+    for (const auto& x : opt.site_ca->certs) X509_STORE_add_cert(SSL_CTX_get_cert_store(c), x.get());
+    ERR_clear_error();  // a site CA that is also in the system store: "cert already in hash table"
+  }
   SSL_CTX_set_verify(c, SSL_VERIFY_NONE, &verify_cb);
   SSL_CTX_set_client_cert_cb(c, &client_cert_cb);
   SSL_CTX_set_info_callback(c, &info_cb);
@@ -370,6 +406,13 @@ HsResult handshake(const ProbeContext& ctx, const Endpoint& ep, const HsOptions&
       r.chain.push_back(certificate_facts(leaf));
     }
     r.verify_code = SSL_get_verify_result(ssl.get());
+    if (r.verify_code == X509_V_OK && opt.site_ca) {
+      STACK_OF(X509)* verified = SSL_get0_verified_chain(ssl.get());
+      const int n = verified ? sk_X509_num(verified) : 0;
+      X509* root = n > 0 ? sk_X509_value(verified, n - 1) : nullptr;
+      r.site_anchor = root && std::any_of(opt.site_ca->certs.begin(), opt.site_ca->certs.end(),
+                                          [&](const X509Ptr& x) { return X509_cmp(x.get(), root) == 0; });
+    }
   }
   if (r.done && opt.wait_after && r.cert_requested) {
     // TLS 1.3: the client finishes first; a server that requires a certificate says so now.
@@ -422,6 +465,11 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   int conns = 0;
   HsOptions first;
   first.wait_after = true;
+  SiteCa site_ca;
+  if (!ctx.policy.tls_ca_file.empty()) {
+    site_ca = load_site_ca(ctx.policy.tls_ca_file);
+    first.site_ca = &site_ca;
+  }
   HsResult h = handshake(ctx, ep, first, conns);
   auto finish = [&](Outcome outcome, std::string summary) {
     d.connections = conns;
@@ -440,6 +488,8 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     const Outcome out = h.outcome == Outcome::ok ? Outcome::non_dicom : h.outcome;
     return finish(out, fmt::format("no TLS server: {} ({})", to_string(out), h.error));
   }
+  d.trust_anchors.push_back("system");
+  if (first.site_ca) d.trust_anchors.push_back(site_ca.anchor);
   d.protocol = h.version;
   d.cipher = h.cipher;
   d.cipher_bits = h.bits;
@@ -449,6 +499,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   if (h.verify_code >= 0) {
     d.verify_result = X509_verify_cert_error_string(h.verify_code);
     d.verified = h.verify_code == X509_V_OK && h.verify_errors.empty();
+    if (d.verified) d.trusted_by = h.site_anchor ? "site CA" : "system";
   }
   d.client_cert_requested = h.cert_requested;
 

@@ -9,11 +9,16 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <pacscan/core/embedded.hpp>
 #include <pacscan/core/scope.hpp>
@@ -108,6 +113,26 @@ Expected<bool> validate_ae(const std::string& ae, const std::string& option) {
   auto r = parse_ae_list(ae, option);
   if (!r) return error(r.error());
   if (r->size() != 1 || (*r)[0] != ae) return error(fmt::format("{}: invalid AE title \"{}\"", option, ae));
+  return true;
+}
+
+// --tls-ca FILE: a readable PEM file holding at least one certificate (the probe reads it again).
+Expected<bool> check_ca_bundle(const std::string& file) {
+  std::ifstream probe(file);
+  if (!probe) return error(fmt::format("--tls-ca: cannot read {}", file));
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(file.c_str(), "r"), &BIO_free);
+  int n = 0;
+  while (bio) {
+    X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (!x) break;
+    X509_free(x);
+    ++n;
+  }
+  ERR_clear_error();
+  if (n == 0) {
+    return error(fmt::format("--tls-ca: no PEM certificate (-----BEGIN CERTIFICATE-----) in {}",
+                             file));
+  }
   return true;
 }
 
@@ -304,6 +329,9 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   if (!calling) return log_error(calling.error()), k_exit_usage;
   p.called_ae_list = *called;
   p.calling_ae_list = *calling;
+  if (!p.tls_ca_file.empty()) {
+    if (auto v = check_ca_bundle(p.tls_ca_file); !v) return log_error(v.error()), k_exit_usage;
+  }
   p.probes = split_list(o.probes);
   auto probes = select_probes(p);
   if (!probes) return log_error(probes.error()), k_exit_usage;
@@ -424,6 +452,7 @@ int main(int argc, char** argv) {
   scan->add_option("--io-timeout", so.io_timeout, "Socket send/receive timeout")->capture_default_str();
   scan->add_option("--assoc-deadline", so.assoc_deadline, "Hard limit for one association")->capture_default_str();
   scan->add_option("--endpoint-budget", so.endpoint_budget, "Time limit for all probes of one endpoint")->capture_default_str();
+  scan->add_option("--tls-ca", pol.tls_ca_file, "PEM bundle of the site's own CA(s): TLS certificates are verified against it and the system store");
   scan->add_option("--probes", so.probes, "Comma-separated probes to run (default: all of the profile)");
   scan->add_option("--profile", so.profile, "safe (default) or intrusive")->capture_default_str();
   scan->add_option("--discovery", so.discovery, "Host discovery: auto (ARP on an attached segment when capture is allowed, else tcp), arp, tcp, none (sweep every address)")->capture_default_str();

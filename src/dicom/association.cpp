@@ -302,6 +302,15 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
   } else {
     a.outcome = Outcome::error;
   }
+  if (req.tls && head.empty() && (a.outcome == Outcome::closed || a.outcome == Outcome::error)) {
+    // Refused at the TLS layer (e.g. no client certificate), not by DICOM and not "not DICOM".
+    if (const std::string alert = m.tap.alert(); !alert.empty()) {
+      a.outcome = Outcome::closed;
+      a.detail = fmt::format("refused at the TLS layer before any DICOM PDU: the peer sent a {} "
+                             "({})",
+                             alert, cond.text());
+    }
+  }
   if (a.outcome == Outcome::non_dicom || (a.outcome == Outcome::deadline && !head.empty())) {
     const auto ev = m.tap.evidence();
     a.reply_hex = hex_of(ev, 32);

@@ -6,11 +6,35 @@
 #include <condition_variable>
 #include <thread>
 
+#include <openssl/ssl.h>
+
 namespace pacscan::dicom {
 namespace {
 
 constexpr std::size_t k_tap_bytes = 512;
 constexpr std::size_t k_peek_bytes = 64;
+
+// The Tap of a TlsTapLayer, stored on its own SSL_CTX (one per association).
+int tap_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// A TLS alert from the peer (a server refusing a peer without a client certificate says so with
+// one, during the handshake in TLS 1.2, after it in TLS 1.3): DCMTK only reports "peer aborted".
+void record_alert(const SSL* ssl, int where, int ret) {
+  if (!(where & SSL_CB_READ_ALERT) || (ret & 0xff) == SSL_AD_CLOSE_NOTIFY) return;
+  auto* tap = static_cast<Tap*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tap_index()));
+  if (!tap) return;
+  const int code = ret & 0xff;
+  // OpenSSL 3.0 has no text for TLS 1.3's certificate_required (RFC 8446 §6.2)
+  const char* desc = code == 116 ? "certificate required" : SSL_alert_desc_string_long(ret);
+  std::lock_guard lock(tap->mu);
+  if (tap->tls_alert.empty()) {
+    tap->tls_alert = std::string(SSL_alert_type_string_long(ret)) + " alert " +
+                     std::to_string(code) + " (" + desc + ")";
+  }
+}
 
 // Forwards every call to the connection DCMTK would have used; records received bytes.
 class TapConnection : public DcmTransportConnection {
@@ -129,6 +153,10 @@ DcmTransportConnection* TapLayer::createConnection(DcmNativeSocketType socket, O
 }
 
 DcmTransportConnection* TlsTapLayer::createConnection(DcmNativeSocketType socket, OFBool secure) {
+  if (SSL_CTX* c = getNativeHandle(); c && tap_index() >= 0) {
+    SSL_CTX_set_ex_data(c, tap_index(), m_tap);
+    SSL_CTX_set_info_callback(c, &record_alert);
+  }
   DcmTransportConnection* inner = DcmTLSTransportLayer::createConnection(socket, secure);
   if (!inner) return nullptr;
   Watchdog::instance().add(socket, m_deadline, m_tap);

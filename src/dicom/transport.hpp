@@ -27,6 +27,11 @@ struct Tap {
   std::uint64_t bytes_in = 0;
   std::atomic<bool> deadline_fired{false};
   std::atomic<bool> stopped{false};
+  std::string tls_alert;  // DICOM TLS: the first alert the peer sent, e.g. "fatal alert 116 (...)"
+  std::string alert() {
+    std::lock_guard lock(mu);
+    return tls_alert;
+  }
   std::vector<unsigned char> snapshot() {
     std::lock_guard lock(mu);
     return head;

@@ -94,10 +94,13 @@ const std::vector<RuleSpec>& catalogue() {
        "Use the non-downgrading BCP 195 profile (ECDHE/DHE with AES-GCM).",
        {"DICOM PS3.15 B.12"}, {"dicom_tls"}, "observed", &eval_tls_weak_cipher},
       {"TLS-CERT-UNTRUSTED", "TLS certificate not trusted", {3, 4}, false, Severity::low,
-       "Low; info when the auditor declared the issuing CA as the site CA.",
-       "The certificate does not chain to a trusted or site-declared CA (self-signed noted).",
+       "Low: peers cannot tell the device from an impostor unless each was told to trust this "
+       "very certificate. A chain that ends in a site CA given with --tls-ca passes.",
+       "The certificate does not chain to the system trust store nor to the site CA(s) given with "
+       "--tls-ca FILE (self-signed noted); the evidence names the trust anchors used.",
        "Issue device certificates from one site CA and install that CA on every imaging device so "
-       "peers can verify each other.",
+       "peers can verify each other; scan with --tls-ca FILE (the site CA in PEM) so the audit "
+       "verifies against it too.",
        {"DICOM PS3.15 B.12"}, {"dicom_tls"}, "observed", &eval_tls_cert_untrusted},
       {"TLS-CERT-EXPIRED", "TLS certificate expired or not yet valid", {4, 7}, false,
        Severity::medium, "Peers either fail or were configured to skip certificate checks.",

@@ -142,18 +142,37 @@ RuleHit eval_tls_cert_untrusted(const EndpointView& v) {
   if (!t) return not_evaluated(why);
   if (t->chain.empty()) return not_evaluated("the server sent no certificate");
   if (t->verify_code < 0) return not_evaluated("certificate verification result unknown");
+  // Observations from before trust_anchors was recorded were verified against the system store.
+  const std::vector<std::string> anchors =
+      t->trust_anchors.empty() ? std::vector<std::string>{"system"} : t->trust_anchors;
+  const auto site = std::find_if(anchors.begin(), anchors.end(), [](const std::string& a) {
+    return a.rfind("site CA", 0) == 0;
+  });
+  const bool site_given = site != anchors.end();
+  const bool site_loaded = site_given && !contains(*site, ": not loaded");
+  std::string against;
+  for (const auto& a : anchors) {
+    against += (against.empty() ? "" : " + ") + (a == "system" ? "the system trust store" : a);
+  }
   if (t->verified) {
-    return pass(fmt::format("chain verifies against the system trust store ({})",
-                            t->verify_result));
+    const std::string root = t->trusted_by == "site CA"  ? "; its root is in the site CA bundle"
+                             : t->trusted_by == "system" ? "; its root is in the system store"
+                                                         : "";
+    return pass(fmt::format("chain verifies against {} ({}){}", against, t->verify_result, root));
   }
   const auto& leaf = t->chain.front();
   std::vector<std::string> ev;
-  ev.push_back(fmt::format("verification against the system trust store: {} (code {})",
-                           t->verify_result, t->verify_code));
+  ev.push_back(fmt::format("verification against {}: {} (code {})", against, t->verify_result,
+                           t->verify_code));
   for (const auto& e : t->verify_errors) ev.push_back("verify error at " + e);
   ev.push_back(fmt::format("leaf subject '{}', issuer '{}', serial {}", leaf.subject, leaf.issuer,
                            leaf.serial));
   if (leaf.self_signed) ev.push_back("the leaf certificate is self-signed");
+  ev.push_back(site_loaded  ? "the chain does not end in the site CA given with --tls-ca either"
+               : site_given ? "the site CA file given with --tls-ca could not be loaded at "
+                              "scan time: only the system trust store was used"
+                            : "no site CA given: if the site runs its own CA, scan with --tls-ca "
+                              "FILE so chains it issued are verified against it");
   return fail(Severity::low,
               leaf.self_signed ? "self-signed certificate, not trusted"
                                : "certificate does not chain to a trusted CA",

@@ -35,6 +35,7 @@ struct ScanPolicy {
   std::vector<std::string> calling_ae_list;  // well-known calling titles (data/calling-ae-titles.txt)
   std::vector<std::string> probes;           // empty: all probes of the profile
   std::uint32_t max_pdu = 16384;             // our max receive PDU
+  std::string tls_ca_file;  // --tls-ca: PEM bundle of the site's own CA(s), trusted with the system store
 };
 
 }  // namespace pacscan

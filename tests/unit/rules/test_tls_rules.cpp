@@ -262,6 +262,79 @@ TEST_CASE("trusted chain passes TLS-CERT-UNTRUSTED; unknown verification is not 
   CHECK(verdict(tls_scan(d), "TLS-CERT-UNTRUSTED") == Verdict::not_evaluated);
 }
 
+TEST_CASE("site CA (--tls-ca): the evidence names the trust anchors used") {
+  // Orthanc 1.10.1 with a certificate from a test CA: the CA is sent in the chain (code 19).
+  auto d = storescp_tls();
+  TlsCertificate ca = cert();
+  ca.subject = ca.issuer = "CN=Site Imaging CA";
+  ca.serial = "01";
+  d.chain = {cert(), ca};
+  d.chain[0].self_signed = false;
+  d.chain[0].issuer = "CN=Site Imaging CA";
+  d.verify_code = 19;
+  d.verify_result = "self-signed certificate in certificate chain";
+  d.verify_errors = {"depth 1: self-signed certificate in certificate chain"};
+
+  SUBCASE("no site CA given: fail, verified against the system store, --tls-ca suggested") {
+    d.trust_anchors = {"system"};
+    const auto r = tls_scan(d);
+    CHECK(verdict(r, "TLS-CERT-UNTRUSTED") == Verdict::fail);
+    const Finding* f = finding(r, "TLS-CERT-UNTRUSTED");
+    CHECK(evidence_has(f, "verification against the system trust store: self-signed certificate "
+                          "in certificate chain (code 19)"));
+    CHECK(evidence_has(f, "no site CA given"));
+    CHECK_FALSE(evidence_has(f, "the leaf certificate is self-signed"));
+    REQUIRE(f != nullptr);
+    CHECK(f->summary == "certificate does not chain to a trusted CA");
+  }
+  SUBCASE("observations written before trust_anchors existed read as the system store") {
+    d.trust_anchors.clear();
+    const auto r = tls_scan(d);
+    CHECK(evidence_has(finding(r, "TLS-CERT-UNTRUSTED"), "against the system trust store:"));
+  }
+  SUBCASE("a site CA that is not the issuer: still fail, the file is named") {
+    d.trust_anchors = {"system", "site CA /audit/other-ca.pem (1 certificate)"};
+    const auto r = tls_scan(d);
+    CHECK(verdict(r, "TLS-CERT-UNTRUSTED") == Verdict::fail);
+    const Finding* f = finding(r, "TLS-CERT-UNTRUSTED");
+    CHECK(evidence_has(f, "the system trust store + site CA /audit/other-ca.pem (1 certificate)"));
+    CHECK(evidence_has(f, "does not end in the site CA given with --tls-ca"));
+  }
+  SUBCASE("a site CA file that could not be loaded at scan time is not a trust anchor") {
+    d.trust_anchors = {"system", "site CA /audit/ca.pem: not loaded (no certificate in the file)"};
+    const auto r = tls_scan(d);
+    CHECK(verdict(r, "TLS-CERT-UNTRUSTED") == Verdict::fail);
+    CHECK(evidence_has(finding(r, "TLS-CERT-UNTRUSTED"), "not loaded"));
+    CHECK(evidence_has(finding(r, "TLS-CERT-UNTRUSTED"), "could not be loaded at scan time"));
+    CHECK_FALSE(evidence_has(finding(r, "TLS-CERT-UNTRUSTED"), "does not end in the site CA"));
+  }
+  SUBCASE("verified through the site CA: pass, naming it") {
+    d.trust_anchors = {"system", "site CA /audit/site-ca.pem (2 certificates)"};
+    d.verify_code = 0;
+    d.verify_result = "ok";
+    d.verify_errors.clear();
+    d.verified = true;
+    d.trusted_by = "site CA";
+    const auto r = tls_scan(d);
+    CHECK(verdict(r, "TLS-CERT-UNTRUSTED") == Verdict::pass);
+    const std::string reason = check(r, "TLS-CERT-UNTRUSTED")->reason;
+    CHECK(reason.find("site CA /audit/site-ca.pem") != std::string::npos);
+    CHECK(reason.find("its root is in the site CA bundle") != std::string::npos);
+    CHECK(finding(r, "TLS-CERT-UNTRUSTED") == nullptr);
+  }
+}
+
+TEST_CASE("trust anchors and trusted_by survive JSON") {
+  auto d = storescp_tls();
+  d.trust_anchors = {"system", "site CA ca.pem (1 certificate)"};
+  d.verified = true;
+  d.trusted_by = "site CA";
+  const nlohmann::json j = d;
+  const auto back = j.get<TlsData>();
+  CHECK(back.trust_anchors == d.trust_anchors);
+  CHECK(back.trusted_by == "site CA");
+}
+
 TEST_CASE("TLS rules are not judged on a port that did not answer TLS") {
   TlsData d;
   d.tls = false;

@@ -54,7 +54,11 @@ struct TlsData {
   std::string weak_cipher;                 // the one the server chose
   std::string weak_detail;
   std::vector<TlsCertificate> chain;       // as sent by the server, leaf first
-  bool verified = false;                   // chain verifies against the system trust store
+  // Trust anchors the chain was verified against: "system" (OpenSSL's default store) and, with
+  // --tls-ca, "site CA FILE (N certificates)" (or "site CA FILE: not loaded (why)").
+  std::vector<std::string> trust_anchors;
+  bool verified = false;                   // chain verifies against those trust anchors
+  std::string trusted_by;                  // when verified: "system" or "site CA" (the root's origin)
   int verify_code = -1;                    // X509_V_* of the first error (0 = ok), -1 unknown
   std::string verify_result;               // its text
   std::vector<std::string> verify_errors;  // every distinct error seen, "depth N: text"
@@ -67,7 +71,8 @@ struct TlsData {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsData, tls, handshake_ok, error, alert, protocol,
                                                 cipher, cipher_bits, versions, weak_result,
                                                 weak_offered, weak_cipher, weak_detail, chain,
-                                                verified, verify_code, verify_result,
+                                                trust_anchors, verified, trusted_by, verify_code,
+                                                verify_result,
                                                 verify_errors, client_cert_requested, client_cert,
                                                 client_cert_detail, association, connections)
 
