@@ -1,6 +1,8 @@
 // dicom_ae_policy: which called and calling AE titles does the server accept?
 //  1. random called AE (reuses dicom_associate's attempt): accepted -> any called AE works.
-//  2. otherwise the auditor's hints, then a short list of well-known called titles.
+//  2. otherwise the title this host's Orthanc REST /system reported (HostFacts, learned by
+//     http_imaging on a web port of the same host, which the engine probes first), then the
+//     auditor's hints, then a short list of well-known called titles.
 //  3. if none works with our calling AE (some servers, e.g. dcmqrscp, send the same reject for a
 //     wrong called and a wrong calling AE), pairs of called x well-known calling titles.
 //  4. with a working called AE: a random calling AE; if rejected, well-known client titles.
@@ -86,14 +88,30 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
                                                                               : Tri::no;
   }
 
+  // The title the host's own web interface reported: not a guess, so it goes first.
+  const HostFacts* host = ctx.host;
+  const std::string web_title =
+      host && host->orthanc_dicom_aet != d.random_called_ae ? host->orthanc_dicom_aet : "";
   const auto hints = unique_titles(ctx.policy.called_ae_hints, d.random_called_ae);
-  auto candidates = hints;
-  for (const auto& t : unique_titles(ctx.policy.called_ae_list, d.random_called_ae)) {
-    if (std::find(candidates.begin(), candidates.end(), t) == candidates.end()) candidates.push_back(t);
+  const auto well_known = unique_titles(ctx.policy.called_ae_list, d.random_called_ae);
+  std::vector<std::string> candidates;
+  if (!web_title.empty()) candidates.push_back(web_title);
+  for (const auto* list : {&hints, &well_known}) {
+    for (const auto& t : *list) {
+      if (std::find(candidates.begin(), candidates.end(), t) == candidates.end()) {
+        candidates.push_back(t);
+      }
+    }
   }
+  // An auditor's hint stays a hint; a title on the well-known list stays guessable even when the
+  // web interface also reported it (DICOM-AE-DEFAULT-TITLE judges the title, not how we got it).
+  auto in = [](const std::vector<std::string>& v, const std::string& t) {
+    return std::find(v.begin(), v.end(), t) != v.end();
+  };
   auto source_of = [&](const std::string& t) {
-    return std::find(hints.begin(), hints.end(), t) != hints.end() ? AeSource::hint
-                                                                    : AeSource::well_known;
+    if (in(hints, t)) return AeSource::hint;
+    if (in(well_known, t)) return AeSource::well_known;
+    return t == web_title ? AeSource::web : AeSource::well_known;
   };
 
   // 2. hints and well-known called titles, with our calling AE
@@ -197,6 +215,19 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
                           "{}; admitted calling AE: '{}'",
                           d.attempts.size(), tri(d.any_called), d.working_called_ae,
                           tri(d.any_calling), d.admitted_calling_ae);
+  if (host && !host->orthanc_dicom_aet.empty()) {
+    const bool tried = std::any_of(d.attempts.begin(), d.attempts.end(), [&](const auto& a) {
+      return a.called_ae == host->orthanc_dicom_aet;
+    });
+    o.summary += fmt::format(
+        "; called AE '{}' reported by the host's Orthanc REST /system on port {} (DicomPort {}{})"
+        "{}",
+        host->orthanc_dicom_aet, host->orthanc_web_port, host->orthanc_dicom_port,
+        host->orthanc_dicom_port == ep.port ? ", this port" : ", not this port",
+        !tried                                         ? ", not tried"
+        : d.working_called_ae == host->orthanc_dicom_aet ? ", accepted"
+                                                         : ", not accepted");
+  }
   o.data = std::move(d);
   return {std::move(o)};
 }

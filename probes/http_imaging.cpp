@@ -412,12 +412,28 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   return {std::move(o)};
 }
 
+// Orthanc's /system names the DICOM AE title it answers to: kept for dicom_ae_policy on the same
+// host's DICOM ports (tried before any guess). Only a title DICOM could carry (1-16 characters,
+// no backslash) is kept.
+void learn_host(const Observation& o, HostFacts& h) {
+  const auto* d = data_as<HttpData>(o);
+  if (!d || !d->orthanc.readable) return;
+  const std::string& aet = d->orthanc.dicom_aet;
+  if (aet.empty() || aet.size() > 16 || aet.find('\\') != std::string::npos ||
+      aet.find_first_not_of(' ') == std::string::npos) {
+    return;
+  }
+  h.orthanc_dicom_aet = aet;
+  h.orthanc_dicom_port = d->orthanc.dicom_port;
+  h.orthanc_web_port = o.ep.port;
+}
+
 }  // namespace
 
 extern const ProbeSpec k_http_imaging{
     "http_imaging",
     "HTTP(S) on non-DICOM ports: Orthanc /system and Explorer, DICOMweb QIDO roots (count only), "
     "HTTP vs HTTPS, one orthanc:orthanc attempt after a Basic challenge",
-    ProbeLevel::safe, 6, &applies, &run, nullptr};
+    ProbeLevel::safe, 6, &applies, &run, nullptr, {}, &learn_host};
 
 }  // namespace pacscan::probes

@@ -146,7 +146,9 @@ const std::vector<RuleSpec>& catalogue() {
        "Change the AE title from the factory default and update the peers' configuration; AE "
        "titles are labels, not passwords, so also restrict calling peers.",
        {"nmap dicom-brute", "Orthanc default AE ORTHANC"}, {"dicom_ae_policy"},
-       "confirmed: A-ASSOCIATE-AC for a title from data/called-ae-titles.txt.",
+       "confirmed: A-ASSOCIATE-AC for a title from data/called-ae-titles.txt. A title only the "
+       "host's Orthanc REST /system reported (not on the list) is known, not guessed: it passes "
+       "here, and the open API is judged by the WEB-ORTHANC-* rules.",
        &eval_ae_default_title},
       {"DICOM-AE-GUESSABLE-CALLING",
        "Calling-AE allow-list admits a guessable client title", {3, 9}, false, Severity::medium,
@@ -276,8 +278,12 @@ const std::vector<RuleSpec>& catalogue() {
        "vulnerabilities. Version-inferred: distribution packages may carry backported fixes.",
        "Upgrade Orthanc to 1.12.11 or later (or confirm with the package maintainer that the "
        "fixes are backported).",
-       {"CVE-2025-0896 (CISA ICSMA-25-037-02)", "CVE-2026-5437 to CVE-2026-5445 (CERT/CC)"},
-       {"http_imaging"}, "version-inferred", &eval_vuln_orthanc_version},
+       {"CVE-2025-0896 (CISA ICSMA-25-037-02)", "CVE-2026-5437 to CVE-2026-5445 (CERT/CC)",
+        "data/vulnerable-versions.txt"},
+       {"http_imaging"},
+       "version-inferred: from the Version in /system, against the Orthanc lines of "
+       "data/vulnerable-versions.txt; severity is that of the worst matching entry.",
+       &eval_vuln_orthanc_version},
   };
   return k_rules;
 }

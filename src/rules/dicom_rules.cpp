@@ -29,6 +29,17 @@ const char* identity_text(AeSource s) {
   }
 }
 
+// How the scanner came to know the working called AE title, for evidence lines.
+const char* called_source_text(AeSource s) {
+  switch (s) {
+    case AeSource::random: return "a random title";
+    case AeSource::hint: return "given by the auditor (--called-aet)";
+    case AeSource::well_known: return "guessed from the well-known list";
+    case AeSource::web: return "reported by the host's Orthanc REST /system";
+    default: return "source unknown";
+  }
+}
+
 // Services rule family: true when a context whose name matches `pred` was accepted.
 template <typename Pred>
 RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Severity sev) {
@@ -281,8 +292,12 @@ RuleHit eval_ae_any_calling(const EndpointView& v) {
     case Tri::yes:
       return fail(Severity::medium,
                   fmt::format("random calling AE title '{}' was accepted", p.random_calling_ae),
-                  {fmt::format("A-ASSOCIATE-AC for calling AE '{}' (random) to called AE '{}'",
-                               p.random_calling_ae, p.working_called_ae)},
+                  {fmt::format("A-ASSOCIATE-AC for calling AE '{}' (random) to called AE '{}'{}",
+                               p.random_calling_ae, p.working_called_ae,
+                               p.working_called_source == AeSource::web
+                                   ? fmt::format(" ({})",
+                                                 called_source_text(p.working_called_source))
+                                   : std::string())},
                   {"dicom_ae_policy"}, EvidenceLevel::confirmed);
     case Tri::no:
       for (const auto& a : p.attempts) {
@@ -349,6 +364,14 @@ RuleHit eval_ae_default_title(const EndpointView& v) {
   }
   if (p.budget_exhausted && p.working_called_ae.empty()) {
     return not_evaluated("AE title attempt budget exhausted before the well-known list was done");
+  }
+  // Known, not guessed: the title came from the host's own web API (WEB-ORTHANC-NOAUTH or
+  // WEB-ORTHANC-DEFAULT-CREDS judge that exposure); a title also on the well-known list is
+  // labelled well_known by the probe and fails above.
+  if (!p.working_called_ae.empty() && p.working_called_source == AeSource::web) {
+    return pass(fmt::format("accepted called AE title '{}' was {}, not guessed, and is not a "
+                            "well-known default",
+                            p.working_called_ae, called_source_text(p.working_called_source)));
   }
   return pass(p.working_called_ae.empty()
                   ? "no well-known called AE title from the list was accepted"

@@ -2,6 +2,7 @@
 // Evaluators of the rules catalogue (one function per implemented rule).
 #include <pacscan/rules/rules.hpp>
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,14 @@ RuleHit eval_vuln_orthanc_version(const EndpointView& v);
 RuleHit eval_dicom_cleartext_observed(const EndpointView& v);  // passive_rules.cpp
 RuleHit eval_vuln_dcmtk_version(const EndpointView& v);
 std::size_t vulnerable_version_entries();  // parsed lines of data/vulnerable-versions.txt
+// One line of data/vulnerable-versions.txt: `product` releases below `fixed` are affected.
+struct VulnEntry {
+  std::string product;  // as written in the file: "DCMTK", "Orthanc"
+  std::array<int, 3> fixed{};  // first fixed release
+  Severity severity = Severity::info;
+  std::string cves, source;
+};
+std::vector<VulnEntry> vulnerable_versions(std::string_view product);  // in file order
 // tls_rules.cpp (probe dicom_tls)
 RuleHit eval_tls_legacy_protocol(const EndpointView& v);
 RuleHit eval_tls_weak_cipher(const EndpointView& v);

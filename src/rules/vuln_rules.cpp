@@ -1,7 +1,9 @@
 // VULN-DCMTK-VERSION: the DCMTK release a peer announces, against data/vulnerable-versions.txt.
+// The same file's parser serves VULN-ORTHANC-VERSION (web_rules.cpp) through vulnerable_versions().
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <sstream>
 
@@ -12,13 +14,6 @@
 namespace pacscan::rules {
 namespace {
 
-struct VulnEntry {
-  std::string product;
-  int fixed[3];  // affected when the version is below this
-  Severity severity;
-  std::string cves, source;
-};
-
 std::string trim(std::string s) {
   const auto b = s.find_first_not_of(" \t");
   const auto e = s.find_last_not_of(" \t\r");
@@ -27,6 +22,10 @@ std::string trim(std::string s) {
 
 bool parse_version(const std::string& text, int out[3]) {
   return std::sscanf(text.c_str(), "%d.%d.%d", &out[0], &out[1], &out[2]) == 3;
+}
+
+bool parse_version(const std::string& text, std::array<int, 3>& out) {
+  return parse_version(text, out.data());
 }
 
 const std::vector<VulnEntry>& entries() {
@@ -54,8 +53,8 @@ const std::vector<VulnEntry>& entries() {
   return k_entries;
 }
 
-bool older(const int v[3], const int fixed[3]) {
-  for (int i = 0; i < 3; ++i) {
+bool older(const int v[3], const std::array<int, 3>& fixed) {
+  for (std::size_t i = 0; i < 3; ++i) {
     if (v[i] != fixed[i]) return v[i] < fixed[i];
   }
   return false;
@@ -83,6 +82,14 @@ bool dcmtk_version(const AssocAttempt& a, int out[3]) {
 }  // namespace
 
 std::size_t vulnerable_version_entries() { return entries().size(); }
+
+std::vector<VulnEntry> vulnerable_versions(std::string_view product) {
+  std::vector<VulnEntry> out;
+  for (const auto& e : entries()) {
+    if (e.product == product) out.push_back(e);
+  }
+  return out;
+}
 
 RuleHit eval_vuln_dcmtk_version(const EndpointView& v) {
   const AssocAttempt* a = nullptr;

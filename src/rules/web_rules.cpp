@@ -14,31 +14,6 @@ namespace {
 
 constexpr std::string_view k_probe = "http_imaging";
 
-// Orthanc releases with published vulnerabilities: affected when the reported version is below
-// the first fixed release. Sources (see reference/hygiene-rules-and-dicom-security.md §2.8):
-// - CVE-2025-0896, CISA ICSMA-25-037-02: Orthanc < 1.5.8 enables no HTTP authentication by
-//   default when remote access is enabled (CVSS v3 9.8).
-//   https://www.sentinelone.com/vulnerability-database/cve-2025-0896/
-// - CVE-2026-5437 ... CVE-2026-5445, CERT/CC: Orthanc <= 1.12.10 (fixed 1.12.11): heap overflows in
-//   image decoding, gzip bomb, Content-Length DoS, out-of-bounds reads.
-//   https://securityonline.info/orthanc-dicom-server-vulnerabilities-medical-imaging-patch/
-struct KnownVuln {
-  std::array<int, 3> fixed;  // first fixed release
-  Severity severity;
-  std::string_view ids;
-  std::string_view what;
-  std::string_view source;
-};
-constexpr KnownVuln k_orthanc_vulns[] = {
-    {{1, 5, 8}, Severity::critical, "CVE-2025-0896",
-     "no HTTP authentication by default when remote access is enabled (CVSS 9.8)",
-     "CISA ICSMA-25-037-02"},
-    {{1, 12, 11}, Severity::high, "CVE-2026-5437 to CVE-2026-5445",
-     "heap overflows in image decoding, gzip bomb, Content-Length denial of service, "
-     "out-of-bounds reads",
-     "CERT/CC advisory, Orthanc 1.12.11 release"},
-};
-
 RuleHit fail(Severity sev, std::string summary, std::vector<std::string> evidence,
              EvidenceLevel level, Confidence conf = Confidence::confirmed) {
   return rules::fail(sev, std::move(summary), std::move(evidence), {std::string(k_probe)}, level,
@@ -312,21 +287,27 @@ RuleHit eval_vuln_orthanc_version(const EndpointView& v) {
   std::vector<std::string> ev{fmt::format(
       "/system Version '{}' (read {})", d.orthanc.version,
       d.orthanc.via_credentials ? "with the default credentials" : "without credentials")};
+  // Known-vulnerable releases: the "Orthanc" lines of data/vulnerable-versions.txt.
+  const auto table = vulnerable_versions("Orthanc");
+  if (table.empty()) return not_evaluated("no Orthanc entry in data/vulnerable-versions.txt");
   Severity sev = Severity::info;
   bool any = false;
-  for (const auto& k : k_orthanc_vulns) {
+  std::string fixed_list;
+  for (const auto& k : table) {
+    fixed_list += fmt::format("{}{}.{}.{}", fixed_list.empty() ? "" : ", ", k.fixed[0], k.fixed[1],
+                              k.fixed[2]);
     if (*ver < k.fixed) {
       any = true;
       sev = std::max(sev, k.severity);
-      ev.push_back(fmt::format("{} ({}): {}; fixed in {}.{}.{}; source: {}", k.ids,
-                               to_string(k.severity), k.what, k.fixed[0], k.fixed[1], k.fixed[2],
+      ev.push_back(fmt::format("{} ({}): fixed in {}.{}.{}; source: {}", k.cves,
+                               to_string(k.severity), k.fixed[0], k.fixed[1], k.fixed[2],
                                k.source));
     }
   }
   if (!any) {
     return pass(fmt::format("Orthanc {} is not older than any fixed release in pacscan's table "
-                            "(1.5.8, 1.12.11)",
-                            d.orthanc.version));
+                            "({})",
+                            d.orthanc.version, fixed_list));
   }
   ev.push_back("version-inferred: distribution packages (for example Debian's "
                "1.10.1+dfsg-2+deb12uN) may carry backported fixes without changing the version "

@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -114,8 +116,80 @@ Observation port_observation(const Endpoint& ep, const PortData& d) {
   return o;
 }
 
+// Ports where an imaging web interface usually listens (the web ports of the default port list).
+// A host's endpoints on them are probed before its other endpoints, so that what http_imaging
+// learns there (Orthanc /system's DicomAet, in HostFacts) is known when dicom_ae_policy runs on
+// the host's DICOM ports. A web interface on another port is probed in plain sweep order.
+bool web_first_port(std::uint16_t p) {
+  return p == 80 || p == 443 || p == 8042 || p == 8080 || p == 8443;
+}
+
+// Between the sweep and the ProbeQueue: a host's open endpoints on other ports are held until
+// every web-first port of that host in the port list has been swept (and the open ones queued).
+// Used on the sweep thread only.
+class WebFirstHold {
+ public:
+  WebFirstHold(const std::vector<std::uint16_t>& ports, bool enabled) {
+    if (!enabled) return;
+    std::set<std::uint16_t> web;
+    for (auto p : ports) {
+      if (web_first_port(p)) web.insert(p);
+    }
+    m_web_ports = web.size();
+  }
+  // The endpoints to queue now, in order, after the sweep reported `ep`.
+  std::vector<Endpoint> swept(const Endpoint& ep, bool open) {
+    if (m_web_ports == 0) return open ? std::vector<Endpoint>{ep} : std::vector<Endpoint>{};
+    Host& h = m_hosts[ep.ip.value];
+    std::vector<Endpoint> out;
+    if (web_first_port(ep.port)) {
+      if (open) out.push_back(ep);
+      if (++h.web_swept == m_web_ports) {
+        out.insert(out.end(), h.held.begin(), h.held.end());
+        h.held.clear();
+      }
+    } else if (open) {
+      if (h.web_swept >= m_web_ports) out.push_back(ep);
+      else h.held.push_back(ep);
+    }
+    return out;
+  }
+  // After the sweep (an interrupted sweep does not report every port): whatever is still held.
+  std::vector<Endpoint> rest() {
+    std::vector<Endpoint> out;
+    for (auto& [ip, h] : m_hosts) {
+      out.insert(out.end(), h.held.begin(), h.held.end());
+      h.held.clear();
+    }
+    return out;
+  }
+
+ private:
+  struct Host {
+    std::size_t web_swept = 0;
+    std::vector<Endpoint> held;
+  };
+  std::size_t m_web_ports = 0;
+  std::map<std::uint32_t, Host> m_hosts;
+};
+
+// Per-host facts (one per address). The map is locked to find an entry; the entry itself is used
+// by the one worker that holds the host in the ProbeQueue (pop/done hand it over under a mutex).
+class HostFactsTable {
+ public:
+  HostFacts& of(Ipv4 ip) {
+    std::lock_guard lock(m_mu);
+    return m_facts[ip.value];  // std::map: references stay valid as entries are added
+  }
+
+ private:
+  std::mutex m_mu;
+  std::map<std::uint32_t, HostFacts> m_facts;
+};
+
 void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
-               std::stop_token stop, const Endpoint& ep, ObservationWriter& writer) {
+               std::stop_token stop, const Endpoint& ep, HostFacts& host,
+               ObservationWriter& writer) {
   ServiceFacts facts;
   facts.port_open = true;
   Budget budget(policy.endpoint_budget);
@@ -140,7 +214,7 @@ void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
       writer.push(std::move(o));
       continue;
     }
-    ProbeContext ctx{policy, gate, budget, stop, facts};
+    ProbeContext ctx{policy, gate, budget, stop, facts, &host};
     std::vector<Observation> obs;
     try {
       obs = spec->run(ctx, ep);
@@ -157,6 +231,7 @@ void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
     }
     for (auto& o : obs) {
       if (spec->learn) spec->learn(o, facts);
+      if (spec->learn_host) spec->learn_host(o, host);
       writer.push(std::move(o));
     }
   }
@@ -301,6 +376,14 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
 
   Gate gate(*req.scope, req.policy);
   ProbeQueue queue;
+  HostFactsTable host_facts;
+  // Web-first only matters when a probe learns host facts there (http_imaging).
+  const bool web_first = std::any_of(probes->begin(), probes->end(),
+                                     [](const ProbeSpec* p) { return p->learn_host != nullptr; });
+  WebFirstHold hold(req.ports, web_first);
+  // The sweep connects to the web-first ports first, so that little is held.
+  std::vector<std::uint16_t> sweep_ports(req.ports.begin(), req.ports.end());
+  if (web_first) std::stable_partition(sweep_ports.begin(), sweep_ports.end(), web_first_port);
   Progress progress;
   std::mutex progress_mu;
   const auto hosts = discover(req, req.scope->hosts(), gate, stop, writer, meta);
@@ -314,7 +397,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
           std::lock_guard lock(progress_mu);
           progress.probing++;
         }
-        run_chain(*probes, req.policy, gate, stop, *ep, writer);
+        run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer);
         queue.done(*ep);
         std::lock_guard lock(progress_mu);
         progress.probing--;
@@ -346,15 +429,17 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     });
   }
 
-  run_sweep(hosts, req.ports, gate, req.policy, stop, [&](const Endpoint& ep, const PortData& d) {
+  run_sweep(hosts, sweep_ports, gate, req.policy, stop, [&](const Endpoint& ep, const PortData& d) {
     writer.push(port_observation(ep, d));
-    std::lock_guard lock(progress_mu);
-    progress.endpoints_swept++;
-    if (d.state == PortState::open) {
-      progress.open++;
-      queue.push(ep);
+    const bool open = d.state == PortState::open;
+    {
+      std::lock_guard lock(progress_mu);
+      progress.endpoints_swept++;
+      if (open) progress.open++;
     }
+    for (const Endpoint& e : hold.swept(ep, open)) queue.push(e);
   });
+  for (const Endpoint& e : hold.rest()) queue.push(e);
   queue.close();
   for (auto& w : workers) w.join();
   if (reporter.joinable()) {

@@ -138,13 +138,15 @@ struct EchoData {  // probe "dicom_echo"
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EchoData, attempt, echo_outcome, status, detail)
 
-// Where a working AE title came from.
-enum class AeSource { none, random, hint, well_known, scanner };
+// Where a working AE title came from. `web`: reported by the same host's Orthanc REST /system
+// (DicomAet), so known to anyone who can read that API, not guessed.
+enum class AeSource { none, random, hint, well_known, scanner, web };
 NLOHMANN_JSON_SERIALIZE_ENUM(AeSource, {{AeSource::none, "none"},
                                         {AeSource::random, "random"},
                                         {AeSource::hint, "hint"},
                                         {AeSource::well_known, "well_known"},
-                                        {AeSource::scanner, "scanner"}})
+                                        {AeSource::scanner, "scanner"},
+                                        {AeSource::web, "web"}})
 
 enum class Tri { unknown, yes, no };
 NLOHMANN_JSON_SERIALIZE_ENUM(Tri, {{Tri::unknown, "unknown"}, {Tri::yes, "yes"}, {Tri::no, "no"}})

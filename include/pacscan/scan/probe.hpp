@@ -2,6 +2,7 @@
 // A probe is one file in probes/, exporting one ProbeSpec, listed in probes/registry.cpp.
 // It runs against one endpoint, returns what it observed and never throws through the scan.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -31,6 +32,16 @@ struct ServiceFacts {
   std::vector<std::string> accepted_services;  // context names dicom_services saw accepted
 };
 
+// Facts learned about one HOST on one of its endpoints, for probes on its other endpoints (the
+// engine owns one per address, probes a host's web ports before its others, and runs a host's
+// endpoints one at a time, so probes read and learn_host writes it without a lock).
+struct HostFacts {
+  // Orthanc's REST GET /system (http_imaging): the DICOM AE title and port it says it serves.
+  std::string orthanc_dicom_aet;
+  int orthanc_dicom_port = 0;
+  std::uint16_t orthanc_web_port = 0;  // the port /system was read on
+};
+
 // Time left for one endpoint's probe chain.
 class Budget {
  public:
@@ -50,6 +61,7 @@ struct ProbeContext {
   const Budget& budget;
   std::stop_token stop;
   const ServiceFacts& facts;
+  const HostFacts* host = nullptr;  // facts about the endpoint's host; nullptr: none kept
 };
 
 struct ProbeSpec {
@@ -61,6 +73,7 @@ struct ProbeSpec {
   std::vector<Observation> (*run)(const ProbeContext&, const Endpoint&);
   void (*learn)(const Observation&, ServiceFacts&);  // may be nullptr
   std::string_view precondition = {};  // what `applies` needs, for "not applicable" notes
+  void (*learn_host)(const Observation&, HostFacts&) = nullptr;  // facts for the host's other ports
 };
 
 std::span<const ProbeSpec* const> all_probes();
