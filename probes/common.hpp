@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/ofstd/ofcond.h>
+
 #include <pacscan/dicom/association.hpp>
 #include <pacscan/scan/probe.hpp>
 
@@ -27,5 +30,18 @@ Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::str
                      const SessionOptions& options = {});
 
 std::string describe_attempt(const AssocAttempt& a);
+
+// A UID nobody ever issued: "2.25." + a random 37-digit decimal below 2^128 (PS3.5 B.2).
+std::string random_uid();
+
+enum class Dimse { find, retrieve, store };  // C-FIND, C-MOVE / C-GET, C-STORE
+// PS3.4 / PS3.7 meaning of a DIMSE status for that kind of request.
+std::string dimse_status_text(int status, Dimse kind);
+
+// The DIMSE timeout (seconds, at least 1) this step of the endpoint's budget allows.
+int dimse_timeout_s(const ProbeContext& ctx);
+
+// Why a DIMSE exchange on the session failed: "interrupted", "timed_out", "aborted" or "error".
+std::string failed_outcome(const Session& s, const ProbeContext& ctx, const OFCondition& cond);
 
 }  // namespace pacscan::probes

@@ -1,7 +1,7 @@
 // dicom_null_query: does the server actually answer an unknown peer's query? For each query/
 // retrieve service that dicom_services saw negotiated, one request whose unique key is a random UID
 // (it can match nothing): C-FIND (Study or Patient Root), Modality Worklist C-FIND, C-MOVE to a
-// random destination AE. Success with zero matches = authorised (confirmed without patient data);
+// random destination AE, C-GET (Study Root). Success with zero matches = authorised (confirmed without patient data);
 // a refusal status or an A-ABORT = not authorised. Identifiers that come back anyway are counted
 // and discarded unread. Servers that abort after a refused command (Orthanc does) get a fresh
 // association for the next request.
@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-#include <random>
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -25,7 +24,7 @@ namespace {
 struct Query {
   const char* service;     // context name from dicom::service_contexts()
   const char* sop_class;
-  enum Kind { find_study, find_patient, mwl, move } kind;
+  enum Kind { find_study, find_patient, mwl, move, get } kind;
 };
 
 const Query k_queries[] = {
@@ -33,39 +32,15 @@ const Query k_queries[] = {
     {"PatientRootFind", UID_FINDPatientRootQueryRetrieveInformationModel, Query::find_patient},
     {"ModalityWorklistFind", UID_FINDModalityWorklistInformationModel, Query::mwl},
     {"StudyRootMove", UID_MOVEStudyRootQueryRetrieveInformationModel, Query::move},
+    {"StudyRootGet", UID_GETStudyRootQueryRetrieveInformationModel, Query::get},
 };
-
-// A UID nobody ever issued: "2.25." + a random 37-digit decimal below 2^128 (PS3.5 B.2).
-std::string random_uid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<int> digit(0, 9), lead(1, 9);
-  std::string s = "2.25.";
-  s += static_cast<char>('0' + lead(rng));
-  for (int i = 1; i < 37; ++i) s += static_cast<char>('0' + digit(rng));
-  return s;
-}
-
-std::string status_text(int status, bool move) {
-  if (status == 0x0000) return "success";
-  if (status == 0xFE00) return "cancelled";
-  if (status == 0x0122) return "refused: SOP class not supported";
-  if (status == 0x0124) return "refused: not authorized";
-  if (status == 0xA700) return "refused: out of resources";
-  if (status == 0xA701 && move) return "refused: out of resources (number of matches)";
-  if (status == 0xA702 && move) return "refused: out of resources (sub-operations)";
-  if (status == 0xA801 && move) return "refused: move destination unknown";
-  if (status == 0xA900) return "failed: identifier does not match SOP class";
-  if ((status & 0xF000) == 0xC000) return "failed: unable to process";
-  if (status == 0xB000) return "warning: sub-operations complete, one or more failures";
-  if ((status & 0xFF00) == 0xFF00) return "pending";
-  return "unknown status";
-}
 
 DcmDataset identifier(Query::Kind kind) {
   DcmDataset ds;
   switch (kind) {
     case Query::find_study:
     case Query::move:
+    case Query::get:
       ds.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
       ds.putAndInsertString(DCM_StudyInstanceUID, random_uid().c_str());
       break;
@@ -90,6 +65,53 @@ void count_matches(void* data, T_DIMSE_C_FindRQ*, int, T_DIMSE_C_FindRSP*, DcmDa
 }
 void count_moves(void* data, T_DIMSE_C_MoveRQ*, int, T_DIMSE_C_MoveRSP*) {
   ++*static_cast<int*>(data);
+}
+
+// C-GET as an SCU (DCMTK 3.6.7 has no DIMSE_getUser): send the request, then read responses until
+// the final one. A C-STORE-RQ (a sub-operation: the server started sending an object for a UID that
+// cannot exist) is counted and ends the exchange: the caller aborts without reading the object.
+OFCondition get_user(T_ASC_Association* assoc, T_ASC_PresentationContextID pc, const char* sop_class,
+                     DcmDataset& ids, int timeout, int& status, int& matches, std::string& detail) {
+  T_DIMSE_Message msg{};
+  msg.CommandField = DIMSE_C_GET_RQ;
+  T_DIMSE_C_GetRQ& req = msg.msg.CGetRQ;
+  req.MessageID = ++assoc->nextMsgID;
+  OFStandard::strlcpy(req.AffectedSOPClassUID, sop_class, sizeof req.AffectedSOPClassUID);
+  req.Priority = DIMSE_PRIORITY_LOW;
+  req.DataSetType = DIMSE_DATASET_PRESENT;
+  OFCondition cond = DIMSE_sendMessageUsingMemoryData(assoc, pc, &msg, nullptr, &ids, nullptr,
+                                                      nullptr);
+  for (int i = 0; cond.good() && i < 10000; ++i) {
+    T_DIMSE_Message rsp{};
+    T_ASC_PresentationContextID rpc = 0;
+    DcmDataset* status_detail = nullptr;
+    cond = DIMSE_receiveCommand(assoc, DIMSE_NONBLOCKING, timeout, &rpc, &rsp, &status_detail);
+    delete status_detail;
+    if (cond.bad()) break;
+    if (rsp.CommandField == DIMSE_C_STORE_RQ) {
+      ++matches;
+      detail = "the server started a C-STORE sub-operation for a UID that cannot exist; the "
+               "association was aborted without reading the object";
+      status = 0xFF00;  // the caller aborts the association
+      return EC_Normal;
+    }
+    if (rsp.CommandField != DIMSE_C_GET_RSP) {
+      detail = fmt::format("unexpected DIMSE command 0x{:04x} in reply to C-GET",
+                           static_cast<unsigned>(rsp.CommandField));
+      return makeOFCondition(OFM_dcmnet, DIMSEC_UNEXPECTEDRESPONSE, OF_error, "unexpected response");
+    }
+    if (rsp.msg.CGetRSP.DataSetType != DIMSE_DATASET_NULL) {  // failed-UID list: read, dropped
+      DcmDataset* rsp_ids = nullptr;
+      cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, timeout, &rpc, &rsp_ids,
+                                          nullptr, nullptr);
+      delete rsp_ids;
+      if (cond.bad()) break;
+    }
+    status = rsp.msg.CGetRSP.DimseStatus;
+    if (status != 0xFF00 && status != 0xFF01) return EC_Normal;
+    ++matches;  // a pending response: sub-operations are under way
+  }
+  return cond;
 }
 
 bool applies(const ServiceFacts& f) {
@@ -127,7 +149,15 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     if (!session || !session->ok()) {
       session.reset();  // release the old one (and its permit) first
       std::vector<dicom::ProposedContext> contexts;
-      for (const Query* t : todo) contexts.push_back({t->sop_class, t->service});
+      for (const Query* t : todo) {
+        contexts.push_back({t->sop_class, t->service});
+        // A C-GET SCU offers to receive what it asks for (PS3.4 C.4.3.1): without a storage
+        // context in the SCP role a server may refuse the GET for lack of a way to answer it.
+        if (t->kind == Query::get) {
+          contexts.push_back({UID_SecondaryCaptureImageStorage, "SecondaryCaptureImageStorage",
+                              true});
+        }
+      }
       session.emplace(open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
                                    std::move(contexts)));
     }
@@ -146,9 +176,11 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     DcmDataset* status_detail = nullptr;
     OFCondition cond;
     int status = -1;
-    const int timeout = static_cast<int>(
-        std::max<long long>(1, (ctx.budget.step(ctx.policy.dimse_timeout).count() + 999) / 1000));
-    if (q->kind == Query::move) {
+    const int timeout = dimse_timeout_s(ctx);
+    if (q->kind == Query::get) {
+      cond = get_user(assoc, pc, q->sop_class, ids, timeout, status, r.matches, r.detail);
+      if (cond.good() && status == 0xFF00) session->assoc->abort();  // a sub-operation began
+    } else if (q->kind == Query::move) {
       T_DIMSE_C_MoveRQ req{};
       T_DIMSE_C_MoveRSP rsp{};
       req.MessageID = ++assoc->nextMsgID;
@@ -180,15 +212,12 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
                        std::chrono::steady_clock::now() - q0).count();
     if (cond.good()) {
       r.status = status;
-      r.status_text = status_text(status, q->kind == Query::move);
-      r.outcome = (status == 0x0000 || status == 0xB000) ? "success" : "refused";
+      r.status_text = dimse_status_text(status, q->kind == Query::move || q->kind == Query::get ? Dimse::retrieve : Dimse::find);
+      r.outcome = (status == 0x0000 || status == 0xB000 || status == 0xFF00) ? "success"
+                                                                              : "refused";
     } else {
-      r.detail = cond.text();
-      if (session->assoc->interrupted() || ctx.stop.stop_requested()) r.outcome = "interrupted";
-      else if (session->assoc->deadline_fired()) r.outcome = "timed_out";
-      else if (cond == DUL_PEERABORTEDASSOCIATION || cond == DUL_NETWORKCLOSED) r.outcome = "aborted";
-      else if (cond == DIMSE_NODATAAVAILABLE || cond == DUL_READTIMEOUT) r.outcome = "timed_out";
-      else r.outcome = "error";
+      if (r.detail.empty()) r.detail = cond.text();
+      r.outcome = failed_outcome(*session, ctx, cond);
       session->assoc->abort();  // unusable now; the next request opens a fresh association
     }
     d.results.push_back(std::move(r));
@@ -212,9 +241,10 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
 
 extern const ProbeSpec k_dicom_null_query{
     "dicom_null_query",
-    "C-FIND / MWL C-FIND / C-MOVE (random destination) with a random UID that matches nothing, "
-    "as an unknown peer: success = authorised, refusal or abort = not (no patient data asked)",
-    ProbeLevel::safe, 3, &applies, &run, nullptr,
+    "C-FIND / MWL C-FIND / C-MOVE (random destination) / C-GET with a random UID that matches "
+    "nothing, as an unknown peer: success = authorised, refusal or abort = not (no patient data "
+    "asked)",
+    ProbeLevel::safe, 4, &applies, &run, nullptr,
     "a FIND, worklist or MOVE context accepted for an unknown peer"};
 
 }  // namespace pacscan::probes

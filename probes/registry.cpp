@@ -13,6 +13,9 @@ extern const ProbeSpec k_dicom_echo;
 extern const ProbeSpec k_dicom_services;
 extern const ProbeSpec k_dicom_null_query;
 extern const ProbeSpec k_dicom_user_identity;
+extern const ProbeSpec k_dicom_data_query;
+extern const ProbeSpec k_dicom_store_test;
+extern const ProbeSpec k_dicom_move_self;
 }  // namespace probes
 
 namespace {
@@ -25,6 +28,10 @@ const ProbeSpec* const k_all_probes[] = {
     &probes::k_dicom_services,
     &probes::k_dicom_null_query,
     &probes::k_dicom_user_identity,
+    // intrusive profile only
+    &probes::k_dicom_data_query,
+    &probes::k_dicom_store_test,
+    &probes::k_dicom_move_self,  // needs dicom_store_test's object
 };
 }  // namespace
 

@@ -233,8 +233,13 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
   fmt::print("\nProbes on every open port, in order:\n");
   for (const ProbeSpec* s : probes) {
     const int n = s->name == "dicom_ae_policy" ? p.max_ae_attempts : s->max_associations;
-    fmt::print("  {:<17} {:<9} up to {:>2} association(s)  {}\n", s->name,
+    fmt::print("  {:<19} {:<9} up to {:>2} association(s)  {}\n", s->name,
                s->level == ProbeLevel::safe ? "safe" : "INTRUSIVE", n, s->summary);
+  }
+  if (p.profile == Profile::intrusive) {
+    fmt::print("\nIntrusive: universal queries cancelled after {} entries; the C-MOVE test "
+               "listens on TCP port {} (all interfaces) as AE '{}' while it runs\n",
+               p.max_data_matches, p.listen_port, p.calling_ae);
   }
   const auto per_ep = worst_case_per_endpoint(p, probes);
   const double sweep_s = static_cast<double>(endpoints) / p.rate_per_s +
@@ -353,8 +358,13 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   if (o.dry_run) return print_plan(req, *probes);
 
   if (p.profile == Profile::intrusive) {
-    log_info(false, "WARNING: intrusive profile: probes may read patient data counts or write "
-                    "synthetic objects to the targets");
+    log_info(false, fmt::format(
+        "WARNING: intrusive profile: dicom_data_query counts the patients, studies and worklist "
+        "entries an unknown peer can list (values discarded unread, C-CANCEL after {}); "
+        "dicom_store_test writes one labelled synthetic image to every archive that accepts it "
+        "(UIDs listed in the report for deletion); dicom_move_self listens on port {} as AE "
+        "'{}' and asks the archive to send that image there",
+        p.max_data_matches, p.listen_port, p.calling_ae));
   }
   auto init = dicom::init_library(p, o.verbose + 1);
   if (!init) return log_error(init.error()), k_exit_runtime;
@@ -455,6 +465,13 @@ int main(int argc, char** argv) {
   scan->add_option("--tls-ca", pol.tls_ca_file, "PEM bundle of the site's own CA(s): TLS certificates are verified against it and the system store");
   scan->add_option("--probes", so.probes, "Comma-separated probes to run (default: all of the profile)");
   scan->add_option("--profile", so.profile, "safe (default) or intrusive")->capture_default_str();
+  scan->add_option("--max-data-matches", pol.max_data_matches,
+                   "Intrusive: entries a universal query may return before C-CANCEL")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  scan->add_option("--listen-port", pol.listen_port,
+                   "Intrusive: port of the scanner's own storage SCP (AE = --calling-aet) for "
+                   "the C-MOVE test")
+      ->capture_default_str()->check(CLI::Range(1, 65535));
   scan->add_option("--discovery", so.discovery, "Host discovery: auto (ARP on an attached segment when capture is allowed, else tcp), arp, tcp, none (sweep every address)")->capture_default_str();
   scan->add_option("--interface", so.interface, "Interface for ARP discovery (default: the one whose subnet holds the targets)");
   scan->add_option("--format", so.formats, "Comma-separated report formats (default: all)");
@@ -609,7 +626,7 @@ int main(int argc, char** argv) {
   }
   // probes
   for (const ProbeSpec* p : all_probes()) {
-    fmt::print("{:<17} {:<9} {}\n", p->name, p->level == ProbeLevel::safe ? "safe" : "intrusive",
+    fmt::print("{:<19} {:<9} {}\n", p->name, p->level == ProbeLevel::safe ? "safe" : "intrusive",
                p->summary);
   }
   return k_exit_ok;

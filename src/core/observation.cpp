@@ -79,6 +79,12 @@ void from_json(const nlohmann::json& j, Observation& o) {
     o.data = d.get<UserIdentityData>();
   } else if (o.probe == "dicom_null_query") {
     o.data = d.get<NullQueryData>();
+  } else if (o.probe == "dicom_data_query") {
+    o.data = d.get<DataQueryData>();
+  } else if (o.probe == "dicom_store_test") {
+    o.data = d.get<StoreTestData>();
+  } else if (o.probe == "dicom_move_self") {
+    o.data = d.get<MoveSelfData>();
   } else if (o.probe == "http_imaging") {
     o.data = d.get<HttpData>();
   } else if (o.probe == "dicom_tls") {

@@ -211,7 +211,9 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
   for (std::size_t i = 0; i < req.contexts.size() && i < 128; ++i) {
     const auto id = static_cast<T_ASC_PresentationContextID>(2 * i + 1);
     cond = ASC_addPresentationContext(m.params, id, req.contexts[i].abstract_syntax.c_str(),
-                                      k_transfer_syntaxes, 2);
+                                      k_transfer_syntaxes, 2,
+                                      req.contexts[i].scp_role ? ASC_SC_ROLE_SCP
+                                                               : ASC_SC_ROLE_DEFAULT);
     if (cond.bad()) {
       a.outcome = Outcome::error;
       a.detail = cond.text();

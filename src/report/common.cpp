@@ -227,6 +227,19 @@ std::vector<RuleCount> findings_by_rule(const std::vector<Finding>& findings) {
   return out;
 }
 
+std::vector<WrittenObject> written_objects(const ScanResult& scan) {
+  std::vector<WrittenObject> out;
+  for (const auto& o : scan.observations) {
+    const auto* d = data_as<StoreTestData>(o);
+    if (!d || d->outcome == "refused" || d->outcome == "not_sent") continue;
+    out.push_back({o.ep.str(), d->called_ae,
+                   d->outcome == "stored" ? std::string("stored")
+                                          : "possibly stored (" + d->outcome + ")",
+                   d->object});
+  }
+  return out;
+}
+
 std::vector<PassCount> passes_by_rule(const ScanResult& scan) {
   std::vector<PassCount> out;
   for (const auto& c : scan.checks) {

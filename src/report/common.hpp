@@ -63,6 +63,16 @@ std::vector<const Check*> not_evaluated(const ScanResult& scan);
 
 std::string hicp_list(const std::vector<int>& practices);  // "3 Access management; 9 ..."
 
+// Objects the scan wrote to targets (intrusive dicom_store_test), for the clean-up section:
+// stored, or possibly stored (no reply came).
+struct WrittenObject {
+  std::string asset;    // ip:port
+  std::string called_ae;
+  std::string state;    // "stored" or "possibly stored (<outcome>)"
+  SyntheticObject object;
+};
+std::vector<WrittenObject> written_objects(const ScanResult& scan);
+
 const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& ip, int port);
 
 // The diff status of a finding of the new scan, when a baseline was given.

@@ -274,6 +274,25 @@ void diff_section(std::string& out, const Context& ctx) {
   out += "</section>\n";
 }
 
+void written_section(std::string& out, const ScanResult& scan) {
+  const auto written = written_objects(scan);
+  if (written.empty()) return;
+  out += "<section id=\"written\"><h2>Objects written by this scan: delete them</h2>\n"
+         "<p>The intrusive profile stored these synthetic objects (no patient data; patient name "
+         "<code>PACSCAN^SECURITY TEST</code>). Delete them from each archive, e.g. by Study "
+         "Instance UID.</p>\n<table><thead><tr><th>Asset</th><th>Called AE</th><th>State</th>"
+         "<th>Patient ID</th><th>Study Instance UID</th><th>Series Instance UID</th>"
+         "<th>SOP Instance UID</th></tr></thead><tbody>\n";
+  for (const auto& w : written) {
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"wrap\">{}"
+                       "</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td></tr>\n",
+                       h(w.asset), h_or_dash(w.called_ae), h(w.state), h(w.object.patient_id),
+                       h(w.object.study_instance_uid), h(w.object.series_instance_uid),
+                       h(w.object.sop_instance_uid));
+  }
+  out += "</tbody></table></section>\n";
+}
+
 void inventory_section(std::string& out, const ScanResult& scan) {
   out += "<section id=\"inventory\"><h2>Asset inventory</h2>\n<h3>Hosts</h3>\n";
   if (scan.hosts.empty()) {
@@ -443,6 +462,7 @@ std::string render_html(const Context& ctx) {
       "<a href=\"#scan\">About this scan</a></nav>\n<main>\n";
   summary_section(out, ctx);
   if (ctx.diff) diff_section(out, ctx);
+  written_section(out, ctx.scan);
   inventory_section(out, ctx.scan);
   findings_section(out, ctx);
   checks_sections(out, ctx.scan);

@@ -142,6 +142,22 @@ void diff_section(std::string& out, const Diff& diff) {
   out += "\n";
 }
 
+void written_section(std::string& out, const ScanResult& scan) {
+  const auto written = written_objects(scan);
+  if (written.empty()) return;
+  out += "## Objects written by this scan: delete them\n\n";
+  out += "The intrusive profile stored these synthetic objects (no patient data; patient name "
+         "`PACSCAN^SECURITY TEST`). Delete them from each archive, e.g. by Study Instance UID.\n\n";
+  table_head(out, {"Asset", "Called AE", "State", "Patient ID", "Study Instance UID",
+                   "Series Instance UID", "SOP Instance UID"});
+  for (const auto& w : written) {
+    row(out, {md(w.asset), md_or_dash(w.called_ae), md(w.state), md(w.object.patient_id),
+              md(w.object.study_instance_uid), md(w.object.series_instance_uid),
+              md(w.object.sop_instance_uid)});
+  }
+  out += "\n";
+}
+
 void inventory_section(std::string& out, const ScanResult& scan) {
   out += "## Asset inventory\n\n### Hosts\n\n";
   if (scan.hosts.empty()) {
@@ -242,6 +258,7 @@ std::string render_markdown(const Context& ctx) {
   scan_section(out, scan);
   summary_section(out, scan);
   if (ctx.diff) diff_section(out, *ctx.diff);
+  written_section(out, scan);
   inventory_section(out, scan);
   findings_section(out, ctx);
   checks_sections(out, scan);

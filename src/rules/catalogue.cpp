@@ -178,25 +178,29 @@ const std::vector<RuleSpec>& catalogue() {
        "can list patients and studies.",
        "Allow queries only from the reading workstations and viewers that need them (AE title and "
        "IP address), and require DICOM TLS with client certificates for them.",
-       {"DICOM PS3.4 Annex C", "ProPublica 2019 PACS exposure"}, {"dicom_services", "dicom_null_query"},
+       {"DICOM PS3.4 Annex C", "ProPublica 2019 PACS exposure"},
+       {"dicom_services", "dicom_null_query", "dicom_data_query"},
        "negotiated (tentative): the FIND presentation context was accepted; confirmed: a "
-       "null-match C-FIND succeeds (deep probes); data: matches returned (intrusive).",
+       "null-match C-FIND succeeds (deep probes); data (critical): a universal PATIENT or STUDY "
+       "level query returned entries, counted and discarded unread (intrusive).",
        &eval_unauth_find},
       {"DICOM-UNAUTH-MOVE-ANYDEST", "Retrieve (C-MOVE) open to unknown peers", {3, 4}, false,
        Severity::high, "High: studies can be pushed to any destination the PACS knows.",
        "An unknown peer can negotiate C-MOVE. If destinations are not validated, images can be "
        "sent anywhere.",
        "Allow C-MOVE only from known viewers and only to destinations configured on the PACS.",
-       {"DICOM PS3.4 Annex C.4.2"}, {"dicom_services", "dicom_null_query"},
+       {"DICOM PS3.4 Annex C.4.2"}, {"dicom_services", "dicom_null_query", "dicom_move_self"},
        "negotiated (tentative): MOVE context accepted; confirmed: a null-match C-MOVE to an unknown "
-       "destination does not answer 'move destination unknown' (deep probes).",
+       "destination does not answer 'move destination unknown' (deep probes); data: the synthetic "
+       "study written by dicom_store_test reached the scanner's own listening AE (intrusive).",
        &eval_unauth_move},
       {"DICOM-UNAUTH-GET", "Retrieve (C-GET) open to unknown peers", {3, 4}, false, Severity::high,
        "High: C-GET returns images on the same association, no destination setup needed.",
        "An unknown peer can negotiate C-GET and could download images directly.",
        "Disable C-GET or restrict it to known viewers (AE title and IP address).",
-       {"DICOM PS3.4 Annex C.4.3"}, {"dicom_services"},
-       "negotiated (tentative): GET context accepted; confirmed: null-match C-GET succeeds.",
+       {"DICOM PS3.4 Annex C.4.3"}, {"dicom_services", "dicom_null_query"},
+       "negotiated (tentative): GET context accepted; confirmed: a null-match C-GET (Study Root, "
+       "storage context offered in the SCP role) succeeds (deep probes).",
        &eval_unauth_get},
       {"DICOM-UNAUTH-STORE", "Storage (C-STORE) accepted from unknown peers", {3, 4, 9}, false,
        Severity::high,
@@ -205,16 +209,20 @@ const std::vector<RuleSpec>& catalogue() {
        "to the archive, or fill its disk.",
        "Accept images only from registered modalities (AE title and IP address) and turn off "
        "'accept from any AE' settings (Orthanc: DicomAlwaysAllowStore: false).",
-       {"DICOM PS3.4 Annex B", "Black Hat EU 2023 (image tampering)"}, {"dicom_services"},
+       {"DICOM PS3.4 Annex B", "Black Hat EU 2023 (image tampering)"},
+       {"dicom_services", "dicom_store_test"},
        "negotiated (tentative): storage contexts accepted; written (intrusive): a labelled "
-       "synthetic object stored.",
+       "synthetic Secondary Capture object stored, its UIDs listed for clean-up.",
        &eval_unauth_store},
       {"DICOM-UNAUTH-MWL", "Modality Worklist open to unknown peers", {3, 4}, false, Severity::high,
-       "High: the worklist lists today's patients, IDs and scheduled exams.",
+       "High when negotiated or confirmed: the worklist lists today's patients, IDs and "
+       "scheduled exams; critical when entries are returned (intrusive profile).",
        "An unknown peer can negotiate Modality Worklist queries.",
        "Restrict the worklist to the modalities' AE titles and IP addresses.",
-       {"DICOM PS3.4 Annex K"}, {"dicom_services", "dicom_null_query"},
-       "negotiated (tentative): MWL context accepted; confirmed: null-match query succeeds.",
+       {"DICOM PS3.4 Annex K"}, {"dicom_services", "dicom_null_query", "dicom_data_query"},
+       "negotiated (tentative): MWL context accepted; confirmed: null-match query succeeds; data "
+       "(critical): a universal worklist query returned entries, counted and discarded unread "
+       "(intrusive).",
        &eval_unauth_mwl},
       {"DICOM-USERID-NOT-ENFORCED", "DICOM user identity not required", {3}, false,
        Severity::medium,

@@ -1,5 +1,7 @@
 // Evaluators for the DICOM association rules. Each reads the observations of one endpoint and says
 // fail (with evidence), pass (with the reason) or not evaluated (with the reason).
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "evaluators.hpp"
@@ -38,6 +40,95 @@ const char* called_source_text(AeSource s) {
     case AeSource::web: return "reported by the host's Orthanc REST /system";
     default: return "source unknown";
   }
+}
+
+// What the intrusive probes (dicom_data_query, dicom_store_test, dicom_move_self) saw for the
+// services `pred` selects: a verdict when they settle it, else evidence lines added to `ev`.
+template <typename Pred>
+std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view what, Pred pred,
+                                         Severity sev, const ServicesData& s,
+                                         std::vector<std::string>& ev) {
+  const std::vector<std::string> base{"dicom_ae_policy", "dicom_services"};
+  auto with = [&](const char* probe) {
+    auto p = base;
+    p.emplace_back(probe);
+    return p;
+  };
+  if (v.data_query) {
+    int total = 0;
+    bool capped = false;
+    for (const auto& r : v.data_query->results) {
+      if (!pred(r.service)) continue;
+      ev.push_back(fmt::format(
+          "universal {} query ({} level) as calling '{}': {}{}{}", r.service, r.level,
+          r.calling_ae, r.outcome,
+          r.status >= 0 ? fmt::format(", status 0x{:04x} ({})", r.status, r.status_text) : "",
+          r.outcome == "success"
+              ? fmt::format(", {}{} entr{} returned (values discarded unread{})",
+                            r.capped ? "at least " : "", r.count, r.count == 1 ? "y" : "ies",
+                            r.capped ? ", C-CANCEL sent at the --max-data-matches cap" : "")
+              : ""));
+      if (r.outcome == "success") total += r.count;
+      capped = capped || r.capped;
+    }
+    if (total > 0) {
+      return fail(Severity::critical,
+                  fmt::format("{} returned {}{} entries to an unknown peer ({})", what,
+                              capped ? "at least " : "", total, identity_text(s.calling_source)),
+                  std::move(ev), with("dicom_data_query"), EvidenceLevel::data,
+                  Confidence::confirmed);
+    }
+  }
+  if (v.store_test && pred(std::string("SecondaryCaptureImageStorage"))) {
+    const auto& st = *v.store_test;
+    const auto& x = st.object;
+    const std::string line = fmt::format(
+        "C-STORE of a synthetic Secondary Capture image as calling '{}': {}{}{}", st.calling_ae,
+        st.outcome,
+        st.status >= 0 ? fmt::format(", status 0x{:04x} ({})", st.status, st.status_text) : "",
+        st.detail.empty() ? "" : ": " + st.detail);
+    if (st.outcome == "stored") {
+      ev.push_back(line);
+      ev.push_back(fmt::format("written by pacscan, to be deleted: patient '{}' ID '{}', study "
+                               "'{}' Study Instance UID {}, Series Instance UID {}, SOP Instance "
+                               "UID {}",
+                               x.patient_name, x.patient_id, x.study_description,
+                               x.study_instance_uid, x.series_instance_uid, x.sop_instance_uid));
+      return fail(sev,
+                  fmt::format("{} accepted a synthetic object from an unknown peer ({})", what,
+                              identity_text(s.calling_source)),
+                  std::move(ev), with("dicom_store_test"), EvidenceLevel::written,
+                  Confidence::confirmed);
+    }
+    if (st.outcome == "refused") {
+      return pass(fmt::format("{} negotiated, but the server refused to store: {}", what, line));
+    }
+    ev.push_back(line + " (not conclusive)");
+  }
+  if (v.move_self && pred(std::string("StudyRootMove"))) {
+    const auto& m = *v.move_self;
+    int ours = 0;
+    for (const auto& r : m.received) ours += r.ours;
+    ev.push_back(fmt::format(
+        "C-MOVE of the synthetic study {} as calling '{}' to the scanner's AE '{}' (listening on "
+        "port {}): {}{}{}", m.study_instance_uid, m.calling_ae, m.destination_ae, m.listen_port,
+        m.outcome,
+        m.status >= 0 ? fmt::format(", status 0x{:04x} ({})", m.status, m.status_text) : "",
+        m.detail.empty() ? "" : ": " + m.detail));
+    for (const auto& r : m.received) {
+      ev.push_back(fmt::format("the listener received an association from {} (calling AE '{}') "
+                               "with {} object(s), {} of them the synthetic one (dropped unread)",
+                               r.peer, r.calling_ae, r.objects, r.ours));
+    }
+    if (ours > 0) {
+      return fail(sev,
+                  fmt::format("{} sent a study out on an unknown peer's request ({})", what,
+                              identity_text(s.calling_source)),
+                  std::move(ev), with("dicom_move_self"), EvidenceLevel::data,
+                  Confidence::confirmed);
+    }
+  }
+  return std::nullopt;
 }
 
 // Services rule family: true when a context whose name matches `pred` was accepted.
@@ -80,6 +171,8 @@ RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Se
     ev.push_back("a bogus SOP class was also accepted: this server accepts every proposal, so "
                  "negotiation alone overstates what it will do");
   }
+  // The intrusive probes settle it with data: entries counted, an object written, a study moved.
+  if (auto h = intrusive_verdict(v, what, pred, sev, s, ev)) return std::move(*h);
   // A null-match request (dicom_null_query) settles what negotiation only suggests.
   if (v.null_query) {
     for (const auto& r : v.null_query->results) {

@@ -41,6 +41,9 @@ std::vector<EndpointView> endpoint_views(const ScanResult& result) {
     else if (const auto* p2 = data_as<AePolicyData>(o)) v.ae_policy = p2;
     else if (const auto* s = data_as<ServicesData>(o)) v.services = s;
     else if (const auto* q = data_as<NullQueryData>(o)) v.null_query = q;
+    else if (const auto* dq = data_as<DataQueryData>(o)) v.data_query = dq;
+    else if (const auto* st = data_as<StoreTestData>(o)) v.store_test = st;
+    else if (const auto* ms = data_as<MoveSelfData>(o)) v.move_self = ms;
     else if (const auto* u = data_as<UserIdentityData>(o)) v.user_identity = u;
     else if (const auto* h = data_as<HttpData>(o)) v.http = h;
     else if (const auto* t = data_as<TlsData>(o)) {

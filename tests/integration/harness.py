@@ -50,7 +50,7 @@ UID_MWL = {"1.2.840.10008.5.1.4.31"}
 
 DICOM_PROBES = ("dicom_associate", "dicom_echo", "dicom_ae_policy", "dicom_services")
 CANARY_NAME = "PACSCAN^CANARY^DO-NOT-LEAK"   # patient name of the synthetic canary object
-CANARY_MARKERS = (b"DO-NOT-LEAK", b"CANARY-0001", b"CANARY^")  # name parts and patient ID
+CANARY_MARKERS = (b"DO-NOT-LEAK", b"CANARY-000", b"CANARY^")  # name parts and patient IDs
 
 
 class Skip(Exception):
@@ -314,17 +314,20 @@ class Test:
         return srv
 
     def start_dcmqrscp(self, port=None, aet="QRSCP", peers=(("FINDSCU", "localhost"),),
-                       files=()):
+                       files=(), destinations=()):
         """dcmqrscp (default fork mode: --single-process crashes in Debian 12's 3.6.7) with an
         AE allow-list. peers: (AE title, hostname as reverse DNS gives it) pairs; dcmqrscp
-        never matches IP addresses."""
+        never matches IP addresses; no peers: any calling AE. destinations: (AE title, host,
+        port) C-MOVE destinations, not allowed as peers."""
         require("dcmqrscp")
         require("echoscu")
         port = port or free_port()
         d = os.path.join(self.tmp, f"dcmqrscp-{port}")
         db = os.path.join(d, "db")
         os.makedirs(db, exist_ok=True)
-        hosts = "\n".join(f"peer{i} = ({ae}, {host}, 0)" for i, (ae, host) in enumerate(peers))
+        hosts = "\n".join([f"peer{i} = ({ae}, {host}, 0)" for i, (ae, host) in enumerate(peers)] +
+                          [f"dest{i} = ({ae}, {host}, {p})"
+                           for i, (ae, host, p) in enumerate(destinations)])
         names = " ".join(f"peer{i}" for i in range(len(peers))) or "ANY"
         cfg = os.path.join(d, "dcmqrscp.cfg")
         with open(cfg, "w") as f:
@@ -413,20 +416,21 @@ class Test:
                         srv=srv)
         return srv
 
-    def canary_file(self, name="canary.dcm"):
-        """A synthetic DICOM object whose patient name/ID are canaries (never to be output)."""
+    def canary_file(self, name="canary.dcm", patient=1, study=1):
+        """A synthetic DICOM object whose patient name/ID are canaries (never to be output).
+        patient, study (1..9): distinct patients and studies for counting tests."""
         require("dump2dcm")
         dump = os.path.join(self.tmp, name + ".dump")
         out = os.path.join(self.tmp, name)
         with open(dump, "w") as f:
             f.write(f"""(0008,0016) UI =SecondaryCaptureImageStorage
-(0008,0018) UI [1.2.826.0.1.3680043.10.1138.9.1.1.1]
+(0008,0018) UI [1.2.826.0.1.3680043.10.1138.9.{study}.1.1]
 (0008,0020) DA [20200101]
 (0008,0060) CS [OT]
 (0010,0010) PN [{CANARY_NAME}]
-(0010,0020) LO [CANARY-0001]
-(0020,000d) UI [1.2.826.0.1.3680043.10.1138.9.1]
-(0020,000e) UI [1.2.826.0.1.3680043.10.1138.9.1.1]
+(0010,0020) LO [CANARY-000{patient}]
+(0020,000d) UI [1.2.826.0.1.3680043.10.1138.9.{study}]
+(0020,000e) UI [1.2.826.0.1.3680043.10.1138.9.{study}.1]
 (0020,0010) SH [CANARY]
 (0020,0011) IS [1]
 (0020,0013) IS [1]

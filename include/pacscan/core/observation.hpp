@@ -187,6 +187,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServicesData, attempt, calling_s
 // Data of the probes that live in their own headers.
 #include <pacscan/core/data/arp.hpp>
 #include <pacscan/core/data/http.hpp>
+#include <pacscan/core/data/intrusive.hpp>
 #include <pacscan/core/data/null_query.hpp>
 #include <pacscan/core/data/passive.hpp>
 #include <pacscan/core/data/tls.hpp>
@@ -196,7 +197,8 @@ namespace pacscan {
 
 using ProbeData = std::variant<std::monostate, PortData, AssociateData, EchoData, AePolicyData,
                                ServicesData, HttpData, PassiveData, NullQueryData,
-                               UserIdentityData, TlsData, ArpData>;
+                               UserIdentityData, TlsData, ArpData, DataQueryData,
+                               StoreTestData, MoveSelfData>;
 
 struct Observation {
   std::string probe;      // probe name ("tcp_connect", "dicom_associate", ...)

@@ -35,6 +35,9 @@ struct ScanPolicy {
   std::vector<std::string> calling_ae_list;  // well-known calling titles (data/calling-ae-titles.txt)
   std::vector<std::string> probes;           // empty: all probes of the profile
   std::uint32_t max_pdu = 16384;             // our max receive PDU
+  // Intrusive profile only
+  int max_data_matches = 1000;     // dicom_data_query sends C-CANCEL after this many entries
+  std::uint16_t listen_port = 11113;  // dicom_move_self: the scanner's storage SCP (AE calling_ae)
   std::string tls_ca_file;  // --tls-ca: PEM bundle of the site's own CA(s), trusted with the system store
 };
 

@@ -24,6 +24,9 @@ void shutdown_all_connections();
 struct ProposedContext {
   std::string abstract_syntax;  // SOP class UID
   std::string name;             // short name for reports
+  // Propose the SCP role too (SCP/SCU Role Selection, PS3.7 D.3.3.4): a C-GET SCU must, for the
+  // storage classes it wants to receive on the same association.
+  bool scp_role = false;
 };
 
 struct AssocRequest {

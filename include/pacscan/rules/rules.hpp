@@ -19,6 +19,9 @@ struct EndpointView {
   const AePolicyData* ae_policy = nullptr;
   const ServicesData* services = nullptr;
   const NullQueryData* null_query = nullptr;
+  const DataQueryData* data_query = nullptr;    // intrusive probes
+  const StoreTestData* store_test = nullptr;
+  const MoveSelfData* move_self = nullptr;
   const UserIdentityData* user_identity = nullptr;
   const HttpData* http = nullptr;
   const TlsData* tls = nullptr;

@@ -30,6 +30,7 @@ struct ServiceFacts {
   AeSource calling_source = AeSource::none;
   std::optional<AssocAttempt> first_attempt;  // dicom_associate's attempt (random called AE)
   std::vector<std::string> accepted_services;  // context names dicom_services saw accepted
+  std::optional<SyntheticObject> synthetic;     // stored by dicom_store_test (intrusive)
 };
 
 // Facts learned about one HOST on one of its endpoints, for probes on its other endpoints (the

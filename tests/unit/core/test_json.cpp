@@ -60,3 +60,32 @@ TEST_CASE("unknown probes and missing fields load without throwing") {
   CHECK(std::holds_alternative<std::monostate>(o.data));
   CHECK(o.outcome == Outcome::error);
 }
+
+TEST_CASE("intrusive probes' data round trips by probe name") {
+  Observation st;
+  st.probe = "dicom_store_test";
+  st.ep = Endpoint{*Ipv4::parse("127.0.0.1"), 104};
+  StoreTestData sd;
+  sd.object.sop_instance_uid = "2.25.1";
+  sd.outcome = "stored";
+  st.data = sd;
+  Observation mv = st;
+  mv.probe = "dicom_move_self";
+  MoveSelfData md;
+  md.received.push_back({"127.0.0.1:5000", "QRSCP", "PACSCAN", 1, 1});
+  mv.data = md;
+  Observation dq = st;
+  dq.probe = "dicom_data_query";
+  DataQueryData dd;
+  dd.results.push_back({"StudyRootFind", "STUDY", "A", "B", "success", 0, "success", 3, true, "", 1});
+  dq.data = dd;
+  for (const auto& o : {st, mv, dq}) {
+    const nlohmann::json j = o;
+    const auto back = j.get<Observation>();
+    CHECK(nlohmann::json(back) == j);
+  }
+  CHECK(data_as<StoreTestData>(nlohmann::json(st).get<Observation>())->object.sop_instance_uid ==
+        "2.25.1");
+  CHECK(data_as<MoveSelfData>(nlohmann::json(mv).get<Observation>())->received[0].ours == 1);
+  CHECK(data_as<DataQueryData>(nlohmann::json(dq).get<Observation>())->results[0].count == 3);
+}

@@ -250,3 +250,106 @@ TEST_CASE("a DICOM service on a public address is reported; private and lab rang
   REQUIRE(finding(r, "NET-DICOM-PUBLIC-ADDRESS"));
   CHECK(finding(r, "NET-DICOM-PUBLIC-ADDRESS")->severity == Severity::high);
 }
+
+namespace {
+
+// An open server whose FIND, MOVE and Secondary Capture contexts are accepted for a random
+// calling AE, plus what the intrusive probes saw.
+ScanResult open_qr_server(std::vector<Observation> intrusive) {
+  AssociateData a{accepted("PACSCAN", "QRSCP"), true};
+  AePolicyData p;
+  p.working_called_ae = "QRSCP";
+  p.working_called_source = AeSource::hint;
+  p.random_calling_ae = "PSRANDOMCALLING1";
+  p.any_calling = Tri::yes;
+  p.attempts = {accepted("PSRANDOMCALLING1", "QRSCP")};
+  ServicesData s;
+  s.attempt = accepted("PSRANDOMCALLING1", "QRSCP");
+  s.attempt.contexts.push_back({3, "1.2.840.10008.5.1.4.1.2.2.1", "StudyRootFind", 0,
+                                "1.2.840.10008.1.2"});
+  s.attempt.contexts.push_back({5, "1.2.840.10008.5.1.4.1.2.2.2", "StudyRootMove", 0,
+                                "1.2.840.10008.1.2"});
+  s.attempt.contexts.push_back({7, "1.2.840.10008.5.1.4.1.1.7", "SecondaryCaptureImageStorage",
+                                0, "1.2.840.10008.1.2"});
+  s.calling_source = AeSource::random;
+  std::vector<Observation> all{obs("dicom_associate", a), obs("dicom_ae_policy", p),
+                               obs("dicom_services", s)};
+  for (auto& o : intrusive) all.push_back(std::move(o));
+  return scan_with(std::move(all));
+}
+
+DataQueryData counted(int studies) {
+  DataQueryData d;
+  d.cap = 1000;
+  DataQueryResult r;
+  r.service = "StudyRootFind";
+  r.level = "STUDY";
+  r.calling_ae = "PSRANDOMCALLING1";
+  r.outcome = "success";
+  r.status = 0;
+  r.count = studies;
+  d.results.push_back(r);
+  return d;
+}
+
+StoreTestData store(std::string outcome, int status) {
+  StoreTestData d;
+  d.object.sop_instance_uid = "2.25.111";
+  d.object.study_instance_uid = "2.25.222";
+  d.object.patient_id = "PACSCAN-1";
+  d.calling_ae = "PSRANDOMCALLING1";
+  d.outcome = std::move(outcome);
+  d.status = status;
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("intrusive: entries returned by a universal query make DICOM-UNAUTH-FIND critical") {
+  const auto r = open_qr_server({obs("dicom_data_query", counted(3))});
+  const Finding* f = finding(r, "DICOM-UNAUTH-FIND");
+  REQUIRE(f);
+  CHECK(f->severity == Severity::critical);
+  CHECK(f->evidence_level == EvidenceLevel::data);
+  CHECK(f->summary.find("3 entries") != std::string::npos);
+  // zero entries is not data: the negotiated verdict stays
+  const auto empty = open_qr_server({obs("dicom_data_query", counted(0))});
+  REQUIRE(finding(empty, "DICOM-UNAUTH-FIND"));
+  CHECK(finding(empty, "DICOM-UNAUTH-FIND")->severity == Severity::high);
+  CHECK(finding(empty, "DICOM-UNAUTH-FIND")->evidence_level == EvidenceLevel::negotiated);
+}
+
+TEST_CASE("intrusive: a stored synthetic object is 'written' with its UIDs; a refused one passes") {
+  const auto r = open_qr_server({obs("dicom_store_test", store("stored", 0))});
+  const Finding* f = finding(r, "DICOM-UNAUTH-STORE");
+  REQUIRE(f);
+  CHECK(f->evidence_level == EvidenceLevel::written);
+  CHECK(std::any_of(f->evidence.begin(), f->evidence.end(), [](const std::string& e) {
+    return e.find("2.25.111") != std::string::npos && e.find("2.25.222") != std::string::npos;
+  }));
+  const auto refused = open_qr_server({obs("dicom_store_test", store("refused", 0xA700))});
+  CHECK(check(refused, "DICOM-UNAUTH-STORE").verdict == Verdict::pass);
+  // no reply: not conclusive, the negotiated finding stays
+  const auto unknown = open_qr_server({obs("dicom_store_test", store("timed_out", -1))});
+  REQUIRE(finding(unknown, "DICOM-UNAUTH-STORE"));
+  CHECK(finding(unknown, "DICOM-UNAUTH-STORE")->evidence_level == EvidenceLevel::negotiated);
+}
+
+TEST_CASE("intrusive: only the synthetic object arriving at the listener is data for C-MOVE") {
+  MoveSelfData m;
+  m.calling_ae = "PSRANDOMCALLING1";
+  m.destination_ae = "PACSCAN";
+  m.outcome = "success";
+  m.status = 0;
+  m.received.push_back({"127.0.0.1:40000", "QRSCP", "PACSCAN", 1, 1});
+  const auto r = open_qr_server({obs("dicom_move_self", m)});
+  REQUIRE(finding(r, "DICOM-UNAUTH-MOVE-ANYDEST"));
+  CHECK(finding(r, "DICOM-UNAUTH-MOVE-ANYDEST")->evidence_level == EvidenceLevel::data);
+  m.received.clear();
+  m.outcome = "refused";
+  m.status = 0xA801;
+  const auto unknown_dest = open_qr_server({obs("dicom_move_self", m)});
+  REQUIRE(finding(unknown_dest, "DICOM-UNAUTH-MOVE-ANYDEST"));
+  CHECK(finding(unknown_dest, "DICOM-UNAUTH-MOVE-ANYDEST")->evidence_level ==
+        EvidenceLevel::negotiated);
+}
