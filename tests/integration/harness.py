@@ -569,6 +569,26 @@ def expect_finding_shape(t, scan):
     t.expect(not bad, "every finding has an ID PSF-<16 hex> and asset ip:port", bad[:3])
 
 
+def jsonschema_module():
+    try:
+        import jsonschema  # Debian: python3-jsonschema (scripts/install-deps.sh)
+        return jsonschema
+    except ImportError:
+        raise h.Fatal("python module jsonschema missing: install Debian's python3-jsonschema "
+                      "(scripts/install-deps.sh does)")
+
+
+def schema_errors(doc, schema_path):
+    js = jsonschema_module()
+    with open(schema_path) as f:
+        schema = json.load(f)
+    cls = js.validators.validator_for(schema)
+    cls.check_schema(schema)
+    v = cls(schema, format_checker=js.FormatChecker())
+    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message[:400]}"
+            for e in sorted(v.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
+
+
 def expect_no_canary(t, outdir):
     hits = []
     for root, _, files in os.walk(outdir):

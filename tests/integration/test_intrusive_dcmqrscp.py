@@ -113,6 +113,8 @@ def main(t):
     f = h.findings(s, IP, port, "DICOM-UNAUTH-MOVE-ANYDEST")
     t.expect(len(f) == 1 and f[0].get("evidence_level") == "data",
              "DICOM-UNAUTH-MOVE-ANYDEST with data evidence (the study left the archive)", f)
+    errs = h.schema_errors(s, os.path.join(t.source, "docs", "scan.schema.json"))
+    t.expect(not errs, "intrusive scan.json validates against docs/scan.schema.json", errs[:10])
     h.expect_no_canary(t, r.outdir)
 
     # ---- the cap: C-CANCEL after 2 entries (4 studies now, with the synthetic one)

@@ -58,26 +58,6 @@ def expect_same(t, got, want, msg):
     return t.expect(False, msg, ctx)
 
 
-def jsonschema_module():
-    try:
-        import jsonschema  # Debian: python3-jsonschema (scripts/install-deps.sh)
-        return jsonschema
-    except ImportError:
-        raise h.Fatal("python module jsonschema missing: install Debian's python3-jsonschema "
-                      "(scripts/install-deps.sh does)")
-
-
-def schema_errors(doc, schema_path):
-    js = jsonschema_module()
-    with open(schema_path) as f:
-        schema = json.load(f)
-    cls = js.validators.validator_for(schema)
-    cls.check_schema(schema)
-    v = cls(schema, format_checker=js.FormatChecker())
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message[:400]}"
-            for e in sorted(v.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
-
-
 def load_json(t, path, what):
     try:
         with open(path, encoding="utf-8") as f:
@@ -91,7 +71,7 @@ def check_scan_json(t, outdir):
     scan = load_json(t, os.path.join(outdir, "scan.json"), "scan.json")
     if scan is None:
         raise h.Fatal("scan.json unreadable")
-    errs = schema_errors(scan, os.path.join(t.source, "docs", "scan.schema.json"))
+    errs = h.schema_errors(scan, os.path.join(t.source, "docs", "scan.schema.json"))
     t.expect(not errs, f"scan.json validates against docs/scan.schema.json ({outdir})", errs[:10])
     return scan
 
@@ -101,7 +81,7 @@ def check_sarif(t, outdir, scan, fixed_ids=()):
     sarif = load_json(t, path, "findings.sarif")
     if sarif is None:
         return None
-    errs = schema_errors(sarif, os.path.join(t.source, "tests", "data", "sarif-schema-2.1.0.json"))
+    errs = h.schema_errors(sarif, os.path.join(t.source, "tests", "data", "sarif-schema-2.1.0.json"))
     t.expect(not errs, "findings.sarif validates against the SARIF 2.1.0 schema", errs[:10])
     runs = sarif.get("runs") or [{}]
     t.expect_eq(len(runs), 1, "SARIF runs")
