@@ -69,9 +69,11 @@ void count_moves(void* data, T_DIMSE_C_MoveRQ*, int, T_DIMSE_C_MoveRSP*) {
 
 // C-GET as an SCU (DCMTK 3.6.7 has no DIMSE_getUser): send the request, then read responses until
 // the final one. A C-STORE-RQ (a sub-operation: the server started sending an object for a UID that
-// cannot exist) is counted and ends the exchange: the caller aborts without reading the object.
+// cannot exist) is counted and ends the exchange (`sub_operation`): the caller aborts without
+// reading the object. Endless pending responses end at the association's deadline (watchdog).
 OFCondition get_user(T_ASC_Association* assoc, T_ASC_PresentationContextID pc, const char* sop_class,
-                     DcmDataset& ids, int timeout, int& status, int& matches, std::string& detail) {
+                     DcmDataset& ids, int timeout, int& status, int& matches, bool& sub_operation,
+                     std::string& detail) {
   T_DIMSE_Message msg{};
   msg.CommandField = DIMSE_C_GET_RQ;
   T_DIMSE_C_GetRQ& req = msg.msg.CGetRQ;
@@ -81,7 +83,7 @@ OFCondition get_user(T_ASC_Association* assoc, T_ASC_PresentationContextID pc, c
   req.DataSetType = DIMSE_DATASET_PRESENT;
   OFCondition cond = DIMSE_sendMessageUsingMemoryData(assoc, pc, &msg, nullptr, &ids, nullptr,
                                                       nullptr);
-  for (int i = 0; cond.good() && i < 10000; ++i) {
+  while (cond.good()) {
     T_DIMSE_Message rsp{};
     T_ASC_PresentationContextID rpc = 0;
     DcmDataset* status_detail = nullptr;
@@ -92,7 +94,8 @@ OFCondition get_user(T_ASC_Association* assoc, T_ASC_PresentationContextID pc, c
       ++matches;
       detail = "the server started a C-STORE sub-operation for a UID that cannot exist; the "
                "association was aborted without reading the object";
-      status = 0xFF00;  // the caller aborts the association
+      sub_operation = true;  // the caller aborts the association
+      status = 0xFF00;
       return EC_Normal;
     }
     if (rsp.CommandField != DIMSE_C_GET_RSP) {
@@ -176,10 +179,12 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     DcmDataset* status_detail = nullptr;
     OFCondition cond;
     int status = -1;
+    bool sub_operation = false;  // C-GET: the server began sending an object
     const int timeout = dimse_timeout_s(ctx);
     if (q->kind == Query::get) {
-      cond = get_user(assoc, pc, q->sop_class, ids, timeout, status, r.matches, r.detail);
-      if (cond.good() && status == 0xFF00) session->assoc->abort();  // a sub-operation began
+      cond = get_user(assoc, pc, q->sop_class, ids, timeout, status, r.matches, sub_operation,
+                      r.detail);
+      if (cond.good() && sub_operation) session->assoc->abort();
     } else if (q->kind == Query::move) {
       T_DIMSE_C_MoveRQ req{};
       T_DIMSE_C_MoveRSP rsp{};
@@ -213,8 +218,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     if (cond.good()) {
       r.status = status;
       r.status_text = dimse_status_text(status, q->kind == Query::move || q->kind == Query::get ? Dimse::retrieve : Dimse::find);
-      r.outcome = (status == 0x0000 || status == 0xB000 || status == 0xFF00) ? "success"
-                                                                              : "refused";
+      r.outcome = (status == 0x0000 || status == 0xB000 || sub_operation) ? "success" : "refused";
     } else {
       if (r.detail.empty()) r.detail = cond.text();
       r.outcome = failed_outcome(*session, ctx, cond);

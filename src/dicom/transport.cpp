@@ -101,6 +101,17 @@ class TapConnection : public DcmTransportConnection {
 
 }  // namespace
 
+// Ends a connection now: FIN at once, and RST when DCMTK closes the socket (linger 0), so a peer
+// blocked sending into our full receive window (a flood we stopped reading) is released at once
+// instead of at its own send timeout.
+namespace {
+void cut(int fd) {
+  const linger abortive{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+  ::shutdown(fd, SHUT_RDWR);
+}
+}  // namespace
+
 Watchdog& Watchdog::instance() {
   static Watchdog* w = new Watchdog();  // never destroyed (see header)
   return *w;
@@ -125,7 +136,7 @@ void Watchdog::shutdown_all() {
   std::lock_guard lock(m_mu);
   for (auto& e : m_entries) {
     e.tap->stopped = true;
-    ::shutdown(e.fd, SHUT_RDWR);
+    cut(e.fd);
   }
 }
 
@@ -136,7 +147,7 @@ void Watchdog::loop() {
     auto next = now + std::chrono::seconds(1);
     for (auto& e : m_entries) {
       if (e.deadline <= now) {
-        if (!e.tap->deadline_fired.exchange(true)) ::shutdown(e.fd, SHUT_RDWR);
+        if (!e.tap->deadline_fired.exchange(true)) cut(e.fd);
       } else {
         next = std::min(next, e.deadline);
       }
