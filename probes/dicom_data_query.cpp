@@ -1,8 +1,8 @@
 // dicom_data_query (intrusive): how much does the server tell an unknown peer? Universal-match
 // C-FIND at PATIENT and STUDY level and a universal Modality Worklist query, as the unknown calling
-// AE the earlier probes admitted. Only the number of pending responses is kept: each identifier is
-// dropped inside DCMTK's callback before anything reads it, and the query asks for no attribute
-// beyond the level's unique key. At --max-data-matches the scanner sends C-CANCEL.
+// AE the earlier probes admitted. Only the number of pending responses is kept: the callback counts
+// each identifier without reading it (DCMTK frees it on its next turn), and the query asks for no
+// attribute beyond the level's unique key. At --max-data-matches the scanner sends C-CANCEL.
 #include "common.hpp"
 
 #include <fmt/format.h>
@@ -64,7 +64,7 @@ struct Counter {
 
 void count_response(void* data, T_DIMSE_C_FindRQ* req, int, T_DIMSE_C_FindRSP*, DcmDataset*) {
   auto* c = static_cast<Counter*>(data);
-  ++c->count;  // the identifier is not looked at; DCMTK deletes it after this call
+  ++c->count;  // the identifier is not looked at; DCMTK deletes it before the next response
   if (c->count >= c->cap && !c->cancelled) {
     c->cancelled = DIMSE_sendCancelRequest(c->assoc, c->pc, req->MessageID).good();
   }

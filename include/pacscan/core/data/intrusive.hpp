@@ -1,7 +1,8 @@
 #pragma once
 // Data of the intrusive probes (run only with --profile intrusive):
 //  - dicom_data_query: how many entries a universal C-FIND / worklist query returns to an unknown
-//    peer. Identifiers are counted in DCMTK's callback and dropped there: no value is ever kept.
+//    peer. Identifiers are counted in DCMTK's callback, never read (DCMTK frees them): no value is
+//    ever kept.
 //  - dicom_store_test: one clearly labelled synthetic object sent with C-STORE; its UIDs are kept
 //    so the site can delete it.
 //  - dicom_move_self: C-MOVE of that synthetic study to the scanner's own listening AE, and what
