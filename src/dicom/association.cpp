@@ -311,6 +311,13 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
       a.detail = fmt::format("refused at the TLS layer before any DICOM PDU: the peer sent a {} "
                              "({})",
                              alert, cond.text());
+    } else if (std::string(cond.text()).find("reset by peer") != std::string::npos) {
+      // The peer's alert can be lost to its own RST when our A-ASSOCIATE-RQ crosses it (measured
+      // with Orthanc requiring a client certificate over TLS 1.3): the same refusal, unexplained.
+      a.outcome = Outcome::closed;
+      a.detail = fmt::format("connection reset by the peer after the TLS handshake, before any "
+                             "DICOM PDU; no TLS alert was read before the reset ({})",
+                             cond.text());
     }
   }
   if (a.outcome == Outcome::non_dicom || (a.outcome == Outcome::deadline && !head.empty())) {

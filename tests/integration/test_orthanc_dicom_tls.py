@@ -218,10 +218,13 @@ def main(t):
         a = d.get("association") or {}
         t.expect_eq(a.get("outcome"), "closed",
                     "required: association over TLS closed before any PDU (not non_dicom)", a)
-        t.expect("refused at the TLS layer" in a.get("detail", "") and
-                 "alert" in a.get("detail", ""),
-                 "required: the association detail says refused at the TLS layer, with the alert",
-                 a)
+        # Orthanc's alert and its RST race our A-ASSOCIATE-RQ (seen in CI): either the alert was
+        # read, or the reset came first; both are a refusal after the handshake, not "not DICOM".
+        detail = a.get("detail", "")
+        t.expect(("refused at the TLS layer" in detail and "alert" in detail) or
+                 "reset by the peer after the TLS handshake" in detail,
+                 "required: the association detail says refused at the TLS layer (with the alert) "
+                 "or reset right after the handshake", a)
         t.expect("alert" in (d.get("alert", "") + d.get("client_cert_detail", "")),
                  "required: the TLS alert is recorded", d)
     o = h.observations(s, "dicom_tls", IP, req.port)
