@@ -50,6 +50,25 @@ std::string describe_attempt(const AssocAttempt& a) {
   return s;
 }
 
+T_ASC_Association* ready_session(const ProbeContext& ctx, const Endpoint& ep,
+                                 std::optional<Session>& session,
+                                 const std::vector<dicom::ProposedContext>& contexts,
+                                 const char* sop_class, T_ASC_PresentationContextID& pc,
+                                 std::string& why) {
+  if (!session || !session->ok()) {
+    session.reset();  // release the old one (and its permit) first
+    session.emplace(open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
+                                 contexts));
+  }
+  auto* assoc = session->ok() ? static_cast<T_ASC_Association*>(session->assoc->native_handle())
+                              : nullptr;
+  pc = assoc ? ASC_findAcceptedPresentationContextID(assoc, sop_class) : 0;
+  if (assoc && pc != 0) return assoc;
+  why = assoc ? "context not accepted on this association"
+              : fmt::format("association {}", to_string(session->attempt.outcome));
+  return nullptr;
+}
+
 std::string random_uid() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_int_distribution<int> digit(0, 9), lead(1, 9);

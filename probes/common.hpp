@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/ofstd/ofcond.h>
 
 #include <pacscan/dicom/association.hpp>
@@ -30,6 +31,16 @@ Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::str
                      const SessionOptions& options = {});
 
 std::string describe_attempt(const AssocAttempt& a);
+
+// For probes that send several requests in a row: reuses `session` while it is usable, else opens
+// a fresh one proposing `contexts` as the unknown peer of ctx.facts (a server may abort after a
+// refused request: Orthanc does). Returns the association and sets `pc` to the context accepted
+// for `sop_class`; or nullptr, with `why` saying what is missing.
+T_ASC_Association* ready_session(const ProbeContext& ctx, const Endpoint& ep,
+                                 std::optional<Session>& session,
+                                 const std::vector<dicom::ProposedContext>& contexts,
+                                 const char* sop_class, T_ASC_PresentationContextID& pc,
+                                 std::string& why);
 
 // A UID nobody ever issued: "2.25." + a random 37-digit decimal below 2^128 (PS3.5 B.2).
 std::string random_uid();

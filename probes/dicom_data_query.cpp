@@ -87,6 +87,8 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   for (const auto& q : k_queries) {
     if (accepted(ctx.facts, q.service)) todo.push_back(&q);
   }
+  std::vector<dicom::ProposedContext> contexts;
+  for (const Query* t : todo) contexts.push_back({t->sop_class, t->service});
   std::optional<Session> session;
   for (const Query* q : todo) {
     if (ctx.stop.stop_requested()) break;
@@ -96,21 +98,10 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     r.calling_ae = ctx.facts.calling_ae;
     r.called_ae = ctx.facts.working_called_ae;
     const auto q0 = std::chrono::steady_clock::now();
-    if (!session || !session->ok()) {
-      session.reset();
-      std::vector<dicom::ProposedContext> contexts;
-      for (const Query* t : todo) contexts.push_back({t->sop_class, t->service});
-      session.emplace(open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
-                                   std::move(contexts)));
-    }
-    auto* assoc = session->ok() ? static_cast<T_ASC_Association*>(session->assoc->native_handle())
-                                : nullptr;
-    const T_ASC_PresentationContextID pc =
-        assoc ? ASC_findAcceptedPresentationContextID(assoc, q->sop_class) : 0;
-    if (!assoc || pc == 0) {
+    T_ASC_PresentationContextID pc = 0;
+    auto* assoc = ready_session(ctx, ep, session, contexts, q->sop_class, pc, r.detail);
+    if (!assoc) {
       r.outcome = "not_sent";
-      r.detail = assoc ? "context not accepted on this association"
-                       : fmt::format("association {}", to_string(session->attempt.outcome));
       d.results.push_back(std::move(r));
       continue;
     }
