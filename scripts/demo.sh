@@ -3,19 +3,16 @@
 # lab (network namespaces, 198.18.0.0/15, no route out), scan it, show where the report is, and
 # always take the lab down again. Needs root (namespaces).
 #
-#   sudo bash scripts/demo.sh            # report in ./pacscan-demo
+#   bash scripts/demo.sh                 # report in ./pacscan-demo (as root; a user is asked for sudo)
 #   PACSCAN_BIN=build-x/pacscan PACSCAN_DEMO_OUT=/tmp/demo bash scripts/demo.sh   # no install/build
 set -euo pipefail
+. "$(dirname "$0")/lib-root.sh"
+ensure_root "$@"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 OUT=${PACSCAN_DEMO_OUT:-$ROOT/pacscan-demo}
 export PSLAB_DIR=${PSLAB_DIR:-/tmp/pslab}
-
-if [[ $(id -u) -ne 0 ]]; then
-  echo "demo: run as root (the lab builds network namespaces): sudo bash scripts/demo.sh" >&2
-  exit 2
-fi
 
 if [[ -n ${PACSCAN_BIN:-} ]]; then   # developers: use an existing binary, skip install + build
   PACSCAN=$(readlink -f "$PACSCAN_BIN")

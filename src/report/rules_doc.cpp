@@ -47,7 +47,7 @@ std::string anchor(std::string_view id) {
 
 std::string code_list(const std::vector<std::string_view>& items) {
   std::vector<std::string> out;
-  for (auto i : items) out.push_back("`" + std::string(i) + "`");
+  for (auto i : items) out.push_back(fmt::format("`{}`", i));
   return out.empty() ? "—" : detail::join(out, ", ");
 }
 
