@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <pacscan/core/journal.hpp>
 #include <pacscan/core/text.hpp>
 
 namespace pacscan::report {
@@ -510,7 +511,7 @@ Expected<void> prepare_output_dir(const std::filesystem::path& dir, bool force) 
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
     return error(fmt::format("output folder {} exists and is not a folder", dir.string()));
   }
-  std::vector<std::string> names = {"observations.jsonl"};
+  std::vector<std::string> names = {"observations.jsonl", "resume.jsonl"};
   for (const auto& f : formats()) names.emplace_back(f.file);
   std::vector<fs::path> found;
   for (const auto& n : names) {
@@ -561,51 +562,83 @@ Expected<ScanResult> load_scan(const std::filesystem::path& file) {
   }
 }
 
-Diff compare(const ScanResult& old_scan, const ScanResult& new_scan) {
-  Diff d;
-  d.baseline_started_at = old_scan.meta.started_at;
-  std::set<std::string> old_ids, new_ids;
-  for (const auto& f : old_scan.findings) old_ids.insert(f.id);
-  for (const auto& f : new_scan.findings) {
-    if (!new_ids.insert(f.id).second) continue;  // duplicate ID: count it once
-    d.findings.push_back({old_ids.count(f.id) ? Change::still_open : Change::added, f});
+Expected<std::vector<Observation>> load_observations(const std::filesystem::path& file,
+                                                     std::vector<std::string>& notes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) return error(fmt::format("cannot read {}: {}", file.string(), ec.message()));
+  if (size > detail::k_max_scan_bytes) {
+    return error(fmt::format("{} is {} bytes; pacscan reads at most {} bytes", file.string(), size,
+                             detail::k_max_scan_bytes));
   }
-  // Gone from the new scan: fixed only where the new scan judged the rule there and it passed.
-  auto passed = [&](const Finding& f) {
-    for (const auto& c : new_scan.checks) {
-      if (c.rule_id == f.rule_id && c.asset == f.asset) return c.verdict == Verdict::pass;
-    }
-    return false;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return error(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
+  std::vector<Observation> out;
+  std::size_t n = 0, skipped = 0;
+  std::string line;
+  const auto depth_limit = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > detail::k_max_json_depth) throw std::runtime_error("nested too deep");
+    return true;
   };
-  std::set<std::string> fixed_seen;
-  for (const auto& f : old_scan.findings) {
-    if (new_ids.count(f.id) || !fixed_seen.insert(f.id).second) continue;
-    d.findings.push_back({passed(f) ? Change::fixed : Change::not_retested, f});
-  }
-  auto live = [](const ScanResult& s) {
-    std::map<std::string, const EndpointRecord*> out;
-    for (const auto& e : s.endpoints) {
-      if (e.speaks_dicom || e.state == PortState::open) {
-        out.emplace(fmt::format("{}:{}", e.ip, e.port), &e);
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    const bool last = in.peek() == std::char_traits<char>::eof();
+    try {
+      auto j = nlohmann::json::parse(line, depth_limit);
+      escape_json_strings(j);
+      out.push_back(j.get<Observation>());
+    } catch (const std::exception&) {
+      if (last && in.eof()) {  // no newline after it: the write was cut
+        notes.push_back(fmt::format("{}: the last line ({}) was cut (the scan stopped while "
+                                    "writing it) and was left out",
+                                    file.filename().string(), n));
+      } else {
+        ++skipped;
       }
     }
-    return out;
-  };
-  const auto old_eps = live(old_scan);
-  const auto new_eps = live(new_scan);
-  for (const auto& e : new_scan.endpoints) {
-    const auto key = fmt::format("{}:{}", e.ip, e.port);
-    if (new_eps.count(key) && new_eps.at(key) == &e && !old_eps.count(key)) {
-      d.endpoints.push_back({true, e});
-    }
   }
-  for (const auto& e : old_scan.endpoints) {
-    const auto key = fmt::format("{}:{}", e.ip, e.port);
-    if (old_eps.count(key) && old_eps.at(key) == &e && !new_eps.count(key)) {
-      d.endpoints.push_back({false, e});
-    }
+  if (skipped > 0) {
+    notes.push_back(fmt::format("{}: {} line(s) that are not observations were skipped",
+                                file.filename().string(), skipped));
   }
-  return d;
+  return out;
+}
+
+Expected<ScanResult> load_any(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path file = path;
+  if (fs::is_directory(path, ec)) {
+    file = fs::exists(path / "scan.json", ec) ? path / "scan.json" : path / "observations.jsonl";
+  }
+  if (file.extension() != ".jsonl") return load_scan(file);
+  ScanResult r;
+  auto obs = load_observations(file, r.meta.notes);
+  if (!obs) return error(obs.error());
+  r.observations = std::move(*obs);
+  r.meta.pacscan_version = PACSCAN_VERSION;
+  if (auto j = read_journal(file.parent_path() / "resume.jsonl")) {
+    r.meta.command_line = j->argv;
+    r.meta.started_at = j->started_at;
+    r.meta.interrupted = !j->finished;
+  } else {
+    r.meta.interrupted = true;
+  }
+  if (r.meta.started_at.empty() && !r.observations.empty()) r.meta.started_at = r.observations.front().at;
+  for (const auto& o : r.observations) r.meta.finished_at = std::max(r.meta.finished_at, o.at);
+  r.meta.notes.insert(
+      r.meta.notes.begin(),
+      fmt::format("Rebuilt from {} alone ({} observation(s)): the inventory and findings are "
+                  "judged from what was observed; scope, ports and options were not recorded "
+                  "there.{}",
+                  file.filename().string(), r.observations.size(),
+                  r.meta.interrupted ? " The scan did not finish: endpoints it had not reached "
+                                       "are absent."
+                                     : ""));
+  build_inventory(r);
+  rules::evaluate(r);
+  return r;
 }
 
 std::string escape_md(std::string_view s) {
