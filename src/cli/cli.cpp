@@ -13,9 +13,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("pacscan ") + PACSCAN_VERSION);
   const std::vector<std::string> args(argv, argv + argc);
   const Command commands[] = {
-      add_scan_command(app, args),  add_report_command(app), add_diff_command(app),
-      add_rules_command(app),       add_probes_command(app), add_pcap_command(app, args),
-      add_listen_command(app, args),
+      add_scan_command(app, args),  add_report_command(app),      add_diff_command(app),
+      add_merge_command(app, args), add_rules_command(app),       add_probes_command(app),
+      add_pcap_command(app, args),  add_listen_command(app, args),
   };
   try {
     app.parse(argc, argv);

@@ -14,10 +14,11 @@ namespace pacscan::cli {
 
 int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& probes) {
   const auto& p = req.policy;
-  const auto hosts = req.scope->size();
+  const auto hosts = req.shard.active() ? shard_hosts(req.scope->hosts(), req.shard).size()
+                                         : req.scope->size();
   const auto endpoints = hosts * req.ports.size();
   fmt::print("pacscan dry run: nothing will be sent.\n\n");
-  fmt::print("Scope: {} host(s) from {}", hosts,
+  fmt::print("Scope: {} host(s) from {}", req.scope->size(),
              escape_untrusted(fmt::format("{}", fmt::join(req.scope->targets(), " "))));
   if (!req.scope->excludes().empty()) {
     fmt::print(", excluding {}",
@@ -25,6 +26,11 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
   }
   fmt::print("\n");
   for (const auto& r : req.scope->resolved()) fmt::print("  resolved {}\n", escape_untrusted(r));
+  if (req.shard.active()) {
+    fmt::print("Shard {}: this scanner takes {} of the scope's {} host(s) (every {}th in address "
+               "order, from the {}th)\n",
+               req.shard.str(), hosts, req.scope->size(), req.shard.n, req.shard.k);
+  }
   fmt::print("Ports: {} ({} endpoint(s) to sweep)\n", fmt::join(req.ports, ","), endpoints);
   fmt::print("Profile: {}\n", p.profile == Profile::intrusive ? "intrusive" : "safe");
   const char* discovery =
