@@ -27,9 +27,10 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
   fmt::print("\n");
   for (const auto& r : req.scope->resolved()) fmt::print("  resolved {}\n", escape_untrusted(r));
   if (req.shard.active()) {
-    fmt::print("Shard {}: this scanner takes {} of the scope's {} host(s) (every {}th in address "
-               "order, from the {}th)\n",
-               req.shard.str(), hosts, req.scope->size(), req.shard.n, req.shard.k);
+    fmt::print("Shard {}: this scanner takes {} of the scope's {} host(s) (numbers {}, {}, {}, ... "
+               "in address order)\n",
+               req.shard.str(), hosts, req.scope->size(), req.shard.k, req.shard.k + req.shard.n,
+               req.shard.k + 2 * req.shard.n);
   }
   fmt::print("Ports: {} ({} endpoint(s) to sweep)\n", fmt::join(req.ports, ","), endpoints);
   fmt::print("Profile: {}\n", p.profile == Profile::intrusive ? "intrusive" : "safe");

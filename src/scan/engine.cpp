@@ -402,9 +402,9 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   if (req.shard.active()) {
     meta.shard = req.shard.str();
     meta.notes.push_back(fmt::format(
-        "Shard {} of the scope: every {}th in-scope host in address order, starting with the "
-        "{}th ({} host(s)); `pacscan merge` joins the shards' scan.json files.",
-        req.shard.str(), req.shard.n, req.shard.k,
+        "Shard {} of the scope: in-scope hosts number {}, {}, {}, ... in address order ({} "
+        "host(s)); `pacscan merge` joins the shards' scan.json files.",
+        req.shard.str(), req.shard.k, req.shard.k + req.shard.n, req.shard.k + 2 * req.shard.n,
         shard_hosts(req.scope->hosts(), req.shard).size()));
   }
   for (auto p : req.ports) meta.ports.push_back(p);
