@@ -73,6 +73,12 @@ struct WrittenObject {
 };
 std::vector<WrittenObject> written_objects(const ScanResult& scan);
 
+// The text every format shows on a finding of a suspected decoy host.
+std::string decoy_note(const Finding& f);
+// "archive (Q/R and storage); ... — high" for the inventory, with "suspected decoy" when a
+// finding of the host is marked so.
+std::string role_text(const ScanResult& scan, const HostRecord& h);
+
 const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& ip, int port);
 
 // The diff status of a finding of the new scan, when a baseline was given.

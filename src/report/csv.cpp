@@ -41,7 +41,9 @@ std::string cell(std::string_view raw) {
 }
 
 std::string description(const Context& ctx, const Finding& f) {
-  std::string d = one_line(f.summary) + "\n\n";
+  std::string d;
+  if (f.suspected_decoy) d += "SUSPECTED DECOY: " + decoy_note(f) + "\n\n";
+  d += one_line(f.summary) + "\n\n";
   d += "Asset: " + one_line(f.asset) + "\n";
   d += "Rule: " + one_line(f.rule_id) + " - " + one_line(f.title) + "\n";
   d += "Severity: " + severity_label(f.severity) + "; evidence: " + evidence_label(f) + "\n";
@@ -62,6 +64,7 @@ void add_row(std::string& out, const Context& ctx, const Finding& f, const std::
   std::string labels = "pacscan " + one_line(f.rule_id);
   for (int p : f.hicp) labels += fmt::format(" hicp-{}", p);
   if (f.vendor_action) labels += " vendor-action";
+  if (f.suspected_decoy) labels += " suspected-decoy";
   const std::vector<std::string> cells = {
       one_line(f.title) + " - " + one_line(f.asset),
       description(ctx, f),
@@ -73,6 +76,7 @@ void add_row(std::string& out, const Context& ctx, const Finding& f, const std::
       f.id,
       status,
       first_seen,
+      yes_no(f.suspected_decoy),
   };
   for (std::size_t i = 0; i < cells.size(); ++i) {
     if (i) out += ',';
@@ -85,8 +89,9 @@ void add_row(std::string& out, const Context& ctx, const Finding& f, const std::
 
 std::string render_csv(const Context& ctx) {
   std::string out;
-  const char* header[] = {"Summary", "Description", "Priority",   "Labels", "Asset",
-                          "Rule",    "Severity",    "Finding ID", "Status", "First seen"};
+  const char* header[] = {"Summary",    "Description", "Priority",  "Labels",
+                          "Asset",      "Rule",        "Severity",  "Finding ID",
+                          "Status",     "First seen",  "Suspected decoy"};
   for (std::size_t i = 0; i < std::size(header); ++i) {
     if (i) out += ',';
     out += cell(header[i]);

@@ -300,13 +300,20 @@ void inventory_section(std::string& out, const ScanResult& scan) {
   } else {
     out +=
         "<table><thead><tr><th>IP</th><th>MAC</th><th>Vendor</th><th>Open ports</th>"
-        "<th>Found by</th></tr></thead><tbody>\n";
+        "<th>Found by</th><th>Role (confidence)</th><th>Why this role</th></tr></thead>"
+        "<tbody>\n";
     for (const auto& host : scan.hosts) {
+      std::string why = "—";
+      if (!host.role.evidence.empty()) {
+        why = "<ul class=\"evidence\">";
+        for (const auto& e : host.role.evidence) why += "<li>" + h(e) + "</li>";
+        why += "</ul>";
+      }
       out += fmt::format(
           "<tr><td>{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td><td>{}</td>"
-          "<td>{}</td></tr>\n",
+          "<td>{}</td><td>{}</td><td class=\"wrap\">{}</td></tr>\n",
           h(host.ip), h_or_dash(host.mac), h_or_dash(host.vendor), ports_text(host.open_ports),
-          h_or_dash(host.via));
+          h_or_dash(host.via), h_or_dash(role_text(scan, host)), why);
     }
     out += "</tbody></table>\n";
   }
@@ -338,7 +345,9 @@ void finding_article(std::string& out, const Context& ctx, const Finding& f, std
                      finding_anchor(f, index));
   out += fmt::format("<h4>{} {} — {}", badge(f.severity), h(f.title), h(f.asset));
   if (f.vendor_action) out += " <span class=\"tag\">Vendor action needed</span>";
+  if (f.suspected_decoy) out += " <span class=\"tag\">Suspected decoy</span>";
   out += "</h4>\n<dl class=\"facts\">";
+  if (f.suspected_decoy) out += "<dt>Suspected decoy</dt><dd>" + h(decoy_note(f)) + "</dd>";
   out += "<dt>Finding ID</dt><dd>" + h(f.id) + "</dd>";
   out += "<dt>Rule</dt><dd>" + h(f.rule_id) + "</dd>";
   out += "<dt>Evidence level</dt><dd>" + h(evidence_label(f)) + "</dd>";

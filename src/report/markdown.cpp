@@ -163,10 +163,12 @@ void inventory_section(std::string& out, const ScanResult& scan) {
   if (scan.hosts.empty()) {
     out += "No host answered.\n\n";
   } else {
-    table_head(out, {"IP", "MAC", "Vendor", "Open ports", "Found by"});
+    table_head(out, {"IP", "MAC", "Vendor", "Open ports", "Found by", "Role (confidence)",
+                     "Why this role"});
     for (const auto& h : scan.hosts) {
       row(out, {md(h.ip), md_or_dash(h.mac), md_or_dash(h.vendor), ports_text(h.open_ports),
-                md_or_dash(h.via)});
+                md_or_dash(h.via), md_or_dash(role_text(scan, h)),
+                md_or_dash(join(h.role.evidence, "; "))});
     }
     out += "\n";
   }
@@ -196,6 +198,7 @@ void finding_block(std::string& out, const Context& ctx, const Finding& f) {
   if (!f.hicp.empty()) out += "- **HICP practices:** " + md(hicp_list(f.hicp)) + "\n";
   if (const auto s = status_of(ctx, f)) out += "- **Status:** " + change_label(*s) + "\n";
   if (f.vendor_action) out += "- **Vendor action needed**\n";
+  if (f.suspected_decoy) out += "- **Suspected decoy:** " + md(decoy_note(f)) + "\n";
   out += "\n**What was seen:** " + md_or_dash(f.summary) + "\n\n";
   if (!f.evidence.empty()) {
     out += "**Evidence:**\n\n";

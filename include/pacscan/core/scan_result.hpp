@@ -2,6 +2,7 @@
 // The scan result: what scan.json holds and every report renders. Built by pure functions from
 // observations (inventory) and the rules table (checks, findings).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,19 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRecord, ip, port, state,
                                                 tls, association, called_ae, impl_class_uid,
                                                 impl_version, peer_max_pdu, accepted_services)
 
+// What a host is for, guessed from what it offers (core/asset_role.cpp): an archive answers
+// Q/R and accepts storage, a worklist broker answers MWL queries ... with the facts behind the
+// guess, so an auditor can check it against the site's own asset list.
+struct AssetRole {
+  // Most specific first: "archive", "worklist-broker", "router", "viewer-or-router",
+  // "web-viewer", "modality", "verification-only", "dicom-unknown", "not-imaging". One host can
+  // hold several (an archive that is also the worklist broker).
+  std::vector<std::string> roles;
+  std::string confidence = "low";  // "high", "medium", "low"
+  std::vector<std::string> evidence;  // one fact per line, with where it was seen
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssetRole, roles, confidence, evidence)
+
 struct HostRecord {
   std::string ip;
   bool up = false;                 // answered ARP or at least one connect (open or closed)
@@ -87,9 +101,10 @@ struct HostRecord {
   std::vector<int> open_ports;
   std::vector<int> closed_ports;
   int filtered_ports = 0;
+  AssetRole role;                  // what the host is for, guessed from what it offers
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostRecord, ip, up, via, mac, vendor, open_ports,
-                                                closed_ports, filtered_ports)
+                                                closed_ports, filtered_ports, role)
 
 enum class Verdict { fail, pass, not_evaluated };
 NLOHMANN_JSON_SERIALIZE_ENUM(Verdict, {{Verdict::fail, "fail"},
@@ -122,10 +137,18 @@ struct Finding {
   std::vector<int> hicp;               // HICP practices
   bool vendor_action = false;
   std::string remediation;
+  // The host shows signs of a DICOM honeypot or decoy (a rule marked `marks_decoy` failed on
+  // it): the finding is kept, but an auditor should verify the device before filing a ticket.
+  bool suspected_decoy = false;
+  std::string decoy_finding_id;  // the finding that holds the decoy evidence
+  // Other assets the finding involves ("ip:port"; whole-scan rules: the other endpoints with the
+  // same AE title or configuration, at most 10). The re-test command scans them too.
+  std::vector<std::string> related;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Finding, id, rule_id, title, severity, ip, port, asset,
                                                 discriminator, evidence_level, confidence, summary,
-                                                evidence, probes, hicp, vendor_action, remediation)
+                                                evidence, probes, hicp, vendor_action, remediation,
+                                                suspected_decoy, decoy_finding_id, related)
 
 struct ScanResult {
   ScanMeta meta;
@@ -143,6 +166,12 @@ void from_json(const nlohmann::json& j, ScanResult& r);
 
 // Inventory: hosts and endpoints from the observations (pure).
 void build_inventory(ScanResult& result);
+
+// The role of every host seen in the observations (core/asset_role.cpp; pure). Keys are hosts
+// with at least one observation of their own, or seen as a client in a capture.
+std::map<Ipv4, AssetRole> guess_roles(const std::vector<Observation>& observations);
+// "archive" -> "archive (Q/R and storage)", for reports.
+std::string role_label(const std::string& role);
 
 // Stable finding ID: "PSF-" + 16 hex of FNV-1a 64 over rule|asset|discriminator.
 std::string finding_id(const std::string& rule_id, const std::string& asset,
