@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "nmap_args.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -21,7 +22,9 @@
 #include <openssl/x509.h>
 
 #include <pacscan/core/embedded.hpp>
+#include <pacscan/core/nmap_xml.hpp>
 #include <pacscan/core/scope.hpp>
+#include <pacscan/core/version.hpp>
 #include <pacscan/dicom/association.hpp>
 #include <pacscan/passive/passive.hpp>
 #include <pacscan/report/report.hpp>
@@ -101,7 +104,12 @@ Expected<std::vector<std::string>> parse_ae_list(std::string_view text, const st
 }
 
 Expected<std::vector<std::string>> load_ae_list(const std::string& file, std::string_view embedded_name) {
-  if (file.empty()) return parse_ae_list(embedded_data(embedded_name), std::string(embedded_name));
+  if (file.empty()) {
+    // The installed copy (a site may edit it) when there is one, else the built-in list.
+    const DataFile data = data_file(embedded_name);
+    return parse_ae_list(data.text, data.origin == "built in" ? std::string(embedded_name)
+                                                              : data.origin);
+  }
   std::ifstream in(file);
   if (!in) return error(fmt::format("cannot read AE title list {}", file));
   std::stringstream ss;
@@ -188,6 +196,8 @@ int fail_on_exit(const ScanResult& r, const std::string& fail_on) {
 struct ScanOptions {
   std::vector<std::string> targets;
   std::string input_list;
+  std::string input_xml;
+  std::string do_not_probe;
   std::string excludes;
   std::string exclude_file;
   std::string ports = k_default_ports;
@@ -211,16 +221,53 @@ struct ScanOptions {
   bool progress = false, no_progress = false;
 };
 
+// "198.18.0.1, 198.18.0.5-198.18.0.9 and 3 more range(s)"
+std::string ranges_text(const std::vector<Ipv4Range>& ranges, std::uint64_t count) {
+  std::string out;
+  for (const auto& r : ranges) {
+    if (!out.empty()) out += ", ";
+    out += r.str();
+  }
+  std::uint64_t listed = 0;
+  for (const auto& r : ranges) listed += r.size();
+  if (count > listed) out += fmt::format(" and {} more address(es)", count - listed);
+  return out;
+}
+
 int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& probes) {
   const auto& p = req.policy;
   const auto hosts = req.scope->size();
-  const auto endpoints = hosts * req.ports.size();
+  std::uint64_t endpoints = hosts * req.ports.size();
   fmt::print("pacscan dry run: nothing will be sent.\n\n");
   fmt::print("Scope: {} host(s) from {}", hosts, fmt::join(req.scope->targets(), " "));
   if (!req.scope->excludes().empty()) fmt::print(", excluding {}", fmt::join(req.scope->excludes(), " "));
   fmt::print("\n");
-  for (const auto& r : req.scope->resolved()) fmt::print("  resolved {}\n", r);
-  fmt::print("Ports: {} ({} endpoint(s) to sweep)\n", fmt::join(req.ports, ","), endpoints);
+  for (const auto& r : req.scope->resolved()) fmt::print("  host name {}\n", r);
+  for (const auto& d : req.scope->dropped()) {
+    fmt::print("  not probed: {} (from {}): {}\n", ranges_text(d.ranges, d.count), d.target,
+               d.reason);
+  }
+  for (const auto& n : req.scope->not_probed()) {
+    fmt::print("  do not probe ({}): {}: {}; {}\n", n.entry.origin, n.entry.target, n.entry.reason,
+               n.count == 0 ? std::string("none of the targets")
+                            : fmt::format("{} in-scope address(es) left out: {}", n.count,
+                                          ranges_text(n.ranges, n.count)));
+  }
+  if (req.given_open) {
+    std::uint64_t in_scope = 0;
+    for (const auto& ep : *req.given_open) in_scope += req.scope->contains(ep.ip) ? 1 : 0;
+    endpoints = in_scope;
+    fmt::print("Input: {} open port(s) from {}, {} of them in scope; no discovery and no sweep\n",
+               req.given_open->size(), req.given_source, in_scope);
+    for (const auto& ep : *req.given_open) {
+      if (req.scope->contains(ep.ip)) fmt::print("  probe {}\n", ep.str());
+      else fmt::print("  skip  {} ({})\n", ep.str(), req.scope->do_not_probe(ep.ip)
+                                                          ? "do-not-probe list"
+                                                          : "out of scope or excluded");
+    }
+  } else {
+    fmt::print("Ports: {} ({} endpoint(s) to sweep)\n", fmt::join(req.ports, ","), endpoints);
+  }
   fmt::print("Profile: {}\n", p.profile == Profile::intrusive ? "intrusive" : "safe");
   const char* discovery =
       req.discovery == Discovery::none  ? "none: every address is swept"
@@ -228,6 +275,7 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
                                         : "ARP first when the targets are on a directly attached "
                                           "Ethernet segment and capture is allowed (only hosts "
                                           "that answer are swept), else every address is swept";
+  if (req.given_open) discovery = "none: the open ports come from the nmap XML file";
   fmt::print("Discovery: {}{}\n", discovery,
              req.interface.empty() ? "" : fmt::format(" (interface {})", req.interface));
   fmt::print("\nProbes on every open port, in order:\n");
@@ -268,7 +316,24 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
     if (!t) return log_error(t.error()), k_exit_usage;
     targets.insert(targets.end(), t->begin(), t->end());
   }
-  if (targets.empty()) return log_error("no targets: give addresses, ranges, CIDR or -iL FILE"), k_exit_usage;
+  // -iX: the open ports nmap found. Its hosts are the targets unless targets are given too (then
+  // those bound the scope and the file's other hosts are left out).
+  std::optional<NmapXml> nmap_xml;
+  if (!o.input_xml.empty()) {
+    auto x = read_nmap_xml(o.input_xml);
+    if (!x) return log_error(x.error()), k_exit_usage;
+    if (targets.empty()) {
+      for (const auto& ep : x->open) {
+        if (targets.empty() || targets.back() != ep.ip.str()) targets.push_back(ep.ip.str());
+      }
+      if (targets.empty()) {
+        log_info(o.quiet, fmt::format("{}: no open TCP port on an IPv4 host ({} host(s) listed): "
+                                      "nothing to probe", o.input_xml, x->hosts));
+      }
+    }
+    nmap_xml = std::move(*x);
+  }
+  if (targets.empty() && !nmap_xml) return log_error("no targets: give addresses, ranges, CIDR, -iL FILE or -iX FILE"), k_exit_usage;
   std::vector<std::string> excludes = split_list(o.excludes);
   if (!o.exclude_file.empty()) {
     auto t = read_target_file(o.exclude_file);
@@ -277,7 +342,13 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   }
   ScopeOptions so;
   so.max_hosts = o.max_hosts;
-  auto scope = Scope::parse(targets, excludes, so);
+  if (!o.do_not_probe.empty()) {
+    auto d = read_do_not_probe_file(o.do_not_probe);
+    if (!d) return log_error(d.error()), k_exit_usage;
+    so.do_not_probe = std::move(*d);
+  }
+  // An nmap file with no open port: an empty scope (nothing is sent), and a report that says so.
+  auto scope = targets.empty() ? Expected<Scope>(Scope{}) : Scope::parse(targets, excludes, so);
   if (!scope) return log_error(scope.error()), k_exit_usage;
   auto ports = parse_ports(o.ports);
   if (!ports) return log_error(ports.error()), k_exit_usage;
@@ -286,6 +357,10 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   ScanRequest req;
   req.scope = &*scope;
   req.ports = *ports;
+  if (nmap_xml) {
+    req.given_open = nmap_xml->open;
+    req.given_source = "nmap XML " + o.input_xml;
+  }
   req.command_line = argv;
   ScanPolicy& p = req.policy;
   p = numeric;  // rate, per-host limits, workers, attempts: bound directly by CLI11
@@ -372,8 +447,14 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   req.out_dir = o.out_dir.empty() ? default_out_dir() : o.out_dir;
   req.progress = !o.quiet && !o.no_progress && (o.progress || ::isatty(STDERR_FILENO));
   req.quiet = o.quiet;
-  log_info(o.quiet, fmt::format("scanning {} host(s) x {} port(s); results in {}", scope->size(),
-                                req.ports.size(), req.out_dir.string()));
+  if (req.given_open) {
+    log_info(o.quiet, fmt::format("probing the open ports of {} in-scope host(s) listed in {} (no "
+                                  "sweep); results in {}", scope->size(), o.input_xml,
+                                  req.out_dir.string()));
+  } else {
+    log_info(o.quiet, fmt::format("scanning {} host(s) x {} port(s); results in {}", scope->size(),
+                                  req.ports.size(), req.out_dir.string()));
+  }
 
   // Signals: the first stops the scan cleanly (what was observed is kept and reported).
   install_signal_handlers();
@@ -395,6 +476,27 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   watcher.request_stop();
   watcher.join();
   if (!result) return log_error(result.error()), k_exit_runtime;
+  if (nmap_xml) {
+    std::size_t probed = 0;
+    for (const auto& ep : nmap_xml->open) probed += scope->contains(ep.ip) ? 1 : 0;
+    result->meta.notes.push_back(fmt::format(
+        "Input: {} open TCP port(s) on {} host(s) listed in {} (nmap {}); no host discovery and no "
+        "sweep: {} of them in scope were probed, {} left out (out of scope, excluded or on the "
+        "do-not-probe list).",
+        nmap_xml->open.size(), nmap_xml->hosts, o.input_xml,
+        nmap_xml->nmap_args.empty() ? std::string("arguments not recorded") : nmap_xml->nmap_args,
+        probed, nmap_xml->open.size() - probed));
+    if (nmap_xml->skipped_count > 0) {
+      result->meta.notes.push_back(fmt::format("{}: {} entr(y/ies) not used: {}", o.input_xml,
+                                               nmap_xml->skipped_count,
+                                               fmt::join(nmap_xml->skipped, "; ")));
+    }
+  }
+  for (const char* name : {"called-ae-titles.txt", "calling-ae-titles.txt", "vulnerable-versions.txt"}) {
+    if (const auto d = data_file(name); d.origin != "built in") {
+      result->meta.notes.push_back(fmt::format("Data file {} read from {} (installed copy).", name, d.origin));
+    }
+  }
   result->meta.options = {
       {"rate_per_s", p.rate_per_s},          {"max_per_host", p.max_per_host},
       {"sweep_per_host", p.sweep_per_host},  {"sweep_in_flight", p.sweep_in_flight},
@@ -404,7 +506,8 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
       {"endpoint_budget_ms", p.endpoint_budget.count()}, {"workers", p.workers},
       {"max_ae_attempts", p.max_ae_attempts}, {"calling_ae", p.calling_ae},
       {"called_ae_hints", p.called_ae_hints}, {"max_hosts", o.max_hosts},
-      {"discovery", o.discovery},            {"interface", o.interface}};
+      {"discovery", o.discovery},            {"interface", o.interface},
+      {"input_xml", o.input_xml},            {"do_not_probe_file", o.do_not_probe}};
 
   std::optional<report::Diff> diff;
   if (baseline) diff = report::compare(*baseline, *result);
@@ -430,16 +533,20 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pacscan: DICOM/PACS network exposure scanner for imaging networks"};
+  CLI::App app{"pacscan: DICOM/PACS network exposure scanner for imaging networks", "pacscan"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("pacscan ") + PACSCAN_VERSION);
+  app.set_version_flag("--version", std::string("pacscan ") + version());
 
   ScanOptions so;
   auto* scan = app.add_subcommand("scan", "Scan targets: sweep ports, probe DICOM endpoints, judge, report");
   scan->add_option("targets", so.targets, "Addresses, CIDR, ranges (198.18.0.1-50, 198.18.0-3.1), host names");
-  scan->add_option("-i,--iL,--input-list", so.input_list, "Read targets from FILE (nmap -iL)");
+  scan->add_option("-i,--iL,--input-list", so.input_list, "Read targets from FILE (nmap -iL FILE)");
+  scan->add_option("--iX,--input-xml", so.input_xml,
+                   "Probe the open TCP ports listed in nmap XML output (nmap -oX FILE) without a sweep; -iX FILE");
   scan->add_option("--exclude", so.excludes, "Comma-separated targets never to contact");
-  scan->add_option("--exclude-file", so.exclude_file, "Read targets never to contact from FILE");
+  scan->add_option("--exclude-file,--excludefile", so.exclude_file, "Read targets never to contact from FILE");
+  scan->add_option("--do-not-probe", so.do_not_probe,
+                   "FILE of addresses/ranges with a reason per line: no packet at all, listed as not probed in the reports");
   scan->add_option("-p,--ports", so.ports, "Ports to sweep")->capture_default_str();
   scan->add_option("-o,--output", so.out_dir, "Output folder (default pacscan-<UTC time>)");
   scan->add_option("--called-aet", so.called_hints, "Called AE title(s) known to the auditor (tried first)");
@@ -524,8 +631,12 @@ int main(int argc, char** argv) {
   lis->add_option("--fail-on", listen_fail_on, "Exit 1 when a finding is at or above this severity");
 
   std::vector<std::string> argv_copy(argv, argv + argc);
+  auto rewritten = rewrite_nmap_args(argv_copy);
+  if (!rewritten) return log_error(rewritten.error()), k_exit_usage;
   try {
-    app.parse(argc, argv);
+    // CLI11 wants the arguments in reverse order (it pops from the back); argv[0] is left out.
+    std::vector<std::string> args(rewritten->rbegin(), rewritten->rend() - 1);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? k_exit_ok : k_exit_usage;

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <pacscan/core/gate.hpp>
+#include <pacscan/core/version.hpp>
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/scan/sweep.hpp>
 
@@ -314,6 +315,37 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
   return sweep;
 }
 
+// -iX: endpoints already found open (by nmap) go to the probes without discovery or a sweep.
+// Out of scope ones (--exclude, --do-not-probe, not among the targets) are left out here, and
+// the gate would refuse them anyway. Web-first ports of a host are queued first, as the sweep does.
+void queue_given_open(const ScanRequest& req, bool web_first, ObservationWriter& writer,
+                      ProbeQueue& queue, Progress& progress, std::mutex& progress_mu) {
+  std::vector<Endpoint> eps;
+  for (const Endpoint& ep : *req.given_open) {
+    if (req.scope->contains(ep.ip)) eps.push_back(ep);
+  }
+  std::sort(eps.begin(), eps.end());
+  eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
+  if (web_first) {
+    std::stable_sort(eps.begin(), eps.end(), [](const Endpoint& a, const Endpoint& b) {
+      return a.ip != b.ip ? a.ip < b.ip : web_first_port(a.port) && !web_first_port(b.port);
+    });
+  }
+  {
+    std::lock_guard lock(progress_mu);
+    progress.endpoints_total = progress.endpoints_swept = progress.open = eps.size();
+  }
+  for (const Endpoint& ep : eps) {
+    PortData d;
+    d.state = PortState::open;
+    d.detail = "open in " + req.given_source + " (not swept)";
+    Observation o = port_observation(ep, d);
+    o.summary = d.detail;
+    writer.push(std::move(o));
+    queue.push(ep);
+  }
+}
+
 }  // namespace
 
 Expected<std::vector<const ProbeSpec*>> select_probes(const ScanPolicy& policy) {
@@ -363,7 +395,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
 
   ScanResult result;
   auto& meta = result.meta;
-  meta.pacscan_version = PACSCAN_VERSION;
+  meta.pacscan_version = version();
   meta.command_line = req.command_line;
   meta.started_at = utc_now_iso();
   meta.profile = req.policy.profile == Profile::intrusive ? "intrusive" : "safe";
@@ -371,6 +403,18 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   meta.excludes = req.scope->excludes();
   meta.resolved = req.scope->resolved();
   meta.scope_size = req.scope->size();
+  auto texts = [](const std::vector<Ipv4Range>& ranges) {
+    std::vector<std::string> out;
+    for (const auto& r : ranges) out.push_back(r.str());
+    return out;
+  };
+  for (const auto& d : req.scope->dropped()) {
+    meta.dropped.push_back({d.target, d.reason, d.count, texts(d.ranges)});
+  }
+  for (const auto& n : req.scope->not_probed()) {
+    meta.do_not_probe.push_back(
+        {n.entry.target, n.entry.reason, n.entry.origin, n.count, texts(n.ranges)});
+  }
   for (auto p : req.ports) meta.ports.push_back(p);
   for (const ProbeSpec* p : *probes) meta.probes.emplace_back(p->name);
 
@@ -386,8 +430,11 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   if (web_first) std::stable_partition(sweep_ports.begin(), sweep_ports.end(), web_first_port);
   Progress progress;
   std::mutex progress_mu;
-  const auto hosts = discover(req, req.scope->hosts(), gate, stop, writer, meta);
-  progress.endpoints_total = hosts.size() * req.ports.size();
+  std::vector<Ipv4> hosts;
+  if (!req.given_open) {
+    hosts = discover(req, req.scope->hosts(), gate, stop, writer, meta);
+    progress.endpoints_total = hosts.size() * req.ports.size();
+  }
 
   std::vector<std::jthread> workers;
   for (int i = 0; i < std::max(1, req.policy.workers); ++i) {
@@ -429,17 +476,21 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     });
   }
 
-  run_sweep(hosts, sweep_ports, gate, req.policy, stop, [&](const Endpoint& ep, const PortData& d) {
-    writer.push(port_observation(ep, d));
-    const bool open = d.state == PortState::open;
-    {
-      std::lock_guard lock(progress_mu);
-      progress.endpoints_swept++;
-      if (open) progress.open++;
-    }
-    for (const Endpoint& e : hold.swept(ep, open)) queue.push(e);
-  });
-  for (const Endpoint& e : hold.rest()) queue.push(e);
+  if (req.given_open) {
+    queue_given_open(req, web_first, writer, queue, progress, progress_mu);
+  } else {
+    run_sweep(hosts, sweep_ports, gate, req.policy, stop, [&](const Endpoint& ep, const PortData& d) {
+      writer.push(port_observation(ep, d));
+      const bool open = d.state == PortState::open;
+      {
+        std::lock_guard lock(progress_mu);
+        progress.endpoints_swept++;
+        if (open) progress.open++;
+      }
+      for (const Endpoint& e : hold.swept(ep, open)) queue.push(e);
+    });
+    for (const Endpoint& e : hold.rest()) queue.push(e);
+  }
   queue.close();
   for (auto& w : workers) w.join();
   if (reporter.joinable()) {
