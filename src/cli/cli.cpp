@@ -323,8 +323,11 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
     auto x = read_nmap_xml(o.input_xml);
     if (!x) return log_error(x.error()), k_exit_usage;
     if (targets.empty()) {
+      // As /32 blocks, not as addresses written singly: an address the user did not type gets
+      // the odd-address rules (a file listing 0.0.0.0 would otherwise reach this host).
       for (const auto& ep : x->open) {
-        if (targets.empty() || targets.back() != ep.ip.str()) targets.push_back(ep.ip.str());
+        const std::string token = ep.ip.str() + "/32";
+        if (targets.empty() || targets.back() != token) targets.push_back(token);
       }
       if (targets.empty()) {
         log_info(o.quiet, fmt::format("{}: no open TCP port on an IPv4 host ({} host(s) listed): "

@@ -31,6 +31,7 @@ def main(t):
     found_nothing(t)
     malformed(t)
     scope_wins(t)
+    odd_hosts(t)
     spellings(t)
 
 
@@ -138,6 +139,34 @@ def scope_wins(t):
     notes = " ".join(s["meta"]["notes"])
     t.expect("1 of them in scope were probed, 2 left out" in notes,
              "meta.notes counts what the file listed and what was left out", s["meta"]["notes"])
+
+
+def odd_hosts(t):
+    """A file listing 0.0.0.0 (which would reach this host) and a multicast address: left out
+    with the reason, as if a range had brought them in; 127.0.0.1 beside them is probed."""
+    rec = t.start_hostile("recorder", "0.0.0.0")
+    with open(os.path.join(t.tmp, "found.xml")) as f:
+        real = f.read()
+    head = real[: real.index("<host")]
+    hosts = "".join(
+        f'<host><status state="up"/><address addr="{a}" addrtype="ipv4"/><ports>'
+        f'<port protocol="tcp" portid="{rec.port}"><state state="open"/></port></ports></host>\n'
+        for a in ("0.0.0.0", "224.0.0.251", "127.0.0.1"))
+    path = os.path.join(t.tmp, "odd.xml")
+    with open(path, "w") as f:
+        f.write(head + hosts + "</nmaprun>\n")
+    r = t.scan(["-iX", path, "--connect-timeout", "1s", "--assoc-deadline", "3s"])
+    t.expect_rc(r, (0, 1))
+    s = r.scan
+    peers = h.read_lines(rec.record)
+    t.expect(len(peers) >= 1, "127.0.0.1 from the file was probed", peers)
+    t.expect({(o["ip"], o["port"]) for o in h.observations(s, "tcp_connect")}
+             == {("127.0.0.1", rec.port)}, "only 127.0.0.1 was probed",
+             h.observations(s, "tcp_connect"))
+    dropped = {x["addresses"][0]: x["reason"] for x in s["meta"].get("dropped", [])}
+    t.expect("this host" in dropped.get("0.0.0.0", "") and "multicast" in
+             dropped.get("224.0.0.251", ""), "meta.dropped: 0.0.0.0 and 224.0.0.251, with why",
+             s["meta"].get("dropped"))
 
 
 def spellings(t):
