@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -290,11 +291,21 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
                p.max_data_matches, p.listen_port, p.calling_ae);
   }
   const auto per_ep = worst_case_per_endpoint(p, probes);
-  const double sweep_s = static_cast<double>(endpoints) / p.rate_per_s +
-                         std::chrono::duration<double>(p.connect_timeout).count();
+  // -iX: no sweep, and the file's endpoints rather than hosts x ports are probed.
+  const double sweep_s = req.given_open ? 0.0
+                         : static_cast<double>(endpoints) / p.rate_per_s +
+                               std::chrono::duration<double>(p.connect_timeout).count();
   const auto parallel = std::max<std::uint64_t>(1, std::min<std::uint64_t>(hosts, p.workers));
   const double host_rounds = std::ceil(static_cast<double>(hosts) / static_cast<double>(parallel));
-  const double probe_s = host_rounds * static_cast<double>(req.ports.size()) *
+  double given_rounds = std::ceil(static_cast<double>(endpoints) / static_cast<double>(parallel));
+  if (req.given_open) {  // one host's endpoints are probed one after another
+    std::map<std::uint32_t, double> per_host;
+    for (const auto& ep : *req.given_open) {
+      if (req.scope->contains(ep.ip)) given_rounds = std::max(given_rounds, ++per_host[ep.ip.value]);
+    }
+  }
+  const double probe_s = (req.given_open ? given_rounds
+                                          : host_rounds * static_cast<double>(req.ports.size())) *
                          std::chrono::duration<double>(per_ep).count();
   fmt::print("\nLimits: {} new connection(s)/s, {} association(s) per host, {} ms gap per host, "
              "{} worker(s)\n", p.rate_per_s, p.max_per_host, p.host_gap.count(), p.workers);
