@@ -25,6 +25,7 @@
 #include <pacscan/core/embedded.hpp>
 #include <pacscan/core/nmap_xml.hpp>
 #include <pacscan/core/scope.hpp>
+#include <pacscan/core/text.hpp>
 #include <pacscan/core/version.hpp>
 #include <pacscan/dicom/association.hpp>
 #include <pacscan/passive/passive.hpp>
@@ -38,9 +39,12 @@ namespace {
 
 const char* const k_default_ports = "104,11112,2761,2762,4242,5678,8042,80,443,8080,8443";
 
-void log_error(const std::string& msg) { fmt::print(stderr, "pacscan: error: {}\n", msg); }
+// Messages can quote a file, a target or a device: never raw on the terminal.
+void log_error(const std::string& msg) {
+  fmt::print(stderr, "pacscan: error: {}\n", escape_untrusted(msg));
+}
 void log_info(bool quiet, const std::string& msg) {
-  if (!quiet) fmt::print(stderr, "pacscan: {}\n", msg);
+  if (!quiet) fmt::print(stderr, "pacscan: {}\n", escape_untrusted(msg));
 }
 
 // "3s", "500ms", "2m", "1.5s"; a bare number is seconds.
@@ -167,7 +171,9 @@ int write_passive(ScanResult& r, const std::vector<std::string>& argv, const std
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   std::ofstream jl(std::filesystem::path(out) / "observations.jsonl");
-  for (const auto& o : r.observations) jl << nlohmann::json(o).dump() << '\n';
+  for (const auto& o : r.observations) {
+    jl << nlohmann::json(o).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  }
   jl.close();
   if (!jl) return log_error("cannot write observations.jsonl in " + out), k_exit_runtime;
   report::Context ctx{r, nullptr};
@@ -217,6 +223,7 @@ struct ScanOptions {
   std::string fail_on;
   std::uint64_t max_hosts = 65536;
   bool dry_run = false;
+  bool force = false;
   bool quiet = false;
   int verbose = 0;
   bool progress = false, no_progress = false;
@@ -240,16 +247,22 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
   const auto hosts = req.scope->size();
   std::uint64_t endpoints = hosts * req.ports.size();
   fmt::print("pacscan dry run: nothing will be sent.\n\n");
-  fmt::print("Scope: {} host(s) from {}", hosts, fmt::join(req.scope->targets(), " "));
-  if (!req.scope->excludes().empty()) fmt::print(", excluding {}", fmt::join(req.scope->excludes(), " "));
+  fmt::print("Scope: {} host(s) from {}", hosts,
+             escape_untrusted(fmt::format("{}", fmt::join(req.scope->targets(), " "))));
+  if (!req.scope->excludes().empty()) {
+    fmt::print(", excluding {}",
+               escape_untrusted(fmt::format("{}", fmt::join(req.scope->excludes(), " "))));
+  }
   fmt::print("\n");
-  for (const auto& r : req.scope->resolved()) fmt::print("  host name {}\n", r);
+  // Names, reasons and file names are the user's text: escaped like everything on the terminal.
+  for (const auto& r : req.scope->resolved()) fmt::print("  host name {}\n", escape_untrusted(r));
   for (const auto& d : req.scope->dropped()) {
-    fmt::print("  not probed: {} (from {}): {}\n", ranges_text(d.ranges, d.count), d.target,
-               d.reason);
+    fmt::print("  not probed: {} (from {}): {}\n", ranges_text(d.ranges, d.count),
+               escape_untrusted(d.target), escape_untrusted(d.reason));
   }
   for (const auto& n : req.scope->not_probed()) {
-    fmt::print("  do not probe ({}): {}: {}; {}\n", n.entry.origin, n.entry.target, n.entry.reason,
+    fmt::print("  do not probe ({}): {}: {}; {}\n", escape_untrusted(n.entry.origin),
+               escape_untrusted(n.entry.target), escape_untrusted(n.entry.reason),
                n.count == 0 ? std::string("none of the targets")
                             : fmt::format("{} in-scope address(es) left out: {}", n.count,
                                           ranges_text(n.ranges, n.count)));
@@ -259,7 +272,7 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
     for (const auto& ep : *req.given_open) in_scope += req.scope->contains(ep.ip) ? 1 : 0;
     endpoints = in_scope;
     fmt::print("Input: {} open port(s) from {}, {} of them in scope; no discovery and no sweep\n",
-               req.given_open->size(), req.given_source, in_scope);
+               req.given_open->size(), escape_untrusted(req.given_source), in_scope);
     for (const auto& ep : *req.given_open) {
       if (req.scope->contains(ep.ip)) fmt::print("  probe {}\n", ep.str());
       else fmt::print("  skip  {} ({})\n", ep.str(), req.scope->do_not_probe(ep.ip)
@@ -459,6 +472,9 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   if (!init) return log_error(init.error()), k_exit_runtime;
 
   req.out_dir = o.out_dir.empty() ? default_out_dir() : o.out_dir;
+  if (auto ready = report::prepare_output_dir(req.out_dir, o.force); !ready) {
+    return log_error(ready.error()), k_exit_usage;
+  }
   req.progress = !o.quiet && !o.no_progress && (o.progress || ::isatty(STDERR_FILENO));
   req.quiet = o.quiet;
   if (req.given_open) {
@@ -528,6 +544,7 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   report::Context ctx{*result, diff ? &*diff : nullptr};
   auto written = report::write_all(ctx, req.out_dir, formats);
   if (!written) return log_error(written.error()), k_exit_runtime;
+  if (!result->output_error.empty()) return log_error(result->output_error), k_exit_runtime;
 
   std::size_t by[5] = {};
   for (const auto& f : result->findings) by[static_cast<int>(f.severity)]++;
@@ -599,6 +616,7 @@ int main(int argc, char** argv) {
   scan->add_option("--baseline", so.baseline, "Previous scan.json: report new / still open / fixed");
   scan->add_option("--fail-on", so.fail_on, "Exit 1 when a finding is at or above this severity");
   scan->add_flag("--dry-run", so.dry_run, "Print the plan (endpoints, probes, worst-case time); send nothing");
+  scan->add_flag("--force", so.force, "Replace an earlier scan's files in the output folder");
   scan->add_flag("-q,--quiet", so.quiet, "Only errors on stderr");
   scan->add_flag("-v,--verbose", so.verbose, "More logging on stderr (-vv: DCMTK debug)");
   scan->add_flag("--progress", so.progress, "Progress line on stderr even when not a terminal");
@@ -625,6 +643,7 @@ int main(int argc, char** argv) {
 
   passive::Options pcap_opts;
   std::string pcap_out, pcap_formats, pcap_fail_on;
+  bool pcap_force = false, listen_force = false;
   auto* pcap = app.add_subcommand("pcap", "Find DICOM traffic in pcap/pcapng captures (sends nothing)");
   pcap->add_option("files", pcap_opts.files, "Capture files")->required();
   pcap->add_option("-o,--output", pcap_out, "Output folder")->required();
@@ -632,6 +651,7 @@ int main(int argc, char** argv) {
   pcap->add_option("--max-flows", pcap_opts.max_flows, "Concurrent TCP flows tracked")->capture_default_str();
   pcap->add_option("--max-buffered", pcap_opts.max_buffered_bytes, "Bytes buffered for reassembly, all flows")->capture_default_str();
   pcap->add_option("--fail-on", pcap_fail_on, "Exit 1 when a finding is at or above this severity");
+  pcap->add_flag("--force", pcap_force, "Replace an earlier run's files in the output folder");
 
   passive::Options listen_opts;
   std::string listen_iface, listen_out, listen_formats, listen_fail_on, listen_duration = "60s";
@@ -643,6 +663,7 @@ int main(int argc, char** argv) {
   lis->add_option("--max-flows", listen_opts.max_flows, "Concurrent TCP flows tracked")->capture_default_str();
   lis->add_option("--max-buffered", listen_opts.max_buffered_bytes, "Bytes buffered for reassembly, all flows")->capture_default_str();
   lis->add_option("--fail-on", listen_fail_on, "Exit 1 when a finding is at or above this severity");
+  lis->add_flag("--force", listen_force, "Replace an earlier run's files in the output folder");
 
   std::vector<std::string> argv_copy(argv, argv + argc);
   auto rewritten = rewrite_nmap_args(argv_copy);
@@ -717,6 +738,9 @@ int main(int argc, char** argv) {
     if (!pcap_fail_on.empty() && !parse_severity(pcap_fail_on, sev)) {
       return log_error(fmt::format("--fail-on: \"{}\" is not a severity", pcap_fail_on)), k_exit_usage;
     }
+    if (auto ready = report::prepare_output_dir(pcap_out, pcap_force); !ready) {
+      return log_error(ready.error()), k_exit_usage;
+    }
     auto r = passive::analyze_files(pcap_opts);
     if (!r) return log_error(r.error()), k_exit_runtime;
     if (int rc = write_passive(*r, argv_copy, pcap_out, pcap_formats); rc != k_exit_ok) return rc;
@@ -725,6 +749,9 @@ int main(int argc, char** argv) {
   if (lis->parsed()) {
     auto duration = parse_duration(listen_duration, "--duration");
     if (!duration) return log_error(duration.error()), k_exit_usage;
+    if (auto ready = report::prepare_output_dir(listen_out, listen_force); !ready) {
+      return log_error(ready.error()), k_exit_usage;
+    }
     install_signal_handlers();
     std::stop_source stop;
     std::jthread watcher([&](std::stop_token ws) {
@@ -734,7 +761,7 @@ int main(int argc, char** argv) {
       if (g_signals.load() > 0) stop.request_stop();
     });
     fmt::print(stderr, "pacscan: listening on {} for {} ms (Ctrl-C ends early); nothing is sent\n",
-               listen_iface, duration->count());
+               escape_untrusted(listen_iface), duration->count());
     auto r = passive::analyze_live(listen_opts, listen_iface, *duration, stop.get_token());
     watcher.request_stop();
     watcher.join();

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <pacscan/core/text.hpp>
+
 namespace pacscan {
 
 const char* to_string(Outcome o) {
@@ -41,6 +43,7 @@ void to_json(nlohmann::json& j, const Observation& o) {
                      {"port", o.ep.port},       {"outcome", o.outcome},
                      {"at", o.at},              {"elapsed_ms", o.elapsed_ms},
                      {"summary", o.summary}};
+  if (!o.raw_hex.empty()) j["raw_hex"] = o.raw_hex;
   std::visit(
       [&](const auto& d) {
         using T = std::decay_t<decltype(d)>;
@@ -62,6 +65,12 @@ void from_json(const nlohmann::json& j, Observation& o) {
   o.at = j.value("at", std::string{});
   o.elapsed_ms = j.value("elapsed_ms", std::int64_t{0});
   o.summary = j.value("summary", std::string{});
+  o.raw_hex.clear();
+  if (auto it = j.find("raw_hex"); it != j.end() && it->is_object()) {
+    for (const auto& [k, v] : it->items()) {
+      if (v.is_string()) o.raw_hex[k] = v.get<std::string>();
+    }
+  }
   const auto& d = j.contains("data") ? j.at("data") : nlohmann::json::object();
   if (!d.is_object() || d.empty()) {
     o.data = std::monostate{};  // a skipped or failed probe left no data
@@ -95,6 +104,73 @@ void from_json(const nlohmann::json& j, Observation& o) {
     o.data = d.get<ArpData>();
   } else {
     o.data = std::monostate{};
+  }
+}
+
+namespace {
+
+// RFC 6901: '~' and '/' in a key.
+std::string pointer_token(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+// Walks j escaping every string and key; raw (when given) collects pointer -> hex of the strings
+// that changed. Depth is bounded by the caller (observations are shallow; loaded documents are
+// parsed with a depth limit).
+void escape_walk(nlohmann::json& j, const std::string& path,
+                 std::map<std::string, std::string>* raw) {
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (needs_escape(s)) {
+      if (raw) (*raw)[path] = hex_bytes(s);
+      j = escape_untrusted(s);
+    }
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) escape_walk(j[i], path + "/" + std::to_string(i), raw);
+  } else if (j.is_object()) {
+    bool bad_key = false;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      bad_key = bad_key || needs_escape(it.key());
+      escape_walk(it.value(), path + "/" + pointer_token(it.key()), raw);
+    }
+    if (bad_key) {
+      nlohmann::json fixed = nlohmann::json::object();
+      for (auto it = j.begin(); it != j.end(); ++it) fixed[escape_untrusted(it.key())] = std::move(it.value());
+      j = std::move(fixed);
+    }
+  }
+}
+
+}  // namespace
+
+void escape_json_strings(nlohmann::json& j) { escape_walk(j, "", nullptr); }
+
+Observation admit(Observation o) {
+  try {
+    nlohmann::json j = o;  // building the JSON value never validates UTF-8; only dump() would
+    std::map<std::string, std::string> raw;
+    j.erase("raw_hex");
+    escape_walk(j, "", &raw);
+    Observation out = j.get<Observation>();
+    out.raw_hex = std::move(o.raw_hex);
+    for (auto& [k, v] : raw) out.raw_hex[k] = std::move(v);
+    return out;
+  } catch (const std::exception& e) {
+    // Not reachable with the types we serialise; if it ever is, keep the envelope and say so.
+    Observation out;
+    out.probe = escape_untrusted(o.probe);
+    out.ep = o.ep;
+    out.outcome = Outcome::error;
+    out.at = escape_untrusted(o.at);
+    out.elapsed_ms = o.elapsed_ms;
+    out.summary = "internal error: observation could not be recorded: " + escape_untrusted(e.what());
+    return out;
   }
 }
 

@@ -6,6 +6,8 @@
 #include <random>
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/cond.h>
@@ -49,6 +51,14 @@ std::uint32_t be32(const std::vector<unsigned char>& b, std::size_t at) {
 }
 
 }  // namespace
+
+std::string error_comment(DcmDataset* status_detail) {
+  const char* text = nullptr;
+  if (status_detail && status_detail->findAndGetString(DCM_ErrorComment, text).good() && text) {
+    return std::string(text).substr(0, 256);  // (0000,0902) LO: 64 characters by the standard
+  }
+  return {};
+}
 
 struct Association::Impl {
   Tap tap;
@@ -345,11 +355,13 @@ EchoResult Association::echo(Millis dimse_timeout) {
   OFCondition cond =
       DIMSE_echoUser(m_impl->assoc, ++m_impl->assoc->nextMsgID, DIMSE_NONBLOCKING,
                      to_seconds(dimse_timeout), &status, &detail);
+  const std::string comment = error_comment(detail);
   delete detail;
   if (cond.good()) {
     r.outcome = Outcome::ok;
     r.status = status;
     r.detail = status == 0 ? "success" : fmt::format("status 0x{:04x}", status);
+    if (!comment.empty()) r.detail += fmt::format(", error comment \"{}\"", comment);
   } else {
     r.outcome = m_impl->tap.deadline_fired ? Outcome::deadline
                 : (cond == DIMSE_NODATAAVAILABLE || cond == DUL_READTIMEOUT) ? Outcome::timed_out

@@ -1,6 +1,9 @@
 #include <pacscan/dicom/association.hpp>
 
+#include <cstdio>
 #include <cstdlib>
+
+#include <fmt/format.h>
 
 #include <curl/curl.h>
 
@@ -11,11 +14,49 @@
 #include <dcmtk/dcmnet/dimse.h>
 #include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmtls/tlslayer.h>
+#include <dcmtk/oflog/appender.h>
+#include <dcmtk/oflog/logger.h>
 #include <dcmtk/oflog/oflog.h>
+#include <dcmtk/oflog/spi/logevent.h>
+
+#include <pacscan/core/text.hpp>
 
 #include "transport.hpp"
 
 namespace pacscan::dicom {
+namespace {
+
+// DCMTK's debug log (-vv) prints what peers sent (AE titles, UIDs, version names) as it is: every
+// line goes through escape_untrusted before it reaches the terminal.
+class EscapingAppender : public dcmtk::log4cplus::Appender {
+ public:
+  EscapingAppender() { setName("pacscan"); }
+  ~EscapingAppender() override { destructorImpl(); }
+  void close() override {}
+
+ protected:
+  void append(const dcmtk::log4cplus::spi::InternalLoggingEvent& event) override {
+    const OFString& msg = event.getMessage();
+    const std::string_view all(msg.c_str(), msg.length());
+    const auto level = event.getLogLevel();
+    const char tag = level >= dcmtk::log4cplus::ERROR_LOG_LEVEL  ? 'E'
+                     : level >= dcmtk::log4cplus::WARN_LOG_LEVEL ? 'W'
+                     : level >= dcmtk::log4cplus::INFO_LOG_LEVEL ? 'I'
+                                                                 : 'D';
+    std::string out;
+    std::size_t start = 0;
+    while (start <= all.size()) {
+      const auto nl = all.find('\n', start);
+      const auto line = all.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+      out += fmt::format("dcmtk {}: {}\n", tag, escape_untrusted(line));
+      if (nl == std::string_view::npos) break;
+      start = nl + 1;
+    }
+    std::fputs(out.c_str(), stderr);
+  }
+};
+
+}  // namespace
 
 Expected<bool> init_library(const ScanPolicy& policy, int verbosity) {
   // DCMTK leaves Nagle on unless this is set; it reads it at every connect (88 ms vs 0.2 ms).
@@ -23,6 +64,9 @@ Expected<bool> init_library(const ScanPolicy& policy, int verbosity) {
   OFLog::configure(verbosity >= 3   ? OFLogger::DEBUG_LOG_LEVEL
                    : verbosity == 2 ? OFLogger::WARN_LOG_LEVEL
                                     : OFLogger::FATAL_LOG_LEVEL);
+  auto root = dcmtk::log4cplus::Logger::getRoot();
+  root.removeAllAppenders();
+  root.addAppender(dcmtk::log4cplus::SharedAppenderPtr(new EscapingAppender()));
   const auto secs = [](Millis ms) {
     return static_cast<Sint32>(std::max<long long>(1, (ms.count() + 999) / 1000));
   };

@@ -15,9 +15,15 @@
 #include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmtls/tlslayer.h>
 
+class DcmDataset;
+
 namespace pacscan::dicom {
 
 using Clock = std::chrono::steady_clock;
+
+// The Error Comment (0000,0902) of a DIMSE response's status detail, "" when none (raw: it is
+// escaped where it enters an observation).
+std::string error_comment(DcmDataset* status_detail);
 
 // What one association's connection saw.
 struct Tap {

@@ -192,7 +192,7 @@ Expected<ScanResult> analyze(const Options& options, const std::vector<std::stri
         continue;
       }
     }
-    for (const auto& r : f.associations) result.observations.push_back(to_observation(f, r));
+    for (const auto& r : f.associations) result.observations.push_back(admit(to_observation(f, r)));
   }
   if (tls_ignored > 0) {
     result.meta.notes.push_back(fmt::format(

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <pacscan/core/text.hpp>
+
 namespace pacscan::report {
 namespace detail {
 
@@ -68,46 +70,11 @@ std::string change_key(Change c) {
   return "";
 }
 
-namespace {
-
-// Decodes one UTF-8 sequence at s[i]; returns the code point (or -1 when invalid) and its length.
-std::pair<long, std::size_t> decode_utf8(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return {b0, 1};
-  std::size_t len = 0;
-  long cp = 0;
-  long min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return {-1, 1};
-  }
-  if (i + len > s.size()) return {-1, 1};
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return {-1, 1};
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {-1, 1};
-  return {cp, len};
-}
-
-bool is_bidi_control(long cp) {
-  return cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
-}
-
-}  // namespace
-
 std::string clean_text(std::string_view s, bool keep_newlines) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    auto [cp, len] = decode_utf8(s, i);
+    const auto [cp, len] = decode_utf8(s, i);
     if (cp < 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD
     } else if (cp == '\r') {
@@ -116,7 +83,7 @@ std::string clean_text(std::string_view s, bool keep_newlines) {
       out += keep_newlines ? "\n" : " ";
     } else if (cp == '\t') {
       out += keep_newlines ? "\t" : " ";
-    } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp)) {
+    } else if (is_control_or_invisible(cp)) {
       // dropped
     } else {
       out.append(s.substr(i, len));
@@ -503,7 +470,17 @@ Expected<bool> write_all(const Context& ctx, const std::filesystem::path& dir,
   return true;
 }
 
-Expected<ScanResult> load_scan(const std::filesystem::path& file) {
+namespace detail {
+
+Expected<nlohmann::json> read_untrusted_json(const std::filesystem::path& file,
+                                             std::uintmax_t max_bytes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) return error(fmt::format("cannot read {}: {}", file.string(), ec.message()));
+  if (size > max_bytes) {
+    return error(fmt::format("{} is {} bytes; pacscan reads at most {} bytes", file.string(), size,
+                             max_bytes));
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) return error(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
   std::stringstream buf;
@@ -511,10 +488,55 @@ Expected<ScanResult> load_scan(const std::filesystem::path& file) {
   if (in.bad()) return error(fmt::format("cannot read {}", file.string()));
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(buf.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    return error(fmt::format("{} is not valid JSON ({})", file.string(), e.what()));
+    // Nesting is bounded before anything walks the document recursively.
+    j = nlohmann::json::parse(buf.str(), [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+      if (depth > k_max_json_depth) {
+        throw std::runtime_error(fmt::format("nested deeper than {} levels", k_max_json_depth));
+      }
+      return true;
+    });
+  } catch (const std::exception& e) {
+    return error(fmt::format("{} is not valid JSON ({})", file.string(), one_line(e.what())));
   }
+  escape_json_strings(j);  // a scan.json is as untrusted as the devices it describes
+  return j;
+}
+
+}  // namespace detail
+
+Expected<void> prepare_output_dir(const std::filesystem::path& dir, bool force) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    return error(fmt::format("output folder {} exists and is not a folder", dir.string()));
+  }
+  std::vector<std::string> names = {"observations.jsonl"};
+  for (const auto& f : formats()) names.emplace_back(f.file);
+  std::vector<fs::path> found;
+  for (const auto& n : names) {
+    if (fs::exists(dir / n, ec)) found.push_back(dir / n);
+  }
+  if (!found.empty() && !force) {
+    std::vector<std::string> shown;
+    for (const auto& p : found) shown.push_back(p.filename().string());
+    return error(fmt::format(
+        "output folder {} already holds a scan ({}): choose a new folder with -o, continue that "
+        "scan with --resume {}, or replace it with --force",
+        dir.string(), detail::join(shown, ", "), dir.string()));
+  }
+  for (const auto& p : found) {
+    fs::remove_all(p, ec);
+    if (ec) return error(fmt::format("cannot remove {}: {}", p.string(), ec.message()));
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return error(fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
+  return {};
+}
+
+Expected<ScanResult> load_scan(const std::filesystem::path& file) {
+  auto parsed = detail::read_untrusted_json(file, detail::k_max_scan_bytes);
+  if (!parsed) return error(parsed.error());
+  nlohmann::json& j = *parsed;
   if (!j.is_object() || !j.contains("meta") || !j["meta"].is_object()) {
     return error(fmt::format("{} is not a pacscan scan.json (no \"meta\" object)", file.string()));
   }
@@ -534,7 +556,8 @@ Expected<ScanResult> load_scan(const std::filesystem::path& file) {
   try {
     return j.get<ScanResult>();
   } catch (const nlohmann::json::exception& e) {
-    return error(fmt::format("{} is not a valid pacscan scan.json ({})", file.string(), e.what()));
+    return error(fmt::format("{} is not a valid pacscan scan.json ({})", file.string(),
+                             detail::one_line(e.what())));
   }
 }
 

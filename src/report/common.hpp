@@ -120,6 +120,13 @@ Expected<bool> write_csv(const Context& ctx, const std::filesystem::path& dir);
 Expected<bool> write_sarif(const Context& ctx, const std::filesystem::path& dir);
 Expected<bool> write_tickets(const Context& ctx, const std::filesystem::path& dir);
 
+// A JSON file we did not write in this run (scan.json, observations.jsonl): size and nesting
+// bounded, every string escaped (escape_json_strings). A clear error instead of a crash.
+inline constexpr std::uintmax_t k_max_scan_bytes = 512ull << 20;
+inline constexpr int k_max_json_depth = 64;
+Expected<nlohmann::json> read_untrusted_json(const std::filesystem::path& file,
+                                             std::uintmax_t max_bytes);
+
 // JSON text that never throws on invalid UTF-8 in device strings.
 std::string dump_json(const nlohmann::json& j);
 

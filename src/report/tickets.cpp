@@ -75,6 +75,12 @@ Expected<bool> write_tickets(const Context& ctx, const std::filesystem::path& di
   std::error_code ec;
   std::filesystem::create_directories(folder, ec);
   if (ec) return error(fmt::format("cannot create {}: {}", folder.string(), ec.message()));
+  // Re-rendering into the same folder: tickets of findings that are gone must not survive.
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".md") {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
   for (std::size_t i = 0; i < ctx.scan.findings.size(); ++i) {
     const auto& f = ctx.scan.findings[i];
     auto r = write_file(folder / (safe_id(f.id, i) + ".md"), render_ticket(ctx, f));

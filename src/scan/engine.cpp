@@ -16,38 +16,16 @@
 #include <fmt/format.h>
 
 #include <pacscan/core/gate.hpp>
+#include <pacscan/core/text.hpp>
 #include <pacscan/core/version.hpp>
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/scan/sweep.hpp>
 
 #include "discovery/arp.hpp"
+#include "scan/observation_log.hpp"
 
 namespace pacscan {
 namespace {
-
-// One writer: observations are appended and flushed line by line as they come, so an interrupted
-// scan keeps everything it observed.
-class ObservationWriter {
- public:
-  explicit ObservationWriter(const std::filesystem::path& file)
-      : m_out(file, std::ios::out | std::ios::trunc) {}
-  bool good() const { return m_out.good(); }
-  void push(Observation o) {
-    std::lock_guard lock(m_mu);
-    m_out << nlohmann::json(o).dump() << '\n';
-    m_out.flush();
-    m_all.push_back(std::move(o));
-  }
-  std::vector<Observation> take() {
-    std::lock_guard lock(m_mu);
-    return std::move(m_all);
-  }
-
- private:
-  std::mutex m_mu;
-  std::ofstream m_out;
-  std::vector<Observation> m_all;
-};
 
 // Open endpoints waiting for probes. A worker takes the first endpoint whose host is idle, so one
 // host never sees two probe chains at once, while other hosts proceed in parallel.
@@ -188,9 +166,16 @@ class HostFactsTable {
   std::map<std::uint32_t, HostFacts> m_facts;
 };
 
+Observation internal_error(std::string_view probe, const Endpoint& ep, std::string_view what) {
+  Observation o = make_observation(probe, ep);
+  o.outcome = Outcome::error;
+  o.summary = fmt::format("internal error in probe: {}", what);
+  return o;
+}
+
 void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
                std::stop_token stop, const Endpoint& ep, HostFacts& host,
-               ObservationWriter& writer) {
+               ObservationLog& writer) {
   ServiceFacts facts;
   facts.port_open = true;
   Budget budget(policy.endpoint_budget);
@@ -217,37 +202,33 @@ void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
     }
     ProbeContext ctx{policy, gate, budget, stop, facts, &host};
     std::vector<Observation> obs;
+    // Whatever a probe (or what it learned from a device) throws ends that probe only: it becomes
+    // the endpoint's error observation and the chain goes on.
     try {
       obs = spec->run(ctx, ep);
+      for (const auto& o : obs) {
+        if (spec->learn) spec->learn(o, facts);
+        if (spec->learn_host) spec->learn_host(o, host);
+      }
     } catch (const std::exception& e) {
-      Observation o = make_observation(spec->name, ep);
-      o.outcome = Outcome::error;
-      o.summary = fmt::format("internal error in probe: {}", e.what());
-      obs.push_back(std::move(o));
+      obs = {internal_error(spec->name, ep, e.what())};
     } catch (...) {
-      Observation o = make_observation(spec->name, ep);
-      o.outcome = Outcome::error;
-      o.summary = "internal error in probe";
-      obs.push_back(std::move(o));
+      obs = {internal_error(spec->name, ep, "unknown exception")};
     }
-    for (auto& o : obs) {
-      if (spec->learn) spec->learn(o, facts);
-      if (spec->learn_host) spec->learn_host(o, host);
-      writer.push(std::move(o));
-    }
+    for (auto& o : obs) writer.push(std::move(o));
   }
 }
 
 
 void notice(const ScanRequest& req, ScanMeta& meta, const std::string& text) {
   meta.notes.push_back(text);
-  if (!req.quiet) std::fprintf(stderr, "pacscan: %s\n", text.c_str());
+  if (!req.quiet) std::fprintf(stderr, "pacscan: %s\n", escape_untrusted(text).c_str());
 }
 
 // Host discovery. Returns the hosts to sweep: with ARP on an attached segment, the hosts of that
 // segment that answered plus every host off the segment; otherwise every host.
 std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& hosts, Gate& gate,
-                           std::stop_token stop, ObservationWriter& writer, ScanMeta& meta) {
+                           std::stop_token stop, ObservationLog& writer, ScanMeta& meta) {
   if (req.discovery == Discovery::none) {
     meta.notes.push_back("Host discovery: none (--discovery none): every in-scope address was "
                          "swept.");
@@ -318,7 +299,7 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
 // -iX: endpoints already found open (by nmap) go to the probes without discovery or a sweep.
 // Out of scope ones (--exclude, --do-not-probe, not among the targets) are left out here, and
 // the gate would refuse them anyway. Web-first ports of a host are queued first, as the sweep does.
-void queue_given_open(const ScanRequest& req, bool web_first, ObservationWriter& writer,
+void queue_given_open(const ScanRequest& req, bool web_first, ObservationLog& writer,
                       ProbeQueue& queue, Progress& progress, std::mutex& progress_mu) {
   std::vector<Endpoint> eps;
   for (const Endpoint& ep : *req.given_open) {
@@ -386,10 +367,8 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   std::error_code ec;
   std::filesystem::create_directories(req.out_dir, ec);
   if (ec) return error(fmt::format("cannot create output folder {}: {}", req.out_dir.string(), ec.message()));
-  ObservationWriter writer(req.out_dir / "observations.jsonl");
-  if (!writer.good()) {
-    return error(fmt::format("cannot write {}", (req.out_dir / "observations.jsonl").string()));
-  }
+  ObservationLog writer(req.out_dir / "observations.jsonl", false);
+  if (!writer.opened()) return error(writer.open_error());
   auto probes = select_probes(req.policy);
   if (!probes) return error(probes.error());
 
@@ -444,7 +423,12 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
           std::lock_guard lock(progress_mu);
           progress.probing++;
         }
-        run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer);
+        try {
+          run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer);
+        } catch (...) {  // not reachable by design (run_chain contains its probes); never fatal
+          writer.push(internal_error("engine", *ep, "probe chain ended by an exception"));
+        }
+        writer.sync();
         queue.done(*ep);
         std::lock_guard lock(progress_mu);
         progress.probing--;
@@ -505,6 +489,13 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   if (meta.interrupted) {
     meta.notes.push_back("The scan was interrupted: endpoints not reached are absent and probes "
                          "that did not run are reported as not evaluated.");
+  }
+  if (const auto err = writer.write_error(); !err.empty()) {
+    result.output_error = fmt::format(
+        "observations.jsonl could not be written completely ({}; {} observation(s) not written): "
+        "the scan went on in memory",
+        err, writer.lines_lost());
+    meta.notes.push_back(result.output_error);
   }
   result.observations = writer.take();
   build_inventory(result);

@@ -15,6 +15,15 @@ Modes (one listener per --port; --port may be a comma-separated list):
             answers each HTTP request instead: 200 "[]" (application/dicom+json, an empty
             DICOMweb study list) for /dicom-web/studies, 404 for any other path, with the --text
             string as the Server header
+  badbytes  a minimal DICOM SCP whose every string is hostile: invalid UTF-8 (0xFF 0xFE, a lone
+            continuation byte), NUL, ESC colour sequences, C1 controls, bidi overrides (U+202E)
+            and CR/LF. --variant ac (default): an A-ASSOCIATE-AC with such bytes in the called
+            and calling AE fields, the application context name, every transfer syntax UID, the
+            implementation class UID and version name, SCP/SCU role selection UIDs and a user
+            identity server response; then every DIMSE request gets a failure response whose
+            Error Comment and Affected SOP Class UID hold them; A-RELEASE-RQ gets A-RELEASE-RP.
+            --variant rj: an A-ASSOCIATE-RJ with out-of-range result/source/reason and hostile
+            trailing bytes. --variant abort: an A-ABORT with out-of-range source/reason.
   recorder  accept, append "<peer-ip> <peer-port> <local-port>\n" to --log, close. This is how a
             test proves that a connection did or did not happen.
   sniff     no listener: an AF_PACKET socket on --iface appends one line per received IPv4
@@ -104,13 +113,169 @@ def http_banner(conn, first, text):
         status, body, ctype = "200 OK", b"[]", "application/dicom+json"
     else:
         status, body, ctype = "404 Not Found", b"not found", "text/plain"
-    head = (f"HTTP/1.1 {status}\r\nServer: {text}\r\nContent-Type: {ctype}\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
-    conn.sendall(head.encode("utf-8") + body)
+    raw = text if isinstance(text, bytes) else text.encode("utf-8")
+    head = (f"HTTP/1.1 {status}\r\nServer: ").encode() + raw + (
+        f"\r\nContent-Type: {ctype}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    conn.sendall(head + body)
 
 
-def handle(mode, conn, peer, local_port, rec, text="", http=False):
+# Hostile byte strings for badbytes. Each is at most 16 bytes (AE title and version name fields).
+BAD16 = [b"\xff\xfeAE\x00\x1b[31mX\xe2\x80\xae", b"\x80\xc3(\x07\x9b2J\r\nZ\x7f",
+         b"OFFIS\xe2\x80\xaeKCTMD\x00\x00\xff"]
+BAD_UID = b"1.2.\xff\xfe\x00.3\x1b]0;pwned\x07\xe2\x80\xae.9\r\n\x85\xc0\xaf"
+BAD_TEXT = (b"denied \xff\xfe\x00 \x1b[2J\x1b[31mRED \xe2\x80\xaeevil\xe2\x80\xac \r\nInjected: x "
+            b"\xc2\x9b31m \xf0\x28\x8c\x28 \xed\xa0\x80 end")
+
+
+def pad16(b):
+    return (b + b" " * 16)[:16]
+
+
+def item(t, body):
+    return bytes([t, 0]) + struct.pack(">H", len(body)) + body
+
+
+def read_pdu(conn):
+    """One PDU (type, body) or None. Bounded: at most 1 MiB."""
+    head = b""
+    while len(head) < 6:
+        chunk = conn.recv(6 - len(head))
+        if not chunk:
+            return None
+        head += chunk
+    t, n = head[0], struct.unpack(">I", head[2:6])[0]
+    if n > (1 << 20):
+        return None
+    body = b""
+    while len(body) < n:
+        chunk = conn.recv(min(65536, n - len(body)))
+        if not chunk:
+            return None
+        body += chunk
+    return t, body
+
+
+def parse_rq_contexts(body):
+    """[(pc id, abstract syntax uid bytes)] of an A-ASSOCIATE-RQ body; user identity asked?"""
+    out, ident = [], False
+    i = 68
+    while i + 4 <= len(body):
+        t, n = body[i], struct.unpack(">H", body[i + 2:i + 4])[0]
+        v = body[i + 4:i + 4 + n]
+        if t == 0x20 and len(v) >= 4:
+            pcid, j, asx = v[0], 4, b""
+            while j + 4 <= len(v):
+                st, sn = v[j], struct.unpack(">H", v[j + 2:j + 4])[0]
+                if st == 0x30:
+                    asx = v[j + 4:j + 4 + sn]
+                j += 4 + sn
+            out.append((pcid, asx))
+        elif t == 0x50:
+            j = 0
+            while j + 4 <= len(v):
+                st, sn = v[j], struct.unpack(">H", v[j + 2:j + 4])[0]
+                if st == 0x58:
+                    ident = True
+                j += 4 + sn
+        i += 4 + n
+    return out, ident
+
+
+def hostile_ac(contexts, ident):
+    body = b"\x00\x01\x00\x00" + pad16(BAD16[0]) + pad16(BAD16[1]) + b"\x00" * 32
+    body += item(0x10, b"1.2.840.10008.3.1.1.1\xff\x1b[0m\xe2\x80\xae")
+    for pcid, _ in contexts:
+        # accepted, with a hostile transfer syntax UID after the real one's digits
+        body += item(0x21, bytes([pcid, 0, 0, 0]) + item(0x40, b"1.2.840.10008.1.2\x00\xff"))
+    user = item(0x51, struct.pack(">I", 16384))
+    user += item(0x52, BAD_UID[:64])
+    user += item(0x55, BAD16[2])
+    for _, asx in contexts[:2]:
+        uid = asx + b"\xff\x1b[5m"
+        user += item(0x54, struct.pack(">H", len(uid)) + uid + b"\x01\x01")
+    if ident:
+        user += item(0x59, struct.pack(">H", len(BAD_TEXT)) + BAD_TEXT)
+    body += item(0x50, user)
+    return b"\x02\x00" + struct.pack(">I", len(body)) + body
+
+
+def elem(group, el, value):
+    if len(value) % 2:
+        value += b" " if group == 0 and el == 0x0902 else b"\x00"
+    return struct.pack("<HHI", group, el, len(value)) + value
+
+
+def command_fields(data):
+    """CommandField and MessageID of an implicit VR little endian command set."""
+    f, i = {}, 0
+    while i + 8 <= len(data):
+        g, e, n = struct.unpack("<HHI", data[i:i + 8])
+        f[(g, e)] = data[i + 8:i + 8 + n]
+        i += 8 + n
+    u16 = lambda k: struct.unpack("<H", f[k][:2])[0] if k in f and len(f[k]) >= 2 else 0
+    return u16((0, 0x0100)), u16((0, 0x0110)), u16((0, 0x0800))
+
+
+def hostile_rsp(pcid, field, msgid):
+    cmd = elem(0, 0x0002, BAD_UID)
+    cmd += elem(0, 0x0100, struct.pack("<H", field | 0x8000))
+    cmd += elem(0, 0x0120, struct.pack("<H", msgid))
+    cmd += elem(0, 0x0800, struct.pack("<H", 0x0101))
+    cmd += elem(0, 0x0900, struct.pack("<H", 0xC001))   # failure: unable to process
+    cmd += elem(0, 0x0902, BAD_TEXT)                       # Error Comment
+    cmd = elem(0, 0x0000, struct.pack("<I", len(cmd))) + cmd
+    pdv = struct.pack(">I", len(cmd) + 2) + bytes([pcid, 0x03]) + cmd
+    return b"\x04\x00" + struct.pack(">I", len(pdv)) + pdv
+
+
+def badbytes(conn, variant):
+    pdu = read_pdu(conn)
+    if pdu is None or pdu[0] != 0x01:
+        return
+    if variant == "rj":
+        body = b"\x00\xff\xff\xff" + BAD_TEXT
+        conn.sendall(b"\x03\x00" + struct.pack(">I", len(body)) + body)
+        time.sleep(0.3)
+        return
+    if variant == "abort":
+        conn.sendall(b"\x07\x00" + struct.pack(">I", 4) + b"\x00\x00\xff\xff")
+        time.sleep(0.3)
+        return
+    contexts, ident = parse_rq_contexts(pdu[1])
+    conn.sendall(hostile_ac(contexts, ident))
+    pending = {}
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        pdu = read_pdu(conn)
+        if pdu is None:
+            return
+        t, body = pdu
+        if t == 0x05:
+            conn.sendall(b"\x06\x00" + struct.pack(">I", 4) + b"\x00" * 4)
+            time.sleep(0.2)
+            return
+        if t != 0x04:
+            return
+        i = 0
+        while i + 6 <= len(body):
+            n = struct.unpack(">I", body[i:i + 4])[0]
+            pcid, mch = body[i + 4], body[i + 5]
+            data = body[i + 6:i + 4 + n]
+            i += 4 + n
+            if not mch & 0x01:
+                continue  # data set fragments: ignored
+            pending[pcid] = pending.get(pcid, b"") + data
+            if mch & 0x02:
+                field, msgid, dstype = command_fields(pending.pop(pcid))
+                conn.sendall(hostile_rsp(pcid, field, msgid))
+
+
+def handle(mode, conn, peer, local_port, rec, text="", http=False, variant="ac"):
     try:
+        if mode == "badbytes":
+            badbytes(conn, variant)
+            return
         if mode == "recorder":
             rec.write(f"{peer[0]} {peer[1]} {local_port}")
             return
@@ -125,7 +290,7 @@ def handle(mode, conn, peer, local_port, rec, text="", http=False):
                 if first:
                     http_banner(conn, first, text)
             else:
-                conn.sendall(text.encode("utf-8") + b"\r\n")
+                conn.sendall((text if isinstance(text, bytes) else text.encode("utf-8")) + b"\r\n")
             time.sleep(0.2)
             return
         first = wait_first_bytes(conn)
@@ -162,7 +327,7 @@ def handle(mode, conn, peer, local_port, rec, text="", http=False):
 FAILED = []
 
 
-def serve(mode, addr, port, rec, stop, text="", http=False):
+def serve(mode, addr, port, rec, stop, text="", http=False, variant="ac"):
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -184,7 +349,8 @@ def serve(mode, addr, port, rec, stop, text="", http=False):
         except OSError:
             break
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        t = threading.Thread(target=handle, args=(mode, conn, peer, local_port, rec, text, http),
+        t = threading.Thread(target=handle,
+                             args=(mode, conn, peer, local_port, rec, text, http, variant),
                              daemon=True)
         t.start()
     srv.close()
@@ -233,18 +399,24 @@ def sniff(iface, addr, rec, stop):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("mode", choices=["tarpit", "garbage", "hugepdu", "drip", "abort", "close",
-                                     "banner", "recorder", "sniff"])
+                                     "banner", "badbytes", "recorder", "sniff"])
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", default="0", help="port or comma-separated ports (0 = ephemeral)")
     ap.add_argument("--log", default=None, help="file that recorder/sniff append to")
     ap.add_argument("--iface", default="eth0", help="interface for sniff")
     ap.add_argument("--text", default="HELLO", help="what banner answers")
+    ap.add_argument("--text-hex", default=None,
+                    help="banner: the answer as hex bytes (any bytes, not only UTF-8)")
     ap.add_argument("--http", action="store_true", help="banner: answer HTTP, --text as Server")
+    ap.add_argument("--variant", default="ac", choices=["ac", "rj", "abort"],
+                    help="badbytes: which PDU carries the hostile bytes")
     a = ap.parse_args()
     if a.mode in ("recorder", "sniff") and not a.log:
         ap.error(f"{a.mode} needs --log")
     rec = Recorder(a.log)
     stop = threading.Event()
+    if a.text_hex is not None:
+        a.text = bytes.fromhex(a.text_hex)
 
     def on_signal(signum, frame):
         stop.set()
@@ -258,7 +430,7 @@ def main():
         for p in a.port.split(","):
             threads.append(threading.Thread(target=serve,
                                             args=(a.mode, a.bind, int(p), rec, stop, a.text,
-                                                  a.http),
+                                                  a.http, a.variant),
                                             daemon=True))
     for t in threads:
         t.start()

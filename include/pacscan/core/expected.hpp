@@ -34,6 +34,22 @@ class Expected {
   std::variant<T, E> m_v;
 };
 
+// Success without a value (instead of Expected<bool> that is always true).
+template <typename E>
+class Expected<void, E> {
+ public:
+  Expected() = default;
+  template <typename U>
+  Expected(Unexpected<U> u) : m_error(E(std::move(u.error))), m_ok(false) {}
+  bool has_value() const { return m_ok; }
+  explicit operator bool() const { return m_ok; }
+  const E& error() const { return m_error; }
+
+ private:
+  E m_error{};
+  bool m_ok = true;
+};
+
 inline Unexpected<std::string> error(std::string message) { return {std::move(message)}; }
 
 }  // namespace pacscan

@@ -3,6 +3,7 @@
 // streamed to observations.jsonl. No type here has a field that could hold a value read from a
 // returned dataset (patient data): probes record statuses, counts and protocol facts only.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -208,10 +209,22 @@ struct Observation {
   std::int64_t elapsed_ms = 0;
   std::string summary;    // one line for humans
   ProbeData data;
+  // JSON pointer of a string field ("/data/attempt/impl_version") -> the raw bytes the device
+  // sent, as hex, for each field whose text admit() had to escape. Empty for clean observations.
+  std::map<std::string, std::string> raw_hex;
 };
 
 void to_json(nlohmann::json& j, const Observation& o);
 void from_json(const nlohmann::json& j, Observation& o);
+
+// The one door into the observation stream. Every string of the observation (envelope and data,
+// whatever the probe) is made valid, visibly escaped UTF-8 (escape_untrusted in core/text.hpp);
+// where that changed a string, its raw bytes are kept in raw_hex. Never throws.
+Observation admit(Observation o);
+
+// Escapes every string (and object key) of a JSON document read from a file we did not write in
+// this run (scan.json, observations.jsonl): the same guarantee for reloaded scans.
+void escape_json_strings(nlohmann::json& j);
 
 // Helpers for reading observations by type.
 template <typename T>

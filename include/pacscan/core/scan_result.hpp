@@ -154,6 +154,9 @@ struct ScanResult {
   std::vector<Finding> findings;
   std::vector<Check> checks;
   std::vector<Observation> observations;
+  // Not serialised: an output file could not be written during the run (a full disk). The run
+  // exits with the runtime-error code once the reports are written from what was observed.
+  std::string output_error;
 };
 void to_json(nlohmann::json& j, const ScanResult& r);
 void from_json(const nlohmann::json& j, ScanResult& r);

@@ -51,6 +51,11 @@ const Format* find_format(std::string_view name);
 Expected<bool> write_all(const Context& ctx, const std::filesystem::path& dir,
                          const std::vector<std::string>& names);
 
+// The output folder of a scan, pcap or listen run. A folder that holds an earlier run's files
+// (observations.jsonl, scan.json, any report, tickets/) is never mixed with a new run: without
+// `force` this is an error naming them; with `force` those files (and only those) are removed.
+Expected<void> prepare_output_dir(const std::filesystem::path& dir, bool force);
+
 // Loads scan.json (any schema_version this build understands).
 Expected<ScanResult> load_scan(const std::filesystem::path& file);
 

@@ -3,6 +3,8 @@
 // scan.json and SARIF.
 #include <doctest/doctest.h>
 
+#include <pacscan/core/text.hpp>
+
 #include "fixture.hpp"
 
 using namespace report_test;
@@ -134,13 +136,16 @@ TEST_CASE("hostile device strings are inert in every output") {
     CHECK(neutralised_description);
   }
 
-  SUBCASE("scan.json keeps the strings exactly") {
+  SUBCASE("scan.json keeps printable strings exactly and escapes control characters") {
+    // A scan.json is read as untrusted input: whatever it holds, nothing it says reaches a
+    // terminal or a report raw (escape_json_strings), while text without controls is unchanged.
     const auto back = report::load_scan(dir / "scan.json");
     REQUIRE(back.has_value());
     CHECK(back->endpoints[0].called_ae == payloads()[0]);
     CHECK(back->endpoints[0].impl_version == payloads()[2]);
     CHECK(back->findings[0].title == payloads()[3]);
-    CHECK(back->findings[0].remediation == payloads()[6]);
+    CHECK(back->findings[0].remediation == escape_untrusted(payloads()[6]));
+    CHECK(back->findings[0].remediation.find('\n') == std::string::npos);
   }
 
   SUBCASE("sarif keeps the strings as JSON data") {

@@ -1,0 +1,72 @@
+// observations.jsonl: one line per observation, written through at once; a write error (a full
+// disk) is remembered and counted, never thrown, and the scan keeps the observation in memory.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "scan/observation_log.hpp"
+
+using namespace pacscan;
+
+namespace {
+Observation obs(std::string summary) {
+  Observation o;
+  o.probe = "dicom_echo";
+  o.ep = Endpoint{*Ipv4::parse("127.0.0.1"), 104};
+  o.summary = std::move(summary);
+  return o;
+}
+std::filesystem::path temp_file() {
+  char name[] = "/tmp/pacscan-obslog-XXXXXX";
+  const int fd = ::mkstemp(name);
+  ::close(fd);
+  return name;
+}
+}  // namespace
+
+TEST_CASE("each observation is one JSON line on disk as soon as it is pushed") {
+  const auto file = temp_file();
+  {
+    ObservationLog log(file, false);
+    REQUIRE(log.opened());
+    log.push(obs("first \xFF"));
+    std::ifstream in(file);  // read while the log is still open: nothing is buffered
+    std::string line;
+    REQUIRE(std::getline(in, line));
+    const auto j = nlohmann::json::parse(line);
+    CHECK(j["summary"] == "first \\xFF");
+    CHECK(j["raw_hex"]["/summary"] == "666972737420ff");
+    log.push(obs("second"));
+    CHECK(log.write_error().empty());
+    CHECK(log.take().size() == 2);
+  }
+  {
+    ObservationLog log(file, true);  // a resumed scan appends
+    log.push(obs("third"));
+  }
+  std::ifstream in(file);
+  int lines = 0;
+  for (std::string l; std::getline(in, l);) ++lines;
+  CHECK(lines == 3);
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("a full disk is recorded, not thrown, and the observations stay in memory") {
+  ObservationLog log("/dev/full", true);  // every write fails with ENOSPC
+  REQUIRE(log.opened());
+  log.push(obs("a"));
+  log.push(obs("b"));
+  CHECK(log.write_error().find("No space left") != std::string::npos);
+  CHECK(log.lines_lost() == 2);
+  CHECK(log.take().size() == 2);
+}
+
+TEST_CASE("an output file that cannot be opened is an error to report") {
+  ObservationLog log("/nonexistent-dir/observations.jsonl", false);
+  CHECK_FALSE(log.opened());
+  CHECK(log.open_error().find("cannot write") != std::string::npos);
+}
