@@ -17,8 +17,6 @@
 namespace pacscan::probes {
 namespace {
 
-bool applies(const ServiceFacts& f) { return f.speaks_dicom; }
-
 struct Search {
   const ProbeContext& ctx;
   const Endpoint& ep;
@@ -248,11 +246,16 @@ void learn(const Observation& o, ServiceFacts& f) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_ae_policy{
-    "dicom_ae_policy",
-    "called-AE and calling-AE policy: random titles, then short lists of well-known titles "
-    "(data/called-ae-titles.txt, data/calling-ae-titles.txt), capped by --max-ae-attempts",
-    ProbeLevel::safe, 24, &applies, &run, &learn,
-    "a DICOM answer to the first association"};
+PACSCAN_PROBE(dicom_ae_policy){
+    .name = "dicom_ae_policy",
+    .summary = "called-AE and calling-AE policy: random titles, then short lists of well-known "
+               "titles (data/called-ae-titles.txt, data/calling-ae-titles.txt), capped by "
+               "--max-ae-attempts",
+    .order = 40,
+    .needs = Needs::dicom_port,
+    .guesses_ae_titles = true,
+    .run = &run,
+    .learn = &learn,
+};
 
 }  // namespace pacscan::probes

@@ -8,8 +8,6 @@
 namespace pacscan::probes {
 namespace {
 
-bool applies(const ServiceFacts& f) { return f.port_open; }
-
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   Observation o = make_observation("dicom_associate", ep);
   Session s = open_session(ctx, ep, ctx.policy.calling_ae, dicom::random_ae_title(),
@@ -35,10 +33,15 @@ void learn(const Observation& o, ServiceFacts& f) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_associate{
-    "dicom_associate",
-    "A-ASSOCIATE-RQ (Verification) with a random called AE: AC / RJ (result, source, reason) / "
-    "A-ABORT / not DICOM / silence; peer implementation UID, version and max PDU",
-    ProbeLevel::safe, 1, &applies, &run, &learn};
+PACSCAN_PROBE(dicom_associate){
+    .name = "dicom_associate",
+    .summary = "A-ASSOCIATE-RQ (Verification) with a random called AE: AC / RJ (result, source, "
+               "reason) / A-ABORT / not DICOM / silence; peer implementation UID, version and max "
+               "PDU",
+    .order = 10,
+    .needs = Needs::open_port,
+    .run = &run,
+    .learn = &learn,
+};
 
 }  // namespace pacscan::probes

@@ -70,7 +70,7 @@ void count_response(void* data, T_DIMSE_C_FindRQ* req, int, T_DIMSE_C_FindRSP*, 
   }
 }
 
-bool applies(const ServiceFacts& f) {
+bool query_context_accepted(const ServiceFacts& f) {
   if (f.working_called_ae.empty() || f.calling_ae.empty()) return false;
   for (const auto& q : k_queries) {
     if (accepted(f, q.service)) return true;
@@ -155,12 +155,18 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_data_query{
-    "dicom_data_query",
-    "universal C-FIND (PATIENT and STUDY level) and Modality Worklist query as an "
-    "unknown peer; counts the entries returned (values discarded unread, C-CANCEL at "
-    "--max-data-matches)",
-    ProbeLevel::intrusive, 3, &applies, &run, nullptr,
-    "a FIND or worklist context accepted for an unknown peer"};
+PACSCAN_PROBE(dicom_data_query){
+    .name = "dicom_data_query",
+    .summary = "universal C-FIND (PATIENT and STUDY level) and Modality Worklist query as an "
+               "unknown peer; counts the entries returned (values discarded unread, C-CANCEL at "
+               "--max-data-matches)",
+    .level = ProbeLevel::intrusive,
+    .order = 90,
+    .needs = Needs::accepted_ae_pair,
+    .also = &query_context_accepted,
+    .precondition = "a FIND or worklist context accepted for an unknown peer",
+    .max_associations = 3,
+    .run = &run,
+};
 
 }  // namespace pacscan::probes

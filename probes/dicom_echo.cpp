@@ -7,8 +7,6 @@
 namespace pacscan::probes {
 namespace {
 
-bool applies(const ServiceFacts& f) { return !f.working_called_ae.empty() && !f.calling_ae.empty(); }
-
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   Observation o = make_observation("dicom_echo", ep);
   Session s = open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
@@ -36,9 +34,12 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_echo{"dicom_echo",
-                                    "C-ECHO (Verification) as an unknown peer; response status",
-                                    ProbeLevel::safe, 1, &applies, &run, nullptr,
-    "a called/calling AE title pair the server accepts"};
+PACSCAN_PROBE(dicom_echo){
+    .name = "dicom_echo",
+    .summary = "C-ECHO (Verification) as an unknown peer; response status",
+    .order = 50,
+    .needs = Needs::accepted_ae_pair,
+    .run = &run,
+};
 
 }  // namespace pacscan::probes

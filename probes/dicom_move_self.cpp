@@ -156,7 +156,7 @@ const char* move_service(const ServiceFacts& f) {
   return nullptr;
 }
 
-bool applies(const ServiceFacts& f) {
+bool synthetic_stored(const ServiceFacts& f) {
   return f.synthetic && move_service(f) && !f.working_called_ae.empty() && !f.calling_ae.empty();
 }
 
@@ -261,11 +261,17 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_move_self{
-    "dicom_move_self",
-    "C-MOVE of the synthetic study (from dicom_store_test) to the scanner's own AE "
-    "(--calling-aet) with a storage SCP on --listen-port; records what arrives (dropped unread)",
-    ProbeLevel::intrusive, 1, &applies, &run, nullptr,
-    "the synthetic object stored by dicom_store_test and a MOVE context accepted"};
+PACSCAN_PROBE(dicom_move_self){
+    .name = "dicom_move_self",
+    .summary = "C-MOVE of the synthetic study (from dicom_store_test) to the scanner's own AE "
+               "(--calling-aet) with a storage SCP on --listen-port; records what arrives "
+               "(dropped unread)",
+    .level = ProbeLevel::intrusive,
+    .order = 110,
+    .needs = Needs::accepted_ae_pair,
+    .also = &synthetic_stored,
+    .precondition = "the synthetic object stored by dicom_store_test and a MOVE context accepted",
+    .run = &run,
+};
 
 }  // namespace pacscan::probes

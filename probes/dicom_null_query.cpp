@@ -117,7 +117,7 @@ OFCondition get_user(T_ASC_Association* assoc, T_ASC_PresentationContextID pc, c
   return cond;
 }
 
-bool applies(const ServiceFacts& f) {
+bool query_context_accepted(const ServiceFacts& f) {
   for (const auto& q : k_queries) {
     for (const auto& s : f.accepted_services) {
       if (s == q.service) return !f.working_called_ae.empty() && !f.calling_ae.empty();
@@ -233,12 +233,17 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_null_query{
-    "dicom_null_query",
-    "C-FIND / MWL C-FIND / C-MOVE (random destination) / C-GET with a random UID that matches "
-    "nothing, as an unknown peer: success = authorised, refusal or abort = not (no patient data "
-    "asked)",
-    ProbeLevel::safe, 4, &applies, &run, nullptr,
-    "a FIND, worklist or MOVE context accepted for an unknown peer"};
+PACSCAN_PROBE(dicom_null_query){
+    .name = "dicom_null_query",
+    .summary = "C-FIND / MWL C-FIND / C-MOVE (random destination) / C-GET with a random UID that "
+               "matches nothing, as an unknown peer: success = authorised, refusal or abort = not "
+               "(no patient data asked)",
+    .order = 70,
+    .needs = Needs::accepted_ae_pair,
+    .also = &query_context_accepted,
+    .precondition = "a FIND, worklist or MOVE context accepted for an unknown peer",
+    .max_associations = 4,
+    .run = &run,
+};
 
 }  // namespace pacscan::probes

@@ -9,8 +9,6 @@
 namespace pacscan::probes {
 namespace {
 
-bool applies(const ServiceFacts& f) { return !f.working_called_ae.empty() && !f.calling_ae.empty(); }
-
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   Observation o = make_observation("dicom_services", ep);
   Session s = open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
@@ -44,11 +42,14 @@ void learn(const Observation& o, ServiceFacts& f) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_services{
-    "dicom_services",
-    "one association proposing Q/R FIND/MOVE/GET, MWL, storage and a canary SOP class; per-context "
-    "result (negotiation only, no DIMSE request)",
-    ProbeLevel::safe, 1, &applies, &run, &learn,
-    "a called/calling AE title pair the server accepts"};
+PACSCAN_PROBE(dicom_services){
+    .name = "dicom_services",
+    .summary = "one association proposing Q/R FIND/MOVE/GET, MWL, storage and a canary SOP class; "
+               "per-context result (negotiation only, no DIMSE request)",
+    .order = 60,
+    .needs = Needs::accepted_ae_pair,
+    .run = &run,
+    .learn = &learn,
+};
 
 }  // namespace pacscan::probes

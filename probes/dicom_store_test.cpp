@@ -73,7 +73,7 @@ DcmDataset dataset(const SyntheticObject& x) {
   return ds;
 }
 
-bool applies(const ServiceFacts& f) {
+bool storage_context_accepted(const ServiceFacts& f) {
   return !f.working_called_ae.empty() && !f.calling_ae.empty() &&
          std::find(f.accepted_services.begin(), f.accepted_services.end(), k_service) !=
              f.accepted_services.end();
@@ -153,11 +153,17 @@ void learn(const Observation& o, ServiceFacts& f) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_store_test{
-    "dicom_store_test",
-    "C-STORE of one labelled synthetic Secondary Capture image (8x8, patient "
-    "'PACSCAN^SECURITY TEST') as an unknown peer; its UIDs are reported for clean-up",
-    ProbeLevel::intrusive, 1, &applies, &run, &learn,
-    "the Secondary Capture storage context accepted for an unknown peer"};
+PACSCAN_PROBE(dicom_store_test){
+    .name = "dicom_store_test",
+    .summary = "C-STORE of one labelled synthetic Secondary Capture image (8x8, patient "
+               "'PACSCAN^SECURITY TEST') as an unknown peer; its UIDs are reported for clean-up",
+    .level = ProbeLevel::intrusive,
+    .order = 100,
+    .needs = Needs::accepted_ae_pair,
+    .also = &storage_context_accepted,
+    .precondition = "the Secondary Capture storage context accepted for an unknown peer",
+    .run = &run,
+    .learn = &learn,
+};
 
 }  // namespace pacscan::probes

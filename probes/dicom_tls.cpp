@@ -441,7 +441,7 @@ const char* version_name(int v) {
   }
 }
 
-bool applies(const ServiceFacts& f) {
+bool answered_at_once(const ServiceFacts& f) {
   if (!f.port_open || f.speaks_dicom) return false;
   // A TLS server answers a cleartext A-ASSOCIATE-RQ at once (alert or close): a port that stayed
   // silent, trickled, or refused has no TLS server to find.
@@ -618,12 +618,19 @@ void learn(const Observation& o, ServiceFacts& f) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_tls{
-    "dicom_tls",
-    "DICOM TLS on ports without cleartext DICOM: handshake (protocol, cipher, certificate chain, "
-    "trust), TLS 1.0/1.1/1.2/1.3 one at a time, weak suites, client certificate requested / "
-    "required, then A-ASSOCIATE (Verification) over TLS; one connection on a non-TLS port",
-    ProbeLevel::safe, k_max_connections, &applies, &run, &learn,
-    "an open port that did not answer DICOM in cleartext and was not silent"};
+PACSCAN_PROBE(dicom_tls){
+    .name = "dicom_tls",
+    .summary = "DICOM TLS on ports without cleartext DICOM: handshake (protocol, cipher, "
+               "certificate chain, trust), TLS 1.0/1.1/1.2/1.3 one at a time, weak suites, client "
+               "certificate requested / required, then A-ASSOCIATE (Verification) over TLS; one "
+               "connection on a non-TLS port",
+    .order = 30,
+    .needs = Needs::non_dicom_port,
+    .also = &answered_at_once,
+    .precondition = "an open port that did not answer DICOM in cleartext and was not silent",
+    .max_associations = k_max_connections,
+    .run = &run,
+    .learn = &learn,
+};
 
 }  // namespace pacscan::probes

@@ -9,8 +9,6 @@
 namespace pacscan::probes {
 namespace {
 
-bool applies(const ServiceFacts& f) { return !f.working_called_ae.empty() && !f.calling_ae.empty(); }
-
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   Observation o = make_observation("dicom_user_identity", ep);
   UserIdentityData d;
@@ -36,11 +34,13 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
 
 }  // namespace
 
-extern const ProbeSpec k_dicom_user_identity{
-    "dicom_user_identity",
-    "association with a random username + passcode (positive response requested), compared "
-    "with the association accepted without identity",
-    ProbeLevel::safe, 1, &applies, &run, nullptr,
-    "a called/calling AE title pair the server accepts"};
+PACSCAN_PROBE(dicom_user_identity){
+    .name = "dicom_user_identity",
+    .summary = "association with a random username + passcode (positive response requested), "
+               "compared with the association accepted without identity",
+    .order = 80,
+    .needs = Needs::accepted_ae_pair,
+    .run = &run,
+};
 
 }  // namespace pacscan::probes

@@ -288,8 +288,6 @@ const char* stop_text(Stop s) {
   return "";
 }
 
-bool applies(const ServiceFacts& f) { return f.port_open && !f.speaks_dicom; }
-
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   Observation o = make_observation("http_imaging", ep);
   const auto t0 = std::chrono::steady_clock::now();
@@ -430,10 +428,16 @@ void learn_host(const Observation& o, HostFacts& h) {
 
 }  // namespace
 
-extern const ProbeSpec k_http_imaging{
-    "http_imaging",
-    "HTTP(S) on non-DICOM ports: Orthanc /system and Explorer, DICOMweb QIDO roots (count only), "
-    "HTTP vs HTTPS, one orthanc:orthanc attempt after a Basic challenge",
-    ProbeLevel::safe, 6, &applies, &run, nullptr, {}, &learn_host};
+PACSCAN_PROBE(http_imaging){
+    .name = "http_imaging",
+    .summary = "HTTP(S) on non-DICOM ports: Orthanc /system and Explorer, DICOMweb QIDO roots "
+               "(count only), HTTP vs HTTPS, one orthanc:orthanc attempt after a Basic challenge",
+    .order = 20,
+    .needs = Needs::non_dicom_port,
+    .dicom_probe = false,
+    .max_associations = 6,
+    .run = &run,
+    .learn_host = &learn_host,
+};
 
 }  // namespace pacscan::probes

@@ -294,7 +294,7 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
              req.interface.empty() ? "" : fmt::format(" (interface {})", req.interface));
   fmt::print("\nProbes on every open port, in order:\n");
   for (const ProbeSpec* s : probes) {
-    const int n = s->name == "dicom_ae_policy" ? p.max_ae_attempts : s->max_associations;
+    const int n = max_associations(*s, p);
     fmt::print("  {:<19} {:<9} up to {:>2} association(s)  {}\n", s->name,
                s->level == ProbeLevel::safe ? "safe" : "INTRUSIVE", n, s->summary);
   }

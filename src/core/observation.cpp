@@ -38,6 +38,22 @@ std::string utc_now_iso() {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+namespace {
+
+template <typename... T>
+void decode_data(std::string_view name, const nlohmann::json& d, ProbeData& out, TypeList<T...>) {
+  (void)((name == data_name<T>() ? (out = d.get<T>(), true) : false) || ...);
+}
+
+template <typename... T>
+bool known_name(std::string_view name, TypeList<T...>) {
+  return ((name == data_name<T>()) || ...);
+}
+
+}  // namespace
+
+bool known_data_name(std::string_view name) { return known_name(name, AllProbeData{}); }
+
 void to_json(nlohmann::json& j, const Observation& o) {
   j = nlohmann::json{{"probe", o.probe},        {"ip", o.ep.ip.str()},
                      {"port", o.ep.port},       {"outcome", o.outcome},
@@ -72,39 +88,8 @@ void from_json(const nlohmann::json& j, Observation& o) {
     }
   }
   const auto& d = j.contains("data") ? j.at("data") : nlohmann::json::object();
-  if (!d.is_object() || d.empty()) {
-    o.data = std::monostate{};  // a skipped or failed probe left no data
-  } else if (o.probe == "tcp_connect") {
-    o.data = d.get<PortData>();
-  } else if (o.probe == "dicom_associate") {
-    o.data = d.get<AssociateData>();
-  } else if (o.probe == "dicom_echo") {
-    o.data = d.get<EchoData>();
-  } else if (o.probe == "dicom_ae_policy") {
-    o.data = d.get<AePolicyData>();
-  } else if (o.probe == "dicom_services") {
-    o.data = d.get<ServicesData>();
-  } else if (o.probe == "dicom_user_identity") {
-    o.data = d.get<UserIdentityData>();
-  } else if (o.probe == "dicom_null_query") {
-    o.data = d.get<NullQueryData>();
-  } else if (o.probe == "dicom_data_query") {
-    o.data = d.get<DataQueryData>();
-  } else if (o.probe == "dicom_store_test") {
-    o.data = d.get<StoreTestData>();
-  } else if (o.probe == "dicom_move_self") {
-    o.data = d.get<MoveSelfData>();
-  } else if (o.probe == "http_imaging") {
-    o.data = d.get<HttpData>();
-  } else if (o.probe == "dicom_tls") {
-    o.data = d.get<TlsData>();
-  } else if (o.probe == "passive_dicom") {
-    o.data = d.get<PassiveData>();
-  } else if (o.probe == "arp_discovery") {
-    o.data = d.get<ArpData>();
-  } else {
-    o.data = std::monostate{};
-  }
+  o.data = std::monostate{};  // a skipped or failed probe left no data; an unknown probe neither
+  if (d.is_object() && !d.empty()) decode_data(o.probe, d, o.data, AllProbeData{});
 }
 
 namespace {

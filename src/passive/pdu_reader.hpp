@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include <pacscan/core/data/passive.hpp>
+#include <pacscan/core/data/passive_dicom.hpp>
 
 namespace pacscan::passive {
 

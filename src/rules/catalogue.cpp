@@ -33,7 +33,7 @@ const std::vector<RuleSpec>& catalogue() {
        "software version and AE title. If nobody recognises it, find out what it is before "
        "anything else.",
        {"DICOM PS3.8 §9.3 (A-ASSOCIATE-AC/RJ)", "HICP Tech Vol 1 practice 5"},
-       {"dicom_associate"},
+       {"tcp_connect", "dicom_associate"},
        "observed: a valid A-ASSOCIATE-AC, -RJ or A-ABORT PDU answered our A-ASSOCIATE-RQ.",
        &eval_asset_dicom_scp},
       {"ASSET-DICOM-FINGERPRINT", "DICOM implementation identified", {5, 7}, false, Severity::info,

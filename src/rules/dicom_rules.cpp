@@ -54,10 +54,10 @@ std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view
     p.emplace_back(probe);
     return p;
   };
-  if (v.data_query) {
+  if (v.get<DataQueryData>()) {
     int total = 0;
     bool capped = false;
-    for (const auto& r : v.data_query->results) {
+    for (const auto& r : v.get<DataQueryData>()->results) {
       if (!pred(r.service)) continue;
       ev.push_back(fmt::format(
           "universal {} query ({} level) as calling '{}': {}{}{}", r.service, r.level,
@@ -79,8 +79,8 @@ std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view
                   Confidence::confirmed);
     }
   }
-  if (v.store_test && pred(std::string("SecondaryCaptureImageStorage"))) {
-    const auto& st = *v.store_test;
+  if (v.get<StoreTestData>() && pred(std::string("SecondaryCaptureImageStorage"))) {
+    const auto& st = *v.get<StoreTestData>();
     const auto& x = st.object;
     const std::string line = fmt::format(
         "C-STORE of a synthetic Secondary Capture image as calling '{}': {}{}{}", st.calling_ae,
@@ -105,8 +105,8 @@ std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view
     }
     ev.push_back(line + " (not conclusive)");
   }
-  if (v.move_self && pred(std::string("StudyRootMove"))) {
-    const auto& m = *v.move_self;
+  if (v.get<MoveSelfData>() && pred(std::string("StudyRootMove"))) {
+    const auto& m = *v.get<MoveSelfData>();
     int ours = 0;
     for (const auto& r : m.received) ours += r.ours;
     ev.push_back(fmt::format(
@@ -134,15 +134,15 @@ std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view
 // Services rule family: true when a context whose name matches `pred` was accepted.
 template <typename Pred>
 RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Severity sev) {
-  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
-  if (!v.services) {
-    if (v.ae_policy->working_called_ae.empty() && !v.ae_policy->budget_exhausted &&
+  if (!v.get<AePolicyData>()) return not_evaluated(missing(v, "dicom_ae_policy"));
+  if (!v.get<ServicesData>()) {
+    if (v.get<AePolicyData>()->working_called_ae.empty() && !v.get<AePolicyData>()->budget_exhausted &&
         v.speaks_dicom()) {
       return pass("no association was accepted for any called/calling AE title tried");
     }
     return not_evaluated(missing(v, "dicom_services"));
   }
-  const auto& s = *v.services;
+  const auto& s = *v.get<ServicesData>();
   if (s.attempt.outcome != Outcome::ok) {
     return not_evaluated(fmt::format("services association {}", to_string(s.attempt.outcome)));
   }
@@ -174,8 +174,8 @@ RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Se
   // The intrusive probes settle it with data: entries counted, an object written, a study moved.
   if (auto h = intrusive_verdict(v, what, pred, sev, s, ev)) return std::move(*h);
   // A null-match request (dicom_null_query) settles what negotiation only suggests.
-  if (v.null_query) {
-    for (const auto& r : v.null_query->results) {
+  if (v.get<NullQueryData>()) {
+    for (const auto& r : v.get<NullQueryData>()->results) {
       if (!pred(r.service)) continue;
       const std::string line = fmt::format(
           "{} with a random UID as calling '{}': {}{}{}", r.service, r.calling_ae, r.outcome,
@@ -225,9 +225,9 @@ bool is_store(const std::string& n) {
 }  // namespace
 
 RuleHit eval_asset_dicom_scp(const EndpointView& v) {
-  if ((!v.associate || !v.associate->speaks_dicom) && v.dicom_over_tls()) {
-    const auto& t = *v.tls->association;
-    std::vector<std::string> ev{fmt::format("over TLS ({} {}): {}", v.tls->protocol, v.tls->cipher,
+  if ((!v.get<AssociateData>() || !v.get<AssociateData>()->speaks_dicom) && v.dicom_over_tls()) {
+    const auto& t = *v.get<TlsData>()->association;
+    std::vector<std::string> ev{fmt::format("over TLS ({} {}): {}", v.get<TlsData>()->protocol, v.get<TlsData>()->cipher,
                                             describe(t))};
     if (!t.impl_class_uid.empty()) {
       ev.push_back(fmt::format("implementation class UID {} version '{}'", t.impl_class_uid,
@@ -240,10 +240,10 @@ RuleHit eval_asset_dicom_scp(const EndpointView& v) {
                                                              : "A-ABORT"),
                 std::move(ev), {"dicom_associate", "dicom_tls"});
   }
-  if (!v.associate) return not_evaluated(missing(v, "dicom_associate"));
-  const auto& a = v.associate->attempt;
-  if (!v.associate->speaks_dicom) {
-    if (v.tls && v.tls->tls && !v.tls->association) {
+  if (!v.get<AssociateData>()) return not_evaluated(missing(v, "dicom_associate"));
+  const auto& a = v.get<AssociateData>()->attempt;
+  if (!v.get<AssociateData>()->speaks_dicom) {
+    if (v.get<TlsData>() && v.get<TlsData>()->tls && !v.get<TlsData>()->association) {
       return not_evaluated("a TLS server answered, but no association over TLS was attempted");
     }
     if (a.outcome == Outcome::interrupted || a.outcome == Outcome::skipped ||
@@ -268,12 +268,12 @@ RuleHit eval_asset_dicom_scp(const EndpointView& v) {
 
 RuleHit eval_asset_dicom_fingerprint(const EndpointView& v) {
   const AssocAttempt* found = nullptr;
-  if (v.associate && !v.associate->attempt.impl_class_uid.empty()) found = &v.associate->attempt;
-  if (!found && v.dicom_over_tls() && !v.tls->association->impl_class_uid.empty()) {
-    found = &*v.tls->association;  // A-ASSOCIATE-AC received over TLS
+  if (v.get<AssociateData>() && !v.get<AssociateData>()->attempt.impl_class_uid.empty()) found = &v.get<AssociateData>()->attempt;
+  if (!found && v.dicom_over_tls() && !v.get<TlsData>()->association->impl_class_uid.empty()) {
+    found = &*v.get<TlsData>()->association;  // A-ASSOCIATE-AC received over TLS
   }
-  if (!found && v.ae_policy) {
-    for (const auto& a : v.ae_policy->attempts) {
+  if (!found && v.get<AePolicyData>()) {
+    for (const auto& a : v.get<AePolicyData>()->attempts) {
       if (!a.impl_class_uid.empty()) {
         found = &a;
         break;
@@ -281,7 +281,7 @@ RuleHit eval_asset_dicom_fingerprint(const EndpointView& v) {
     }
   }
   if (!found) {
-    if (!v.associate) return not_evaluated(missing(v, "dicom_associate"));
+    if (!v.get<AssociateData>()) return not_evaluated(missing(v, "dicom_associate"));
     return not_evaluated("no A-ASSOCIATE-AC received, so no implementation identification");
   }
   std::vector<std::string> ev{
@@ -296,22 +296,22 @@ RuleHit eval_asset_dicom_fingerprint(const EndpointView& v) {
 }
 
 RuleHit eval_dicom_cleartext(const EndpointView& v) {
-  if (!v.associate) return not_evaluated(missing(v, "dicom_associate"));
-  if (!v.associate->speaks_dicom) {
+  if (!v.get<AssociateData>()) return not_evaluated(missing(v, "dicom_associate"));
+  if (!v.get<AssociateData>()->speaks_dicom) {
     if (v.dicom_over_tls()) {
-      const auto& t = *v.tls->association;
+      const auto& t = *v.get<TlsData>()->association;
       return pass(fmt::format("association {} only over TLS ({} {}); a cleartext "
                               "A-ASSOCIATE-RQ got no DICOM answer ({})",
                               t.outcome == Outcome::ok ? "accepted" : "answered",
-                              v.tls->protocol, v.tls->cipher,
-                              to_string(v.associate->attempt.outcome)));
+                              v.get<TlsData>()->protocol, v.get<TlsData>()->cipher,
+                              to_string(v.get<AssociateData>()->attempt.outcome)));
     }
     return pass("no DICOM service on this port");
   }
   const AssocAttempt* accepted = nullptr;
-  if (v.associate->attempt.outcome == Outcome::ok) accepted = &v.associate->attempt;
-  if (!accepted && v.ae_policy) {
-    for (const auto& a : v.ae_policy->attempts) {
+  if (v.get<AssociateData>()->attempt.outcome == Outcome::ok) accepted = &v.get<AssociateData>()->attempt;
+  if (!accepted && v.get<AePolicyData>()) {
+    for (const auto& a : v.get<AePolicyData>()->attempts) {
       if (a.outcome == Outcome::ok) {
         accepted = &a;
         break;
@@ -329,9 +329,9 @@ RuleHit eval_dicom_cleartext(const EndpointView& v) {
   } else {
     ev.push_back("no DICOM over TLS found on the other ports scanned on this host");
   }
-  if (v.services && v.services->attempt.outcome == Outcome::ok &&
-      unknown_peer(v.services->calling_source)) {
-    for (const auto& c : v.services->attempt.contexts) {
+  if (v.get<ServicesData>() && v.get<ServicesData>()->attempt.outcome == Outcome::ok &&
+      unknown_peer(v.get<ServicesData>()->calling_source)) {
+    for (const auto& c : v.get<ServicesData>()->attempt.contexts) {
       if (c.result == 0 && (is_find(c.name) || is_store(c.name) || is_mwl(c.name))) {
         sev = Severity::high;
         ev.push_back(fmt::format("{} is also accepted for an unknown peer over this cleartext "
@@ -350,14 +350,14 @@ RuleHit eval_dicom_cleartext(const EndpointView& v) {
   }
   ev.insert(ev.begin(), fmt::format("DICOM PDU received over plain TCP ({}); no association was "
                                     "accepted for the titles tried",
-                                    describe(v.associate->attempt)));
+                                    describe(v.get<AssociateData>()->attempt)));
   return fail(sev, "DICOM service listens on unencrypted TCP", std::move(ev), {"dicom_associate"},
               EvidenceLevel::observed, Confidence::tentative);
 }
 
 RuleHit eval_ae_any_called(const EndpointView& v) {
-  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
-  const auto& p = *v.ae_policy;
+  if (!v.get<AePolicyData>()) return not_evaluated(missing(v, "dicom_ae_policy"));
+  const auto& p = *v.get<AePolicyData>();
   switch (p.any_called) {
     case Tri::yes:
       return fail(Severity::low,
@@ -379,8 +379,8 @@ RuleHit eval_ae_any_called(const EndpointView& v) {
 }
 
 RuleHit eval_ae_any_calling(const EndpointView& v) {
-  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
-  const auto& p = *v.ae_policy;
+  if (!v.get<AePolicyData>()) return not_evaluated(missing(v, "dicom_ae_policy"));
+  const auto& p = *v.get<AePolicyData>();
   switch (p.any_calling) {
     case Tri::yes:
       return fail(Severity::medium,
@@ -414,8 +414,8 @@ RuleHit eval_ae_any_calling(const EndpointView& v) {
 }
 
 RuleHit eval_ae_default_title(const EndpointView& v) {
-  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
-  const auto& p = *v.ae_policy;
+  if (!v.get<AePolicyData>()) return not_evaluated(missing(v, "dicom_ae_policy"));
+  const auto& p = *v.get<AePolicyData>();
   if (p.any_called == Tri::yes) {
     return pass("any called AE title is accepted (see DICOM-AE-ANY-CALLED); no default needed");
   }
@@ -473,8 +473,8 @@ RuleHit eval_ae_default_title(const EndpointView& v) {
 }
 
 RuleHit eval_ae_guessable_calling(const EndpointView& v) {
-  if (!v.ae_policy) return not_evaluated(missing(v, "dicom_ae_policy"));
-  const auto& p = *v.ae_policy;
+  if (!v.get<AePolicyData>()) return not_evaluated(missing(v, "dicom_ae_policy"));
+  const auto& p = *v.get<AePolicyData>();
   if (p.any_calling == Tri::yes) {
     return pass("any calling AE title is accepted (see DICOM-AE-ANY-CALLING)");
   }
@@ -504,14 +504,14 @@ RuleHit eval_ae_guessable_calling(const EndpointView& v) {
 }
 
 RuleHit eval_unauth_echo(const EndpointView& v) {
-  if (!v.echo) {
-    if (v.ae_policy && v.ae_policy->working_called_ae.empty() && v.speaks_dicom() &&
-        !v.ae_policy->budget_exhausted) {
+  if (!v.get<EchoData>()) {
+    if (v.get<AePolicyData>() && v.get<AePolicyData>()->working_called_ae.empty() && v.speaks_dicom() &&
+        !v.get<AePolicyData>()->budget_exhausted) {
       return pass("no association was accepted for any called/calling AE title tried");
     }
     return not_evaluated(missing(v, "dicom_echo"));
   }
-  const auto& e = *v.echo;
+  const auto& e = *v.get<EchoData>();
   if (e.attempt.outcome != Outcome::ok) {
     if (e.attempt.outcome == Outcome::rejected) return pass(describe(e.attempt));
     return not_evaluated(fmt::format("echo association {}", to_string(e.attempt.outcome)));
@@ -526,19 +526,19 @@ RuleHit eval_unauth_echo(const EndpointView& v) {
 }
 
 RuleHit eval_userid_not_enforced(const EndpointView& v) {
-  if (!v.user_identity) {
-    if (v.ae_policy && v.ae_policy->working_called_ae.empty()) {
+  if (!v.get<UserIdentityData>()) {
+    if (v.get<AePolicyData>() && v.get<AePolicyData>()->working_called_ae.empty()) {
       return not_evaluated("no association was accepted without user identity, so enforcement "
                            "cannot be told apart from AE-title filtering");
     }
     return not_evaluated(missing(v, "dicom_user_identity"));
   }
-  const auto& u = *v.user_identity;
+  const auto& u = *v.get<UserIdentityData>();
   const auto& a = u.attempt;
   // Patient-data services open to the same unknown peer make the missing identity matter.
   bool phi_services = false;
-  if (v.services && v.services->attempt.outcome == Outcome::ok) {
-    for (const auto& c : v.services->attempt.contexts) {
+  if (v.get<ServicesData>() && v.get<ServicesData>()->attempt.outcome == Outcome::ok) {
+    for (const auto& c : v.get<ServicesData>()->attempt.contexts) {
       if (c.result == 0 && c.name != "Verification" && c.name != "Canary") phi_services = true;
     }
   }
@@ -583,8 +583,8 @@ RuleHit eval_public_address(const EndpointView& v) {
       {"192.0.2.0", 24, "documentation"},         {"198.51.100.0", 24, "documentation"},
       {"203.0.113.0", 24, "documentation"},       {"224.0.0.0", 3, "multicast/reserved"},
   };
-  const bool dicom = v.associate && v.associate->speaks_dicom;
-  if (!dicom && v.passive.empty()) return not_evaluated("no DICOM service seen on this port");
+  const bool dicom = v.get<AssociateData>() && v.get<AssociateData>()->speaks_dicom;
+  if (!dicom && v.all<PassiveData>().empty()) return not_evaluated("no DICOM service seen on this port");
   for (const auto& r : k_private) {
     const auto net = Ipv4::parse(r.net);
     const std::uint32_t mask = r.bits == 0 ? 0 : ~std::uint32_t{0} << (32 - r.bits);

@@ -15,42 +15,65 @@ const Outcome* EndpointView::outcome_of(std::string_view probe) const {
 }
 
 bool EndpointView::dicom_over_tls() const {
-  return tls && tls->tls && tls->association && tls->association->valid_pdu();
+  const auto* t = get<TlsData>();
+  return t && t->tls && t->association && t->association->valid_pdu();
 }
+
+void EndpointView::add(const Observation& o) {
+  probes.emplace_back(o.probe, o.outcome);
+  std::visit(
+      [&](const auto& d) {
+        using T = std::decay_t<decltype(d)>;
+        if constexpr (!std::is_same_v<T, std::monostate>) {
+          auto& slot = std::get<detail::Slot<T>>(m_slots);
+          if constexpr (ProbeDataTraits<T>::view == ViewKind::all) {
+            slot.data.push_back(&d);
+          } else {
+            slot.data = &d;
+            slot.at = o.at;
+          }
+        }
+      },
+      o.data);
+}
+
+namespace {
+
+// Does this observation make an endpoint worth judging on its own? An open port of the sweep, or
+// an association seen in a capture (captures have no sweep). Other observations only add to an
+// endpoint already there (active probes only run on open ports).
+bool opens_endpoint(const Observation& o) {
+  if (const auto* p = data_as<PortData>(o)) return p->state == PortState::open;
+  return data_as<PassiveData>(o) != nullptr;
+}
+
+template <typename T>
+const T* first_of(const EndpointView& v) {
+  if constexpr (ProbeDataTraits<T>::view == ViewKind::all) {
+    return v.all<T>().empty() ? nullptr : v.all<T>().front();
+  } else {
+    return v.get<T>();
+  }
+}
+
+template <typename... T>
+bool judged_by(std::string_view need, const EndpointView& v, bool dicom, TypeList<T...>) {
+  return ((need == data_name<T>() && ProbeDataTraits<T>::judged(first_of<T>(v), dicom)) || ...);
+}
+
+}  // namespace
 
 std::vector<EndpointView> endpoint_views(const ScanResult& result) {
   std::map<Endpoint, EndpointView> views;
   for (const auto& o : result.observations) {
-    if (const auto* p = data_as<PortData>(o)) {
-      if (p->state != PortState::open) continue;
-      auto& v = views[o.ep];
-      v.ep = o.ep;
-      v.port = p;
-      continue;
-    }
     auto it = views.find(o.ep);
-    if (it == views.end() && o.probe == "passive_dicom") {  // captures have no sweep
+    if (it == views.end()) {
+      if (!opens_endpoint(o)) continue;
       it = views.emplace(o.ep, EndpointView{}).first;
       it->second.ep = o.ep;
     }
-    if (it == views.end()) continue;  // active probes only run on open ports
-    auto& v = it->second;
-    v.probes.emplace_back(o.probe, o.outcome);
-    if (const auto* a = data_as<AssociateData>(o)) v.associate = a;
-    else if (const auto* e = data_as<EchoData>(o)) v.echo = e;
-    else if (const auto* p2 = data_as<AePolicyData>(o)) v.ae_policy = p2;
-    else if (const auto* s = data_as<ServicesData>(o)) v.services = s;
-    else if (const auto* q = data_as<NullQueryData>(o)) v.null_query = q;
-    else if (const auto* dq = data_as<DataQueryData>(o)) v.data_query = dq;
-    else if (const auto* st = data_as<StoreTestData>(o)) v.store_test = st;
-    else if (const auto* ms = data_as<MoveSelfData>(o)) v.move_self = ms;
-    else if (const auto* u = data_as<UserIdentityData>(o)) v.user_identity = u;
-    else if (const auto* h = data_as<HttpData>(o)) v.http = h;
-    else if (const auto* t = data_as<TlsData>(o)) {
-      v.tls = t;
-      v.tls_at = o.at;
-    }
-    else if (const auto* pd = data_as<PassiveData>(o)) v.passive.push_back(pd);
+    if (const auto* p = data_as<PortData>(o); p && p->state != PortState::open) continue;
+    it->second.add(o);
   }
   std::map<Ipv4, std::vector<std::uint16_t>> tls_ports;
   for (const auto& [ep, v] : views) {
@@ -67,26 +90,13 @@ std::vector<EndpointView> endpoint_views(const ScanResult& result) {
   return out;
 }
 
-namespace {
-
-// A rule is judged on an endpoint only where its kind of evidence can exist: DICOM rules on
-// endpoints that answered DICOM, web rules where the web probe ran, passive rules where a capture
-// showed the endpoint. The inventory rule ASSET-DICOM-SCP is judged on every probed port.
 bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
-  if (rule.id == "ASSET-DICOM-SCP") return v.port != nullptr;  // every open port of a sweep
+  const bool dicom = v.speaks_dicom();
   for (std::string_view need : rule.needs) {
-    if (need == "dicom_tls") {  // TLS rules: where a TLS server answered
-      if (v.tls && v.tls->tls) return true;
-      continue;
-    }
-    if (need.starts_with("dicom_") && v.speaks_dicom()) return true;
-    if (need == "http_imaging" && v.http) return true;
-    if (need == "passive_dicom" && !v.passive.empty()) return true;
+    if (judged_by(need, v, dicom, AllProbeData{})) return true;
   }
   return false;
 }
-
-}  // namespace
 
 void evaluate(ScanResult& result) {
   result.findings.clear();

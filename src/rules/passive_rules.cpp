@@ -30,7 +30,7 @@ RuleHit eval_dicom_cleartext_observed(const EndpointView& v) {
   RuleHit h;
   std::vector<const PassiveData*> hits;
   std::size_t clear = 0, encrypted = 0;
-  for (const PassiveData* d : v.passive) {
+  for (const PassiveData* d : v.all<PassiveData>()) {
     (d->encrypted ? encrypted : clear)++;
     if (has_patient_commands(*d)) hits.push_back(d);
   }

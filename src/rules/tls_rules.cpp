@@ -23,17 +23,17 @@ RuleHit fail(Severity sev, std::string summary, std::vector<std::string> evidenc
 
 // The TLS data, or why there is none.
 const TlsData* tls_of(const EndpointView& v, std::string& why) {
-  if (!v.tls) {
+  if (!v.get<TlsData>()) {
     const Outcome* o = v.outcome_of("dicom_tls");
     why = o ? fmt::format("probe dicom_tls ended {}", to_string(*o))
             : std::string("probe dicom_tls did not run");
     return nullptr;
   }
-  if (!v.tls->tls) {
+  if (!v.get<TlsData>()->tls) {
     why = "no TLS server answered on this port";
     return nullptr;
   }
-  return v.tls;
+  return v.get<TlsData>();
 }
 
 std::string lower(std::string s) {
@@ -184,8 +184,8 @@ RuleHit eval_tls_cert_expired(const EndpointView& v) {
   const TlsData* t = tls_of(v, why);
   if (!t) return not_evaluated(why);
   if (t->chain.empty()) return not_evaluated("the server sent no certificate");
-  if (v.tls_at.size() < 19) return not_evaluated("the observation has no scan time");
-  const auto now = seconds_of(v.tls_at);
+  if (v.at<TlsData>().size() < 19) return not_evaluated("the observation has no scan time");
+  const auto now = seconds_of(v.at<TlsData>());
   std::vector<std::string> ev;
   std::string disc;
   for (std::size_t i = 0; i < t->chain.size(); ++i) {
@@ -196,17 +196,17 @@ RuleHit eval_tls_cert_expired(const EndpointView& v) {
     }
     if (seconds_of(c.not_after) < now) {
       ev.push_back(fmt::format("{} expired: not after {} < scan time {}", cert_name(c, i),
-                               c.not_after, v.tls_at));
+                               c.not_after, v.at<TlsData>()));
       if (disc.empty()) disc = c.serial;
     } else if (seconds_of(c.not_before) > now) {
       ev.push_back(fmt::format("{} not yet valid: not before {} > scan time {}", cert_name(c, i),
-                               c.not_before, v.tls_at));
+                               c.not_before, v.at<TlsData>()));
       if (disc.empty()) disc = c.serial;
     }
   }
   if (ev.empty()) {
     const auto& leaf = t->chain.front();
-    return pass(fmt::format("valid at scan time {} (leaf {} to {})", v.tls_at, leaf.not_before,
+    return pass(fmt::format("valid at scan time {} (leaf {} to {})", v.at<TlsData>(), leaf.not_before,
                             leaf.not_after));
   }
   return fail(Severity::medium, "certificate expired or not yet valid at scan time",

@@ -93,9 +93,9 @@ std::vector<VulnEntry> vulnerable_versions(std::string_view product) {
 
 RuleHit eval_vuln_dcmtk_version(const EndpointView& v) {
   const AssocAttempt* a = nullptr;
-  if (v.associate && !v.associate->attempt.impl_class_uid.empty()) a = &v.associate->attempt;
-  if (!a && v.ae_policy) {
-    for (const auto& att : v.ae_policy->attempts) {
+  if (v.get<AssociateData>() && !v.get<AssociateData>()->attempt.impl_class_uid.empty()) a = &v.get<AssociateData>()->attempt;
+  if (!a && v.get<AePolicyData>()) {
+    for (const auto& att : v.get<AePolicyData>()->attempts) {
       if (!att.impl_class_uid.empty()) {
         a = &att;
         break;

@@ -77,11 +77,11 @@ std::string describe_all(const HttpData& d) {
 
 // Judged only where the web probe left HttpData; the rules below need Orthanc to be identified.
 std::optional<RuleHit> need_orthanc(const EndpointView& v) {
-  if (!v.http) return not_evaluated(missing(v));
-  if (v.http->product == "orthanc") return std::nullopt;
-  if (!v.http->complete) return not_evaluated(incomplete(*v.http));
-  return pass(fmt::format("no Orthanc web interface on this port ({}: {})", v.http->product,
-                          describe_all(*v.http)));
+  if (!v.get<HttpData>()) return not_evaluated(missing(v));
+  if (v.get<HttpData>()->product == "orthanc") return std::nullopt;
+  if (!v.get<HttpData>()->complete) return not_evaluated(incomplete(*v.get<HttpData>()));
+  return pass(fmt::format("no Orthanc web interface on this port ({}: {})", v.get<HttpData>()->product,
+                          describe_all(*v.get<HttpData>())));
 }
 
 std::optional<std::array<int, 3>> parse_version(std::string_view text) {
@@ -106,8 +106,8 @@ std::optional<std::array<int, 3>> parse_version(std::string_view text) {
 }  // namespace
 
 RuleHit eval_asset_imaging_web(const EndpointView& v) {
-  if (!v.http) return not_evaluated(missing(v));
-  const HttpData& d = *v.http;
+  if (!v.get<HttpData>()) return not_evaluated(missing(v));
+  const HttpData& d = *v.get<HttpData>();
   if (!is_imaging(d)) {
     if (!d.complete) return not_evaluated(incomplete(d));
     if (d.product == "not-http") return pass("no HTTP or HTTPS reply on this port");
@@ -148,7 +148,7 @@ RuleHit eval_asset_imaging_web(const EndpointView& v) {
 
 RuleHit eval_web_orthanc_noauth(const EndpointView& v) {
   if (auto h = need_orthanc(v)) return *h;
-  const HttpData& d = *v.http;
+  const HttpData& d = *v.get<HttpData>();
   const HttpExchange* sys = exchange(d, "/system", false);
   if (!sys || sys->status == 0) {
     return not_evaluated(d.complete ? "GET /system gave no HTTP reply" : incomplete(d));
@@ -173,7 +173,7 @@ RuleHit eval_web_orthanc_noauth(const EndpointView& v) {
 
 RuleHit eval_web_orthanc_default_creds(const EndpointView& v) {
   if (auto h = need_orthanc(v)) return *h;
-  const HttpData& d = *v.http;
+  const HttpData& d = *v.get<HttpData>();
   const HttpExchange* sys = exchange(d, "/system", false);
   const HttpExchange* cred = exchange(d, "/system", true);
   if (d.default_creds_tried && cred) {
@@ -204,8 +204,8 @@ RuleHit eval_web_orthanc_default_creds(const EndpointView& v) {
 }
 
 RuleHit eval_web_dicomweb_noauth(const EndpointView& v) {
-  if (!v.http) return not_evaluated(missing(v));
-  const HttpData& d = *v.http;
+  if (!v.get<HttpData>()) return not_evaluated(missing(v));
+  const HttpData& d = *v.get<HttpData>();
   if (d.product == "not-http") {
     return d.complete ? pass("no HTTP or HTTPS reply on this port")
                       : not_evaluated(incomplete(d));
@@ -241,8 +241,8 @@ RuleHit eval_web_dicomweb_noauth(const EndpointView& v) {
 }
 
 RuleHit eval_web_cleartext_http(const EndpointView& v) {
-  if (!v.http) return not_evaluated(missing(v));
-  const HttpData& d = *v.http;
+  if (!v.get<HttpData>()) return not_evaluated(missing(v));
+  const HttpData& d = *v.get<HttpData>();
   if (!is_imaging(d)) {
     if (!d.complete) return not_evaluated(incomplete(d));
     return pass(fmt::format("no imaging web interface on this port ({})", d.product));
@@ -274,7 +274,7 @@ RuleHit eval_web_cleartext_http(const EndpointView& v) {
 
 RuleHit eval_vuln_orthanc_version(const EndpointView& v) {
   if (auto h = need_orthanc(v)) return *h;
-  const HttpData& d = *v.http;
+  const HttpData& d = *v.get<HttpData>();
   if (!d.orthanc.readable) {
     return not_evaluated("Orthanc identified, but /system was not readable (credentials "
                          "required), so its version is unknown");

@@ -19,7 +19,7 @@
 #include <pacscan/core/text.hpp>
 #include <pacscan/core/version.hpp>
 #include <pacscan/rules/rules.hpp>
-#include <pacscan/scan/sweep.hpp>
+#include <pacscan/sweep/sweep.hpp>
 
 #include "discovery/arp.hpp"
 #include "scan/observation_log.hpp"
@@ -181,14 +181,14 @@ void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
   Budget budget(policy.endpoint_budget);
   for (const ProbeSpec* spec : probes) {
     if (stop.stop_requested()) return;  // not run: rules will say "did not run"
-    if (!spec->applies(facts)) {
+    if (!applies(*spec, facts)) {
       // Tell the auditor why a DICOM endpoint missed a DICOM probe (rules cite it).
-      if (facts.speaks_dicom && spec->name.starts_with("dicom_")) {
+      if (facts.speaks_dicom && spec->dicom_probe) {
         Observation o = make_observation(spec->name, ep);
         o.outcome = Outcome::skipped;
-        o.summary = spec->precondition.empty()
-                        ? std::string("not applicable to this endpoint")
-                        : fmt::format("not applicable: needs {}", spec->precondition);
+        const auto needs = precondition(*spec);
+        o.summary = needs.empty() ? std::string("not applicable to this endpoint")
+                                  : fmt::format("not applicable: needs {}", needs);
         writer.push(std::move(o));
       }
       continue;
@@ -356,7 +356,7 @@ Millis worst_case_per_endpoint(const ScanPolicy& policy,
                                const std::vector<const ProbeSpec*>& probes) {
   long long associations = 0;
   for (const ProbeSpec* p : probes) {
-    associations += p->name == "dicom_ae_policy" ? policy.max_ae_attempts : p->max_associations;
+    associations += max_associations(*p, policy);
   }
   const auto per_assoc = policy.assoc_deadline + policy.connect_timeout + policy.host_gap;
   return std::min<Millis>(policy.endpoint_budget + policy.assoc_deadline,

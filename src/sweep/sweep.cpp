@@ -1,4 +1,4 @@
-#include <pacscan/scan/sweep.hpp>
+#include <pacscan/sweep/sweep.hpp>
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -3,6 +3,7 @@
 // Rules are pure functions of the observations; they never touch the network.
 #include <span>
 #include <string>
+#include <tuple>
 #include <string_view>
 #include <vector>
 
@@ -10,33 +11,64 @@
 
 namespace pacscan::rules {
 
-// The observations of one endpoint, by probe (the latest of each).
+namespace detail {
+template <typename T, ViewKind K = ProbeDataTraits<T>::view>
+struct Slot;
+template <typename T>
+struct Slot<T, ViewKind::latest> {
+  const T* data = nullptr;
+  std::string at;  // UTC time of that observation
+};
+template <typename T>
+struct Slot<T, ViewKind::all> {
+  std::vector<const T*> data;
+};
+template <typename List>
+struct SlotsOf;
+template <typename... T>
+struct SlotsOf<TypeList<T...>> {
+  using type = std::tuple<Slot<T>...>;
+};
+}  // namespace detail
+
+// The observations of one endpoint, one slot per data type (derived from the declared data types:
+// core/probe_data.hpp).
 struct EndpointView {
   Endpoint ep;
-  const PortData* port = nullptr;
-  const AssociateData* associate = nullptr;
-  const EchoData* echo = nullptr;
-  const AePolicyData* ae_policy = nullptr;
-  const ServicesData* services = nullptr;
-  const NullQueryData* null_query = nullptr;
-  const DataQueryData* data_query = nullptr;    // intrusive probes
-  const StoreTestData* store_test = nullptr;
-  const MoveSelfData* move_self = nullptr;
-  const UserIdentityData* user_identity = nullptr;
-  const HttpData* http = nullptr;
-  const TlsData* tls = nullptr;
-  std::string tls_at;  // UTC time of the dicom_tls observation: certificate validity is judged then
+  // The latest data of type T seen here (nullptr: none).
+  template <typename T>
+  const T* get() const {
+    return std::get<detail::Slot<T>>(m_slots).data;
+  }
+  // Every datum of a type kept in full (ViewKind::all: one per association in a capture).
+  template <typename T>
+  const std::vector<const T*>& all() const {
+    return std::get<detail::Slot<T>>(m_slots).data;
+  }
+  // UTC time of the latest observation of type T (certificate validity is judged then).
+  template <typename T>
+  const std::string& at() const {
+    return std::get<detail::Slot<T>>(m_slots).at;
+  }
+  // Files an observation's data into its slot (the latest one wins) and records its outcome.
+  void add(const Observation& o);
+
   // Host-level: other endpoints of the same host where DICOM answered over TLS (for
   // DICOM-CLEARTEXT's evidence; rules otherwise see one endpoint at a time).
   bool host_offers_tls = false;
   std::vector<std::uint16_t> host_tls_ports;
-  std::vector<const PassiveData*> passive;  // associations seen in captures with this server
   // Outcome of each probe that left an observation (skipped / interrupted tell why data is missing)
   std::vector<std::pair<std::string, Outcome>> probes;
   const Outcome* outcome_of(std::string_view probe) const;
   // A valid DICOM PDU answered here: in cleartext (dicom_associate) or over TLS (dicom_tls).
   bool dicom_over_tls() const;
-  bool speaks_dicom() const { return (associate && associate->speaks_dicom) || dicom_over_tls(); }
+  bool speaks_dicom() const {
+    const auto* a = get<AssociateData>();
+    return (a && a->speaks_dicom) || dicom_over_tls();
+  }
+
+ private:
+  detail::SlotsOf<AllProbeData>::type m_slots;
 };
 std::vector<EndpointView> endpoint_views(const ScanResult& result);
 
@@ -64,13 +96,19 @@ struct RuleSpec {
   std::string_view description; // why it matters
   std::string_view remediation; // 1-3 sentences a clinic can act on
   std::vector<std::string_view> references;
-  std::vector<std::string_view> needs;  // probes whose observations it reads
+  // Data (by JSON name: probes, "tcp_connect", "passive_dicom") whose observations it reads. A
+  // rule is judged on an endpoint where any of them says so (ProbeDataTraits<T>::judged); every
+  // name must be a declared data type (a unit test checks the catalogue).
+  std::vector<std::string_view> needs;
   std::string_view levels;      // how evidence levels raise severity
   RuleHit (*evaluate)(const EndpointView&);  // nullptr: evaluated elsewhere (not yet implemented)
 };
 
 const std::vector<RuleSpec>& catalogue();
 const RuleSpec* find_rule(std::string_view id);
+
+// Is the rule judged on this endpoint (see RuleSpec::needs)?
+bool rule_applies(const RuleSpec& rule, const EndpointView& v);
 
 // Runs every rule on every endpoint of the result: fills result.checks and result.findings.
 void evaluate(ScanResult& result);

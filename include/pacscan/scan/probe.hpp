@@ -1,6 +1,8 @@
 #pragma once
-// A probe is one file in probes/, exporting one ProbeSpec, listed in probes/registry.cpp.
-// It runs against one endpoint, returns what it observed and never throws through the scan.
+// A probe is one file in probes/ that defines one ProbeSpec with PACSCAN_PROBE(name); the build
+// lists them (cmake/probe_data.cmake) and the engine runs them in `order` on every endpoint they
+// apply to. A probe returns what it observed (data type declared under core/data/, JSON name =
+// probe name) and never throws through the scan.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -65,19 +67,45 @@ struct ProbeContext {
   const HostFacts* host = nullptr;  // facts about the endpoint's host; nullptr: none kept
 };
 
-struct ProbeSpec {
-  std::string_view name;     // file stem in probes/, CLI name
-  std::string_view summary;
-  ProbeLevel level;
-  int max_associations;      // worst case, for --dry-run
-  bool (*applies)(const ServiceFacts&);
-  std::vector<Observation> (*run)(const ProbeContext&, const Endpoint&);
-  void (*learn)(const Observation&, ServiceFacts&);  // may be nullptr
-  std::string_view precondition = {};  // what `applies` needs, for "not applicable" notes
-  void (*learn_host)(const Observation&, HostFacts&) = nullptr;  // facts for the host's other ports
+// What an endpoint must have shown before a probe runs there.
+enum class Needs {
+  open_port,         // any open port
+  non_dicom_port,    // an open port that did not answer DICOM in cleartext
+  dicom_port,        // a valid DICOM answer (dicom_associate, or dicom_tls over TLS)
+  accepted_ae_pair,  // a called/calling AE title pair the server accepts (dicom_ae_policy)
 };
 
-std::span<const ProbeSpec* const> all_probes();
+struct ProbeSpec {
+  std::string_view name;     // CLI name; also the JSON name of its data (data_name<T>())
+  std::string_view summary;
+  ProbeLevel level = ProbeLevel::safe;
+  int order = 0;             // place in an endpoint's chain: lower runs first
+  Needs needs = Needs::open_port;
+  // A further condition beyond `needs` (nullptr: none), and what the "not applicable" note says
+  // it needs (empty: the text of `needs`).
+  bool (*also)(const ServiceFacts&) = nullptr;
+  std::string_view precondition = {};
+  // A probe meant for DICOM endpoints: where an endpoint answered DICOM and this probe could not
+  // run, an observation says why (rules cite it).
+  bool dicom_probe = true;
+  int max_associations = 1;         // worst case, for --dry-run
+  bool guesses_ae_titles = false;   // worst case is --max-ae-attempts instead
+  std::vector<Observation> (*run)(const ProbeContext&, const Endpoint&) = nullptr;
+  void (*learn)(const Observation&, ServiceFacts&) = nullptr;       // facts for later probes
+  void (*learn_host)(const Observation&, HostFacts&) = nullptr;     // facts for the host's ports
+};
+
+// Defines a probe's spec (in namespace pacscan::probes) under the name the build lists.
+#define PACSCAN_PROBE(name)                 \
+  extern const ProbeSpec k_probe_##name;    \
+  const ProbeSpec k_probe_##name
+
+bool applies(const ProbeSpec& p, const ServiceFacts& f);
+std::string_view precondition(const ProbeSpec& p);  // for "not applicable: needs ..."
+int max_associations(const ProbeSpec& p, const ScanPolicy& policy);
+
+std::span<const ProbeSpec* const> registered_probes();  // generated, in no particular order
+std::span<const ProbeSpec* const> all_probes();         // by order
 const ProbeSpec* find_probe(std::string_view name);
 
 // Builds an observation envelope with the current time.

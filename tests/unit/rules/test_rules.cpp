@@ -353,3 +353,13 @@ TEST_CASE("intrusive: only the synthetic object arriving at the listener is data
   CHECK(finding(unknown_dest, "DICOM-UNAUTH-MOVE-ANYDEST")->evidence_level ==
         EvidenceLevel::negotiated);
 }
+
+TEST_CASE("every rule's needs name a declared data type") {
+  // A typo here would leave the rule silently never judged: not even "not evaluated".
+  for (const auto& rule : rules::catalogue()) {
+    CHECK_MESSAGE(!rule.needs.empty(), rule.id);
+    for (auto need : rule.needs) {
+      CHECK_MESSAGE(known_data_name(need), rule.id, " needs unknown data \"", need, "\"");
+    }
+  }
+}

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/probe_data.hpp>
+
 namespace pacscan {
 
 // One HTTP request of the probe, as seen on the wire.
@@ -80,4 +82,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HttpData, product, scheme, https
                                                 redirect_to_https, basic_auth_challenge, complete,
                                                 incomplete_reason, elapsed_ms)
 
+template <>
+struct ProbeDataTraits<HttpData> : JudgedWhereObserved {
+  static constexpr std::string_view name = "http_imaging";
+};
 }  // namespace pacscan

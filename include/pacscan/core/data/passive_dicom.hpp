@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/probe_data.hpp>
+
 namespace pacscan {
 
 // How the association ended, as far as the capture shows.
@@ -88,4 +90,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     abort_reason, outcome_text, commands, bytes_client_to_server, bytes_server_to_client, phi_tags,
     datasets, datasets_scanned, datasets_unreadable, notes)
 
+template <>
+struct ProbeDataTraits<PassiveData> : JudgedWhereObserved {
+  static constexpr std::string_view name = "passive_dicom";
+  static constexpr ViewKind view = ViewKind::all;  // one per association seen in a capture
+};
 }  // namespace pacscan

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/probe_data.hpp>
+
 namespace pacscan {
 
 struct ArpData {
@@ -20,4 +22,8 @@ struct ArpData {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ArpData, mac, vendor, interface, requests, rtt_ms)
 
+template <>
+struct ProbeDataTraits<ArpData> : JudgedWhereObserved {
+  static constexpr std::string_view name = "arp_discovery";
+};
 }  // namespace pacscan

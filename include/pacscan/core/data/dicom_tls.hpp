@@ -4,13 +4,14 @@
 // device-controlled: stored as received (capped, non-printable bytes replaced) and escaped by
 // every report.
 //
-// Included from <pacscan/core/observation.hpp> after AssocAttempt is defined: include that header,
-// not this one.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include <pacscan/core/assoc.hpp>
+#include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
 
@@ -76,4 +77,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsData, tls, handshake_ok, erro
                                                 verify_errors, client_cert_requested, client_cert,
                                                 client_cert_detail, association, connections)
 
+template <>
+struct ProbeDataTraits<TlsData> : JudgedWhereObserved {
+  static constexpr std::string_view name = "dicom_tls";
+  // TLS rules are judged where a TLS server answered.
+  static bool judged(const TlsData* d, bool) { return d && d->tls; }
+};
 }  // namespace pacscan

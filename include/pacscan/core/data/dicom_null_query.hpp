@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/probe_data.hpp>
+
 namespace pacscan {
 
 struct NullQueryResult {
@@ -30,4 +32,8 @@ struct NullQueryData {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NullQueryData, results)
 
+template <>
+struct ProbeDataTraits<NullQueryData> : JudgedOnDicomEndpoints {
+  static constexpr std::string_view name = "dicom_null_query";
+};
 }  // namespace pacscan

@@ -6,7 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-// Included by observation.hpp after AssocAttempt is defined (it reuses that type).
+#include <pacscan/core/assoc.hpp>
+#include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
 
@@ -18,4 +19,8 @@ struct UserIdentityData {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UserIdentityData, username, without_identity,
                                                 attempt)
 
+template <>
+struct ProbeDataTraits<UserIdentityData> : JudgedOnDicomEndpoints {
+  static constexpr std::string_view name = "dicom_user_identity";
+};
 }  // namespace pacscan

@@ -1,0 +1,25 @@
+#pragma once
+// Data of probe "dicom_associate": one A-ASSOCIATE-RQ with Verification and a random called AE
+// title; the answer (AC / RJ / A-ABORT / garbage / silence) decides whether a port speaks DICOM.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <pacscan/core/assoc.hpp>
+#include <pacscan/core/probe_data.hpp>
+
+namespace pacscan {
+
+struct AssociateData {
+  AssocAttempt attempt;
+  bool speaks_dicom = false;  // a valid PDU came back (AC, RJ or A-ABORT)
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssociateData, attempt, speaks_dicom)
+
+template <>
+struct ProbeDataTraits<AssociateData> : JudgedOnDicomEndpoints {
+  static constexpr std::string_view name = "dicom_associate";
+};
+
+}  // namespace pacscan

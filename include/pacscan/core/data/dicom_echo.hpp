@@ -1,0 +1,26 @@
+#pragma once
+// Data of probe "dicom_echo": C-ECHO as the least-privileged identity that was accepted.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <pacscan/core/assoc.hpp>
+#include <pacscan/core/probe_data.hpp>
+
+namespace pacscan {
+
+struct EchoData {
+  AssocAttempt attempt;
+  Outcome echo_outcome = Outcome::skipped;
+  int status = -1;  // C-ECHO-RSP status (0 = success), -1 when none received
+  std::string detail;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EchoData, attempt, echo_outcome, status, detail)
+
+template <>
+struct ProbeDataTraits<EchoData> : JudgedOnDicomEndpoints {
+  static constexpr std::string_view name = "dicom_echo";
+};
+
+}  // namespace pacscan

@@ -1,0 +1,47 @@
+#pragma once
+// Data of probe "dicom_move_self" (intrusive profile only): C-MOVE of the synthetic study (stored by
+// dicom_store_test) to the scanner's own listening AE, and what arrived at the listener.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <pacscan/core/probe_data.hpp>
+
+#include <pacscan/core/data/dicom_store_test.hpp>  // SyntheticObject
+
+namespace pacscan {
+
+struct ReceivedAssociation {
+  std::string peer;        // address:port the PACS connected from
+  std::string calling_ae;  // the PACS's calling AE title
+  std::string called_ae;
+  int objects = 0;         // C-STORE requests received (datasets dropped, never written)
+  int ours = 0;            // of which the synthetic SOP instance pacscan stored
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReceivedAssociation, peer, calling_ae, called_ae,
+                                                objects, ours)
+
+struct MoveSelfData {
+  std::string calling_ae, called_ae;
+  std::string destination_ae;  // the scanner's own AE title
+  int listen_port = 0;
+  std::string study_instance_uid;  // the synthetic study asked for
+  std::string outcome;  // "success", "refused", "aborted", "timed_out", "not_sent", "error"
+  int status = -1;
+  std::string status_text;
+  int completed = -1, failed = -1, warning = -1;  // sub-operation counts of the final response
+  std::vector<ReceivedAssociation> received;      // associations that reached the listener
+  std::string detail;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MoveSelfData, calling_ae, called_ae,
+                                                destination_ae, listen_port, study_instance_uid,
+                                                outcome, status, status_text, completed, failed,
+                                                warning, received, detail)
+
+template <>
+struct ProbeDataTraits<MoveSelfData> : JudgedOnDicomEndpoints {
+  static constexpr std::string_view name = "dicom_move_self";
+};
+
+}  // namespace pacscan
