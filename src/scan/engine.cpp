@@ -24,6 +24,8 @@
 #include "discovery/arp.hpp"
 #include "scan/observation_log.hpp"
 
+#include <pacscan/core/journal.hpp>
+
 namespace pacscan {
 namespace {
 
@@ -173,14 +175,16 @@ Observation internal_error(std::string_view probe, const Endpoint& ep, std::stri
   return o;
 }
 
-void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
+// Returns false when the user stopped the chain before its end (then it is not "done": a resumed
+// scan probes that endpoint again).
+bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
                std::stop_token stop, const Endpoint& ep, HostFacts& host,
                ObservationLog& writer) {
   ServiceFacts facts;
   facts.port_open = true;
   Budget budget(policy.endpoint_budget);
   for (const ProbeSpec* spec : probes) {
-    if (stop.stop_requested()) return;  // not run: rules will say "did not run"
+    if (stop.stop_requested()) return false;  // not run: rules will say "did not run"
     if (!applies(*spec, facts)) {
       // Tell the auditor why a DICOM endpoint missed a DICOM probe (rules cite it).
       if (facts.speaks_dicom && spec->dicom_probe) {
@@ -217,6 +221,7 @@ void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
     }
     for (auto& o : obs) writer.push(std::move(o));
   }
+  return !stop.stop_requested();
 }
 
 
@@ -299,11 +304,13 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
 // -iX: endpoints already found open (by nmap) go to the probes without discovery or a sweep.
 // Out of scope ones (--exclude, --do-not-probe, not among the targets) are left out here, and
 // the gate would refuse them anyway. Web-first ports of a host are queued first, as the sweep does.
-void queue_given_open(const ScanRequest& req, bool web_first, ObservationLog& writer,
-                      ProbeQueue& queue, Progress& progress, std::mutex& progress_mu) {
+// Resumed: endpoints in `carried` were queued from the interrupted run's observations already.
+void queue_given_open(const ScanRequest& req, bool web_first, const std::set<Endpoint>& carried,
+                      ObservationLog& writer, ProbeQueue& queue, Progress& progress,
+                      std::mutex& progress_mu) {
   std::vector<Endpoint> eps;
   for (const Endpoint& ep : *req.given_open) {
-    if (req.scope->contains(ep.ip)) eps.push_back(ep);
+    if (req.scope->contains(ep.ip) && !carried.contains(ep)) eps.push_back(ep);
   }
   std::sort(eps.begin(), eps.end());
   eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
@@ -314,7 +321,9 @@ void queue_given_open(const ScanRequest& req, bool web_first, ObservationLog& wr
   }
   {
     std::lock_guard lock(progress_mu);
-    progress.endpoints_total = progress.endpoints_swept = progress.open = eps.size();
+    progress.endpoints_total += eps.size() + carried.size();
+    progress.endpoints_swept += eps.size();
+    progress.open += eps.size();
   }
   for (const Endpoint& ep : eps) {
     PortData d;
@@ -367,8 +376,10 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   std::error_code ec;
   std::filesystem::create_directories(req.out_dir, ec);
   if (ec) return error(fmt::format("cannot create output folder {}: {}", req.out_dir.string(), ec.message()));
-  ObservationLog writer(req.out_dir / "observations.jsonl", false);
+  const bool resuming = req.resume.has_value();
+  ObservationLog writer(req.out_dir / "observations.jsonl", resuming);
   if (!writer.opened()) return error(writer.open_error());
+  ScanJournal journal(req.out_dir / "resume.jsonl", resuming);
   auto probes = select_probes(req.policy);
   if (!probes) return error(probes.error());
 
@@ -376,7 +387,17 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   auto& meta = result.meta;
   meta.pacscan_version = version();
   meta.command_line = req.command_line;
-  meta.started_at = utc_now_iso();
+  meta.started_at = resuming ? req.resume->started_at : utc_now_iso();
+  if (resuming) {
+    journal.resumed(utc_now_iso());
+    meta.notes.push_back(fmt::format(
+        "Resumed on {} (pacscan scan --resume): {} endpoint(s) probed before the interruption "
+        "were kept as they were; {} observation(s) of endpoints whose probes had been cut were "
+        "discarded and those endpoints probed again.",
+        utc_now_iso(), req.resume->done.size(), req.resume->dropped));
+  } else {
+    journal.started(req.command_line, meta.started_at);
+  }
   meta.profile = req.policy.profile == Profile::intrusive ? "intrusive" : "safe";
   meta.targets = req.scope->targets();
   meta.excludes = req.scope->excludes();
@@ -409,9 +430,25 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   if (web_first) std::stable_partition(sweep_ports.begin(), sweep_ports.end(), web_first_port);
   Progress progress;
   std::mutex progress_mu;
+  std::set<Endpoint> swept_before;  // resumed: ports the interrupted run had swept
+  if (resuming) {
+    for (const ProbeSpec* p : *probes) {
+      if (!p->learn_host) continue;
+      for (const auto& o : req.resume->carried) {
+        if (o.probe == p->name) p->learn_host(o, host_facts.of(o.ep.ip));
+      }
+    }
+    for (const auto& o : req.resume->carried) {
+      if (data_as<PortData>(o)) swept_before.insert(o.ep);
+    }
+    writer.adopt(req.resume->carried);
+  }
   std::vector<Ipv4> hosts;
-  if (!req.given_open) {
-    hosts = discover(req, req.scope->hosts(), gate, stop, writer, meta);
+  if (!req.given_open) {  // -iX: no host discovery
+    hosts = resuming && req.resume->hosts
+                ? *req.resume->hosts
+                : discover(req, req.scope->hosts(), gate, stop, writer, meta);
+    if (!resuming || !req.resume->hosts) journal.hosts(hosts);
     progress.endpoints_total = hosts.size() * req.ports.size();
   }
 
@@ -423,12 +460,14 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
           std::lock_guard lock(progress_mu);
           progress.probing++;
         }
+        bool completed = true;
         try {
-          run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer);
+          completed = run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer);
         } catch (...) {  // not reachable by design (run_chain contains its probes); never fatal
           writer.push(internal_error("engine", *ep, "probe chain ended by an exception"));
         }
         writer.sync();
+        if (completed) journal.done(*ep);
         queue.done(*ep);
         std::lock_guard lock(progress_mu);
         progress.probing--;
@@ -460,10 +499,23 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     });
   }
 
+  if (resuming) {  // what the interrupted run swept: queued again unless its chain was done
+    for (const auto& o : req.resume->carried) {
+      const auto* d = data_as<PortData>(o);
+      if (!d) continue;
+      progress.endpoints_swept++;
+      if (d->state == PortState::open) progress.open++;
+      for (const Endpoint& e : hold.swept(o.ep, d->state == PortState::open)) {
+        if (req.resume->done.contains(e)) progress.probed++;
+        else queue.push(e);
+      }
+    }
+  }
   if (req.given_open) {
-    queue_given_open(req, web_first, writer, queue, progress, progress_mu);
+    queue_given_open(req, web_first, swept_before, writer, queue, progress, progress_mu);
   } else {
-    run_sweep(hosts, sweep_ports, gate, req.policy, stop, [&](const Endpoint& ep, const PortData& d) {
+    run_sweep(hosts, sweep_ports, gate, req.policy, stop, swept_before,
+              [&](const Endpoint& ep, const PortData& d) {
       writer.push(port_observation(ep, d));
       const bool open = d.state == PortState::open;
       {
@@ -497,6 +549,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
         err, writer.lines_lost());
     meta.notes.push_back(result.output_error);
   }
+  if (!meta.interrupted) journal.finished(meta.finished_at);
   result.observations = writer.take();
   build_inventory(result);
   rules::evaluate(result);

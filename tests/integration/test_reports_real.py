@@ -389,7 +389,7 @@ def report_files(outdir):
     for root, _, files in os.walk(outdir):
         for n in files:
             rel = os.path.relpath(os.path.join(root, n), outdir)
-            if rel in ("scan.json", "observations.jsonl"):
+            if rel in ("scan.json", "observations.jsonl", "resume.jsonl"):  # not reports
                 continue
             with open(os.path.join(root, n), "rb") as f:
                 out[rel] = f.read()
