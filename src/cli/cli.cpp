@@ -18,9 +18,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("pacscan ") + version());
   const std::vector<std::string> args(argv, argv + argc);
   const Command commands[] = {
-      add_scan_command(app, args),  add_report_command(app), add_diff_command(app),
-      add_rules_command(app),       add_probes_command(app), add_pcap_command(app, args),
-      add_listen_command(app, args),
+      add_scan_command(app, args),  add_report_command(app),      add_diff_command(app),
+      add_merge_command(app, args), add_rules_command(app),       add_probes_command(app),
+      add_pcap_command(app, args),  add_listen_command(app, args),
   };
   // nmap's -iL/-iX spellings rewritten (CLI11 would read -iL as -i L); argv as typed is recorded.
   auto rewritten = rewrite_nmap_args(args);

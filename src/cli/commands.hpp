@@ -22,6 +22,7 @@ Command add_pcap_command(CLI::App& app, const std::vector<std::string>& argv);
 Command add_listen_command(CLI::App& app, const std::vector<std::string>& argv);
 Command add_report_command(CLI::App& app);
 Command add_diff_command(CLI::App& app);
+Command add_merge_command(CLI::App& app, const std::vector<std::string>& argv);
 Command add_rules_command(CLI::App& app);
 Command add_probes_command(CLI::App& app);
 

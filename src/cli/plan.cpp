@@ -32,10 +32,11 @@ std::string ranges_text(const std::vector<Ipv4Range>& ranges, std::uint64_t coun
 
 int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& probes) {
   const auto& p = req.policy;
-  const auto hosts = req.scope->size();
+  const auto hosts = req.shard.active() ? shard_hosts(req.scope->hosts(), req.shard).size()
+                                         : req.scope->size();
   std::uint64_t endpoints = hosts * req.ports.size();
   fmt::print("pacscan dry run: nothing will be sent.\n\n");
-  fmt::print("Scope: {} host(s) from {}", hosts,
+  fmt::print("Scope: {} host(s) from {}", req.scope->size(),
              escape_untrusted(fmt::format("{}", fmt::join(req.scope->targets(), " "))));
   if (!req.scope->excludes().empty()) {
     fmt::print(", excluding {}",
@@ -54,6 +55,12 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
                n.count == 0 ? std::string("none of the targets")
                             : fmt::format("{} in-scope address(es) left out: {}", n.count,
                                           ranges_text(n.ranges, n.count)));
+  }
+  if (req.shard.active()) {
+    fmt::print("Shard {}: this scanner takes {} of the scope's {} host(s) (numbers {}, {}, {}, ... "
+               "in address order)\n",
+               req.shard.str(), hosts, req.scope->size(), req.shard.k, req.shard.k + req.shard.n,
+               req.shard.k + 2 * req.shard.n);
   }
   if (req.given_open) {
     std::uint64_t in_scope = 0;

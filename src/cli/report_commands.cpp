@@ -1,4 +1,6 @@
 // pacscan report / diff / rules / probes: nothing is sent; every input file is untrusted.
+#include <fstream>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -57,6 +59,50 @@ Command add_diff_command(CLI::App& app) {
             auto b = report::load_any(o->new_scan);
             if (!b) return log_error(b.error()), k_exit_usage;
             fmt::print("{}", report::render_diff(report::compare(*a, *b), o->format));
+            return k_exit_ok;
+          }};
+}
+
+Command add_merge_command(CLI::App& app, const std::vector<std::string>& argv) {
+  struct Opts {
+    std::vector<std::string> inputs;
+    std::string out, formats;
+    bool force = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand(
+      "merge", "Join scans (shards of one scope, or several sites) into one scan and its reports");
+  sub->add_option("scans", o->inputs, "scan.json files (or output folders), two or more")
+      ->required()->expected(2, 4096);
+  sub->add_option("-o,--output", o->out, "Output folder")->required();
+  sub->add_option("--format", o->formats, "Comma-separated formats (default: all)");
+  sub->add_flag("--force", o->force, "Replace an earlier run's files in the output folder");
+  return {sub, [o, argv] {
+            std::vector<ScanResult> scans;
+            for (const auto& in : o->inputs) {
+              auto s = report::load_any(in);
+              if (!s) return log_error(s.error()), k_exit_usage;
+              scans.push_back(std::move(*s));
+            }
+            if (auto ready = report::prepare_output_dir(o->out, o->force); !ready) {
+              return log_error(ready.error()), k_exit_usage;
+            }
+            ScanResult merged = report::merge_scans(scans, o->inputs);
+            merged.meta.command_line = argv;
+            std::ofstream jl(std::filesystem::path(o->out) / "observations.jsonl");
+            for (const auto& obs : merged.observations) {
+              jl << nlohmann::json(obs).dump(-1, ' ', false,
+                                             nlohmann::json::error_handler_t::replace)
+                 << '\n';
+            }
+            jl.close();
+            if (!jl) return log_error("cannot write observations.jsonl in " + o->out), k_exit_runtime;
+            report::Context ctx{merged, nullptr};
+            auto w = report::write_all(ctx, o->out, split_list(o->formats));
+            if (!w) return log_error(w.error()), k_exit_runtime;
+            log_info(false, fmt::format("merged {} scan(s): {} host(s), {} finding(s); report: {}",
+                                        scans.size(), merged.hosts.size(), merged.findings.size(),
+                                        (std::filesystem::path(o->out) / "report.md").string()));
             return k_exit_ok;
           }};
 }

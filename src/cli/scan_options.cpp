@@ -24,6 +24,7 @@ void add_scan_options(CLI::App& sub, ScanOptions& o) {
   sub.add_option("-p,--ports", o.ports, "Ports to sweep")->capture_default_str();
   sub.add_option("-o,--output", o.out_dir, "Output folder (default pacscan-<UTC time>)");
   sub.add_option("--resume", o.resume, "Continue the interrupted scan whose output folder is DIR");
+  sub.add_option("--shard", o.shard, "Scan the K-th of N interleaved shares of the scope (K/N): several scanners split one scope; join them with pacscan merge");
   sub.add_option("--called-aet", o.called_hints, "Called AE title(s) known to the auditor (tried first)");
   sub.add_option("--calling-aet", o.calling_ae, "The scanner's calling AE title")->capture_default_str();
   sub.add_option("--called-ae-list", o.called_list_file, "Well-known called AE titles (default: built in)");
@@ -117,6 +118,11 @@ Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
   setup->scope = std::make_unique<Scope>(std::move(*scope));
   auto ports = parse_ports(o.ports);
   if (!ports) return error(ports.error());
+  if (!o.shard.empty()) {
+    auto shard = parse_shard(o.shard);
+    if (!shard) return error(shard.error());
+    setup->req.shard = *shard;
+  }
 
   // ---- policy ----
   ScanRequest& req = setup->req;

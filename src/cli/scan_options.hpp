@@ -41,6 +41,7 @@ struct ScanOptions {
   std::string baseline;
   std::string fail_on;
   std::string resume;  // --resume DIR
+  std::string shard;   // --shard K/N
   std::uint64_t max_hosts = 65536;
   ScanPolicy policy;   // numeric options bind here directly
   bool dry_run = false;

@@ -308,9 +308,15 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
 void queue_given_open(const ScanRequest& req, bool web_first, const std::set<Endpoint>& carried,
                       ObservationLog& writer, ProbeQueue& queue, Progress& progress,
                       std::mutex& progress_mu) {
+  std::set<Ipv4> shard;  // --shard K/N: only this scanner's share of the hosts
+  if (req.shard.active()) {
+    for (Ipv4 ip : shard_hosts(req.scope->hosts(), req.shard)) shard.insert(ip);
+  }
   std::vector<Endpoint> eps;
   for (const Endpoint& ep : *req.given_open) {
-    if (req.scope->contains(ep.ip) && !carried.contains(ep)) eps.push_back(ep);
+    if (!req.scope->contains(ep.ip) || carried.contains(ep)) continue;
+    if (req.shard.active() && !shard.contains(ep.ip)) continue;
+    eps.push_back(ep);
   }
   std::sort(eps.begin(), eps.end());
   eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
@@ -372,6 +378,38 @@ Millis worst_case_per_endpoint(const ScanPolicy& policy,
                           Millis(per_assoc.count() * associations));
 }
 
+std::string Shard::str() const { return fmt::format("{}/{}", k, n); }
+
+Expected<Shard> parse_shard(std::string_view text) {
+  Shard s;
+  const auto slash = text.find('/');
+  const auto num = [](std::string_view t, int& out) {
+    if (t.empty() || t.size() > 4) return false;
+    out = 0;
+    for (char c : t) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + (c - '0');
+    }
+    return true;
+  };
+  if (slash == std::string_view::npos || !num(text.substr(0, slash), s.k) ||
+      !num(text.substr(slash + 1), s.n) || s.n < 1 || s.n > 1024 || s.k < 1 || s.k > s.n) {
+    return error(fmt::format("--shard: \"{}\" is not K/N with 1 <= K <= N <= 1024 (e.g. 2/3)",
+                             text));
+  }
+  return s;
+}
+
+std::vector<Ipv4> shard_hosts(const std::vector<Ipv4>& hosts, const Shard& s) {
+  if (!s.active()) return hosts;
+  std::vector<Ipv4> out;
+  for (std::size_t i = static_cast<std::size_t>(s.k - 1); i < hosts.size();
+       i += static_cast<std::size_t>(s.n)) {
+    out.push_back(hosts[i]);
+  }
+  return out;
+}
+
 Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   std::error_code ec;
   std::filesystem::create_directories(req.out_dir, ec);
@@ -415,6 +453,14 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     meta.do_not_probe.push_back(
         {n.entry.target, n.entry.reason, n.entry.origin, n.count, texts(n.ranges)});
   }
+  if (req.shard.active()) {
+    meta.shard = req.shard.str();
+    meta.notes.push_back(fmt::format(
+        "Shard {} of the scope: in-scope hosts number {}, {}, {}, ... in address order ({} "
+        "host(s)); `pacscan merge` joins the shards' scan.json files.",
+        req.shard.str(), req.shard.k, req.shard.k + req.shard.n, req.shard.k + 2 * req.shard.n,
+        shard_hosts(req.scope->hosts(), req.shard).size()));
+  }
   for (auto p : req.ports) meta.ports.push_back(p);
   for (const ProbeSpec* p : *probes) meta.probes.emplace_back(p->name);
 
@@ -447,7 +493,8 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   if (!req.given_open) {  // -iX: no host discovery
     hosts = resuming && req.resume->hosts
                 ? *req.resume->hosts
-                : discover(req, req.scope->hosts(), gate, stop, writer, meta);
+                : discover(req, shard_hosts(req.scope->hosts(), req.shard), gate, stop, writer,
+                           meta);
     if (!resuming || !req.resume->hosts) journal.hosts(hosts);
     progress.endpoints_total = hosts.size() * req.ports.size();
   }

@@ -59,7 +59,7 @@ struct ScanMeta {
   int schema_version = k_schema_version;
   std::string tool = "pacscan";
   std::string pacscan_version;
-  std::string mode = "scan";                  // "scan" (active) or "pcap" (passive)
+  std::string mode = "scan";  // "scan" (active), "pcap" / "listen" (passive), "merge"
   std::vector<std::string> command_line;
   std::string started_at, finished_at;        // UTC ISO 8601
   bool interrupted = false;
@@ -74,13 +74,16 @@ struct ScanMeta {
   std::vector<std::string> notes;             // things the auditor should know (not evaluated ...)
   std::vector<DroppedRecord> dropped;         // odd addresses of the targets, not probed
   std::vector<DoNotProbeRecord> do_not_probe; // listed but not probed
+  std::string shard;                          // "K/N" when the scan took one shard of the scope
+  // pacscan merge: the scans this one joins (file, shard, start time, hosts), in input order.
+  std::vector<std::string> merged_from;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanMeta, schema_version, tool, pacscan_version, mode,
                                                 command_line, started_at, finished_at, interrupted,
                                                 profile, targets, excludes, resolved, scope_size,
                                                 ports, probes, options, permits_issued,
                                                 refused_out_of_scope, notes, dropped,
-                                                do_not_probe)
+                                                do_not_probe, shard, merged_from)
 
 struct EndpointRecord {
   std::string ip;

@@ -71,6 +71,12 @@ Expected<std::vector<Observation>> load_observations(const std::filesystem::path
 // scan.json); or an output folder (its scan.json, else its observations.jsonl).
 Expected<ScanResult> load_any(const std::filesystem::path& path);
 
+// pacscan merge: one scan from several (shards of a scope, or sites). Observations are joined
+// in time order and judged again, so finding IDs are those of a single scan; missing shards,
+// overlapping scopes and conflicting observations are said in meta.notes. names: one per input.
+ScanResult merge_scans(const std::vector<ScanResult>& inputs,
+                       const std::vector<std::string>& names);
+
 // The rules catalogue as a document (`pacscan rules --format md|json`, docs/rules.md).
 std::string render_rules(std::string_view format);  // "md" or "json"
 

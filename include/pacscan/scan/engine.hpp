@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -38,6 +39,17 @@ struct ResumeState {
 Expected<ResumeState> prepare_resume(const std::filesystem::path& dir,
                                      std::vector<std::string>& argv);
 
+// --shard K/N: this scanner takes every N-th in-scope host, starting with the K-th (1-based),
+// in address order. Interleaved, so each laptop gets a share of every subnet; deterministic, so
+// the N shards of one scope are disjoint and together cover it.
+struct Shard {
+  int k = 1, n = 1;
+  bool active() const { return n > 1; }
+  std::string str() const;  // "2/3"
+};
+Expected<Shard> parse_shard(std::string_view text);
+std::vector<Ipv4> shard_hosts(const std::vector<Ipv4>& hosts, const Shard& s);
+
 struct ScanRequest {
   const Scope* scope = nullptr;
   std::vector<std::uint16_t> ports;
@@ -53,6 +65,7 @@ struct ScanRequest {
   // no host discovery and no sweep: these are probed (each through the gate, like any other).
   std::optional<std::vector<Endpoint>> given_open;
   std::string given_source;  // e.g. "nmap XML scan.xml", recorded in their tcp_connect observations
+  Shard shard;
 };
 
 struct Progress {
