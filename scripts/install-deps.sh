@@ -13,6 +13,9 @@ packages=(
   chromium                      # tests: report.html rendered in a real headless browser
   cmark-gfm                     # tests: Markdown reports rendered to prove injected text is inert
   tshark tcpdump                # tests/bench: passive results compared with Wireshark's dissector
+  libxml2-dev                   # nmap XML input (-iX); libdcmtk-dev pulls it too, named here on purpose
+  nmap                          # tests: -iX is fed XML that nmap itself wrote
+  debootstrap lintian           # scripts/package-test.sh: the .deb in a clean chroot, lintian
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -293,6 +293,27 @@ void written_section(std::string& out, const ScanResult& scan) {
   out += "</tbody></table></section>\n";
 }
 
+// --do-not-probe: the site's list, with its reasons (user text: escaped like everything else).
+void not_probed_section(std::string& out, const ScanResult& scan) {
+  if (scan.meta.do_not_probe.empty()) return;
+  out += "<section id=\"not-probed\"><h2>Listed but not probed</h2>\n<p>On the do-not-probe "
+         "list: these addresses got no packet at all (not even ARP).</p>\n<table><thead><tr>"
+         "<th>Listed</th><th>Reason</th><th>In-scope addresses covered</th><th>Line</th></tr>"
+         "</thead><tbody>\n";
+  for (const auto& d : scan.meta.do_not_probe) {
+    out += fmt::format(
+        "<tr><td>{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td><td>{}</td></tr>\n",
+        h(d.target), h(d.reason),
+        d.in_scope_count == 0
+            ? std::string("none of the targets")
+            : h_list(d.in_scope) + (d.in_scope_count > d.in_scope.size()
+                                        ? fmt::format(" ({} address(es))", d.in_scope_count)
+                                        : std::string{}),
+        h(d.origin));
+  }
+  out += "</tbody></table></section>\n";
+}
+
 void inventory_section(std::string& out, const ScanResult& scan) {
   out += "<section id=\"inventory\"><h2>Asset inventory</h2>\n<h3>Hosts</h3>\n";
   if (scan.hosts.empty()) {
@@ -472,6 +493,7 @@ std::string render_html(const Context& ctx) {
   summary_section(out, ctx);
   if (ctx.diff) diff_section(out, ctx);
   written_section(out, ctx.scan);
+  not_probed_section(out, ctx.scan);
   inventory_section(out, ctx.scan);
   findings_section(out, ctx);
   checks_sections(out, ctx.scan);

@@ -17,6 +17,7 @@
 
 #include <pacscan/core/gate.hpp>
 #include <pacscan/core/text.hpp>
+#include <pacscan/core/version.hpp>
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/sweep/sweep.hpp>
 
@@ -300,6 +301,47 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
   return sweep;
 }
 
+// -iX: endpoints already found open (by nmap) go to the probes without discovery or a sweep.
+// Out of scope ones (--exclude, --do-not-probe, not among the targets) are left out here, and
+// the gate would refuse them anyway. Web-first ports of a host are queued first, as the sweep does.
+// Resumed: endpoints in `carried` were queued from the interrupted run's observations already.
+void queue_given_open(const ScanRequest& req, bool web_first, const std::set<Endpoint>& carried,
+                      ObservationLog& writer, ProbeQueue& queue, Progress& progress,
+                      std::mutex& progress_mu) {
+  std::set<Ipv4> shard;  // --shard K/N: only this scanner's share of the hosts
+  if (req.shard.active()) {
+    for (Ipv4 ip : shard_hosts(req.scope->hosts(), req.shard)) shard.insert(ip);
+  }
+  std::vector<Endpoint> eps;
+  for (const Endpoint& ep : *req.given_open) {
+    if (!req.scope->contains(ep.ip) || carried.contains(ep)) continue;
+    if (req.shard.active() && !shard.contains(ep.ip)) continue;
+    eps.push_back(ep);
+  }
+  std::sort(eps.begin(), eps.end());
+  eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
+  if (web_first) {
+    std::stable_sort(eps.begin(), eps.end(), [](const Endpoint& a, const Endpoint& b) {
+      return a.ip != b.ip ? a.ip < b.ip : web_first_port(a.port) && !web_first_port(b.port);
+    });
+  }
+  {
+    std::lock_guard lock(progress_mu);
+    progress.endpoints_total += eps.size() + carried.size();
+    progress.endpoints_swept += eps.size();
+    progress.open += eps.size();
+  }
+  for (const Endpoint& ep : eps) {
+    PortData d;
+    d.state = PortState::open;
+    d.detail = "open in " + req.given_source + " (not swept)";
+    Observation o = port_observation(ep, d);
+    o.summary = d.detail;
+    writer.push(std::move(o));
+    queue.push(ep);
+  }
+}
+
 }  // namespace
 
 Expected<std::vector<const ProbeSpec*>> select_probes(const ScanPolicy& policy) {
@@ -381,7 +423,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
 
   ScanResult result;
   auto& meta = result.meta;
-  meta.pacscan_version = PACSCAN_VERSION;
+  meta.pacscan_version = version();
   meta.command_line = req.command_line;
   meta.started_at = resuming ? req.resume->started_at : utc_now_iso();
   if (resuming) {
@@ -399,6 +441,18 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   meta.excludes = req.scope->excludes();
   meta.resolved = req.scope->resolved();
   meta.scope_size = req.scope->size();
+  auto texts = [](const std::vector<Ipv4Range>& ranges) {
+    std::vector<std::string> out;
+    for (const auto& r : ranges) out.push_back(r.str());
+    return out;
+  };
+  for (const auto& d : req.scope->dropped()) {
+    meta.dropped.push_back({d.target, d.reason, d.count, texts(d.ranges)});
+  }
+  for (const auto& n : req.scope->not_probed()) {
+    meta.do_not_probe.push_back(
+        {n.entry.target, n.entry.reason, n.entry.origin, n.count, texts(n.ranges)});
+  }
   if (req.shard.active()) {
     meta.shard = req.shard.str();
     meta.notes.push_back(fmt::format(
@@ -435,12 +489,15 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     }
     writer.adopt(req.resume->carried);
   }
-  const auto hosts = resuming && req.resume->hosts
-                         ? *req.resume->hosts
-                         : discover(req, shard_hosts(req.scope->hosts(), req.shard), gate, stop,
-                                    writer, meta);
-  if (!resuming || !req.resume->hosts) journal.hosts(hosts);
-  progress.endpoints_total = hosts.size() * req.ports.size();
+  std::vector<Ipv4> hosts;
+  if (!req.given_open) {  // -iX: no host discovery
+    hosts = resuming && req.resume->hosts
+                ? *req.resume->hosts
+                : discover(req, shard_hosts(req.scope->hosts(), req.shard), gate, stop, writer,
+                           meta);
+    if (!resuming || !req.resume->hosts) journal.hosts(hosts);
+    progress.endpoints_total = hosts.size() * req.ports.size();
+  }
 
   std::vector<std::jthread> workers;
   for (int i = 0; i < std::max(1, req.policy.workers); ++i) {
@@ -501,17 +558,22 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
       }
     }
   }
-  run_sweep(hosts, sweep_ports, gate, req.policy, stop, swept_before, [&](const Endpoint& ep, const PortData& d) {
-    writer.push(port_observation(ep, d));
-    const bool open = d.state == PortState::open;
-    {
-      std::lock_guard lock(progress_mu);
-      progress.endpoints_swept++;
-      if (open) progress.open++;
-    }
-    for (const Endpoint& e : hold.swept(ep, open)) queue.push(e);
-  });
-  for (const Endpoint& e : hold.rest()) queue.push(e);
+  if (req.given_open) {
+    queue_given_open(req, web_first, swept_before, writer, queue, progress, progress_mu);
+  } else {
+    run_sweep(hosts, sweep_ports, gate, req.policy, stop, swept_before,
+              [&](const Endpoint& ep, const PortData& d) {
+      writer.push(port_observation(ep, d));
+      const bool open = d.state == PortState::open;
+      {
+        std::lock_guard lock(progress_mu);
+        progress.endpoints_swept++;
+        if (open) progress.open++;
+      }
+      for (const Endpoint& e : hold.swept(ep, open)) queue.push(e);
+    });
+    for (const Endpoint& e : hold.rest()) queue.push(e);
+  }
   queue.close();
   for (auto& w : workers) w.join();
   if (reporter.joinable()) {

@@ -36,6 +36,26 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Confidence, {{Confidence::tentative, "tentative"},
                                           {Confidence::confirmed, "confirmed"},
                                           {Confidence::version_inferred, "version_inferred"}})
 
+// Addresses a target brought in that were left out without being excluded (Scope::dropped).
+struct DroppedRecord {
+  std::string target;                  // the target token
+  std::string reason;
+  std::uint64_t count = 0;
+  std::vector<std::string> addresses;  // addresses or ranges, the first 64
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DroppedRecord, target, reason, count, addresses)
+
+// A --do-not-probe entry: listed, not probed (no packet at all), with the site's reason.
+struct DoNotProbeRecord {
+  std::string target;                  // as written in the file
+  std::string reason;
+  std::string origin;                  // file:line
+  std::uint64_t in_scope_count = 0;    // addresses of the targets it covered
+  std::vector<std::string> in_scope;   // those addresses or ranges, the first 64
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DoNotProbeRecord, target, reason, origin,
+                                                in_scope_count, in_scope)
+
 struct ScanMeta {
   int schema_version = k_schema_version;
   std::string tool = "pacscan";
@@ -53,6 +73,8 @@ struct ScanMeta {
   std::uint64_t permits_issued = 0;
   std::uint64_t refused_out_of_scope = 0;
   std::vector<std::string> notes;             // things the auditor should know (not evaluated ...)
+  std::vector<DroppedRecord> dropped;         // odd addresses of the targets, not probed
+  std::vector<DoNotProbeRecord> do_not_probe; // listed but not probed
   std::string shard;                          // "K/N" when the scan took one shard of the scope
   // pacscan merge: the scans this one joins (file, shard, start time, hosts), in input order.
   std::vector<std::string> merged_from;
@@ -61,7 +83,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanMeta, schema_version, tool, 
                                                 command_line, started_at, finished_at, interrupted,
                                                 profile, targets, excludes, resolved, scope_size,
                                                 ports, probes, options, permits_issued,
-                                                refused_out_of_scope, notes, shard, merged_from)
+                                                refused_out_of_scope, notes, dropped,
+                                                do_not_probe, shard, merged_from)
 
 struct EndpointRecord {
   std::string ip;
