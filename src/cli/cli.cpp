@@ -509,7 +509,8 @@ int main(int argc, char** argv) {
   pcap->add_option("-o,--output", pcap_out, "Output folder")->required();
   pcap->add_option("--format", pcap_formats, "Comma-separated report formats (default: all)");
   pcap->add_option("--max-flows", pcap_opts.max_flows, "Concurrent TCP flows tracked")->capture_default_str();
-  pcap->add_option("--max-buffered", pcap_opts.max_buffered_bytes, "Bytes buffered for reassembly, all flows")->capture_default_str();
+  pcap->add_option("--max-buffered", pcap_opts.max_buffered_bytes, "Bytes held for open TCP flows, all flows")->capture_default_str();
+  pcap->add_option("--max-summary", pcap_opts.max_summary_bytes, "Bytes of association summaries kept")->capture_default_str();
   pcap->add_option("--fail-on", pcap_fail_on, "Exit 1 when a finding is at or above this severity");
 
   passive::Options listen_opts;
@@ -520,7 +521,8 @@ int main(int argc, char** argv) {
   lis->add_option("--duration", listen_duration, "How long to listen")->capture_default_str();
   lis->add_option("--format", listen_formats, "Comma-separated report formats (default: all)");
   lis->add_option("--max-flows", listen_opts.max_flows, "Concurrent TCP flows tracked")->capture_default_str();
-  lis->add_option("--max-buffered", listen_opts.max_buffered_bytes, "Bytes buffered for reassembly, all flows")->capture_default_str();
+  lis->add_option("--max-buffered", listen_opts.max_buffered_bytes, "Bytes held for open TCP flows, all flows")->capture_default_str();
+  lis->add_option("--max-summary", listen_opts.max_summary_bytes, "Bytes of association summaries kept")->capture_default_str();
   lis->add_option("--fail-on", listen_fail_on, "Exit 1 when a finding is at or above this severity");
 
   std::vector<std::string> argv_copy(argv, argv + argc);
