@@ -15,8 +15,8 @@
 
 #include <pacscan/passive/passive.hpp>
 
-#include "../../../src/passive/pcap_reader.hpp"
-#include "../../../src/passive/pdu_reader.hpp"
+#include "passive/pcap_reader.hpp"
+#include "passive/pdu_reader.hpp"
 
 using namespace pacscan;
 using namespace pacscan::passive;
@@ -425,7 +425,7 @@ TEST_CASE("passive: a hole in the capture stops that direction, with a note") {
   CHECK(!j[0]["notes"].empty());
   CHECK(j[0]["calling_ae"] == "STORESCU");
 
-  // Reordering beyond a zero reassembly budget is a gap too, never unbounded memory.
+  // Reordering beyond the reassembly caps is a gap too, never unbounded memory.
   auto swapped = segments_of("store.pcap");
   for (std::size_t i = 0; i + 1 < swapped.size(); ++i) {
     if (!swapped[i].data.empty() && !swapped[i + 1].data.empty() &&
@@ -435,7 +435,7 @@ TEST_CASE("passive: a hole in the capture stops that direction, with a note") {
     }
   }
   FlowLimits tight;
-  tight.max_buffered_bytes = 0;
+  tight.max_segments_per_direction = 0;
   FlowStats st2;
   (void)reassemble(swapped, tight, &st2);
   CHECK(st2.gaps >= 1);
