@@ -172,6 +172,12 @@ void Conversation::Impl::stream(int d, const std::uint8_t* p, std::size_t n) {
       }
       case Direction::State::body: {
         const std::size_t k = std::min(s.pdu_left, n);
+        if (s.body.size() + k > s.body.capacity()) {
+          // Grow by at most 64 KiB past what is needed (not by doubling): the memory budget
+          // is checked after each segment, so one step must not overshoot it by much.
+          const std::size_t need = s.body.size() + k;
+          s.body.reserve(std::min(need + s.pdu_left - k, need + std::min<std::size_t>(need, 65536)));
+        }
         s.body.insert(s.body.end(), p, p + k);
         s.pdu_left -= k;
         p += k;

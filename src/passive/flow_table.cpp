@@ -54,7 +54,9 @@ void FlowTable::add(const TcpSegment& seg) {
   const Key key = s < d ? Key{s, d} : Key{d, s};
   auto it = m_flows.find(key);
   if (it == m_flows.end()) {
-    if (seg.rst || (seg.fin && seg.payload.empty())) return;  // the end of a flow we never saw
+    // Only a SYN or data opens a flow: the last ACK or the FIN of a closed (or never seen)
+    // connection must not sit in the table until it idles out.
+    if (seg.rst || (!seg.syn && seg.payload.empty())) return;
     const bool full = m_flows.size() >= m_limits.max_flows;
     const bool no_room = m_bytes + flow_cost() > m_limits.max_buffered_bytes;
     if (full || no_room) {

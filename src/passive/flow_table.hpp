@@ -83,6 +83,9 @@ class FlowTable {
 
   // The fixed cost counted for one flow.
   static std::size_t flow_cost();
+  // How far the count can pass max_buffered_bytes for a moment: one segment's growth of one
+  // flow (a 64 KiB step of a PDU buffer, a command set, held bytes) before that flow is dropped.
+  static constexpr std::size_t k_overshoot = 256 * 1024;
 
  private:
   using Key = std::pair<std::uint64_t, std::uint64_t>;  // (ip<<16|port) of the two ends, sorted
