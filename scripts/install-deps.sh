@@ -13,6 +13,8 @@ packages=(
   chromium                      # tests: report.html rendered in a real headless browser
   cmark-gfm                     # tests: Markdown reports rendered to prove injected text is inert
   tshark tcpdump                # tests/bench: passive results compared with Wireshark's dissector
+  clang-14 libclang-rt-14-dev   # tests: libFuzzer targets (scripts/test.sh, bench/fuzz.sh)
+  tcpreplay                     # bench/listen-soak.sh: replays captures at a high rate
 )
 missing=()
 for p in "${packages[@]}"; do

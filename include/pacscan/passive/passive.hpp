@@ -19,7 +19,7 @@ struct Options {
   // summaries of closed flows against max_summary_bytes. The README states the resulting bound.
   std::size_t max_flows = 10000;
   std::size_t max_buffered_bytes = 64 * 1024 * 1024;
-  std::size_t max_summary_bytes = 32 * 1024 * 1024;
+  std::size_t max_summary_bytes = 8 * 1024 * 1024;
   std::int64_t idle_timeout_s = 300;  // a flow silent this long (capture time) is closed
 };
 
