@@ -57,17 +57,36 @@ void check_text(std::string_view s, bool newlines) {
   }
 }
 
+// Markdown: inline-active characters always escaped; block starters ('-', '+', '=' first, "1."
+// or "1)" after leading digits) escaped where they would start a block.
 void check_md(const std::string& out) {
   check_text(out, false);
   const std::string_view active = "\\`*_[]<>#|~&$";
+  std::size_t digits = 0;  // leading digits seen so far
+  bool leading = true;
   for (std::size_t i = 0; i < out.size(); ++i) {
-    check(out[i] != '\n' && out[i] != '\r');
-    if (out[i] == '\\') {
-      check(i + 1 < out.size() && active.find(out[i + 1]) != std::string_view::npos);
+    const char c = out[i];
+    check(c != '\n' && c != '\r');
+    if (c == '\\') {
+      check(i + 1 < out.size());
+      const char e = out[i + 1];
+      const bool block = (i == 0 && (e == '-' || e == '+' || e == '=')) ||
+                         ((e == '.' || e == ')') && leading && digits > 0);
+      check(active.find(e) != std::string_view::npos || block);
+      leading = false;
       ++i;
       continue;
     }
-    check(active.find(out[i]) == std::string_view::npos);
+    check(active.find(c) == std::string_view::npos);
+    if (i == 0) check(c != '-' && c != '+' && c != '=');
+    if ((c == '.' || c == ')') && leading && digits > 0) {
+      check(!(i + 1 == out.size() || out[i + 1] == ' '));
+    }
+    if (leading && c >= '0' && c <= '9') {
+      ++digits;
+    } else {
+      leading = false;
+    }
   }
 }
 
