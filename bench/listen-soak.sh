@@ -60,7 +60,7 @@ hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo "?")
 kill -INT "$pid" 2>/dev/null || true
 wait "$lis" 2>/dev/null || true
 lis=
-tail -3 "$work/replay.log" || true
+grep -E "Actual|Rated" "$work/replay.log" || true
 /usr/bin/python3 - "$work/rss.csv" "$hwm" "$work/out/scan.json" <<'PY'
 import csv, json, sys
 rows = [(int(r["seconds"]), int(r["rss_kib"])) for r in csv.DictReader(open(sys.argv[1]))]

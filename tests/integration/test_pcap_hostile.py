@@ -17,6 +17,11 @@ MIB = 1024 * 1024
 OVERSHOOT = 256 * 1024  # FlowTable::k_overshoot
 
 
+def bound(max_buffered, max_summary):
+    """The README's bound on peak RSS (passive mode)."""
+    return 32 * MIB + 2 * (max_buffered + OVERSHOOT) + 12 * max_summary
+
+
 def sanitized(binary):
     out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
     return "libasan" in out or "libubsan" in out
@@ -63,6 +68,8 @@ def main(t):
     rc, base, rss0 = pcap_rss(t, [os.path.join(t.source, "samples", "pcaps", "echo.pcap")],
                               t.outdir("baseline"))
     t.require_that(rc == 0 and base is not None, "baseline run on echo.pcap")
+    if check_rss:
+        t.expect(rss0 <= 32 * MIB, f"baseline RSS {rss0 / MIB:.1f} MiB within 32 MiB")
 
     # Every capture at the default limits: read to the end, facts right, memory within the
     # default bound (64 MiB of flows + 8 MiB of summaries, see the README).
@@ -78,7 +85,7 @@ def main(t):
         "many_assocs.pcap": (64, None),  # 64 per connection (ReaderLimits)
         "pcapng_times.pcapng": (10, "clamped"),
     }
-    default_bound = rss0 + int(1.5 * (64 * MIB + OVERSHOOT)) + 12 * 8 * MIB
+    default_bound = bound(64 * MIB, 8 * MIB)
     for name, (n_obs, note) in expect.items():
         rc, scan, rss = pcap_rss(t, [os.path.join(caps, name)], t.outdir(name))
         t.expect_eq(rc, 0, f"{name}: exit code")
@@ -101,7 +108,7 @@ def main(t):
 
     # Small budgets hold memory down on captures that need much more.
     tight = ["--max-buffered", str(1 * MIB), "--max-summary", str(256 * 1024)]
-    tight_bound = rss0 + int(1.5 * (1 * MIB + OVERSHOOT)) + 12 * 256 * 1024 + 4 * MIB
+    tight_bound = bound(1 * MIB, 256 * 1024)
     for name, what in (("memory_hog.pcap", "dropped or not analysed at the memory budget"),
                        ("backwards.pcap", "beyond the summary budget")):
         path = os.path.join(big, name)
