@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -36,16 +37,27 @@ constexpr bool k_sanitized = false;
 constexpr bool k_sanitized = false;
 #endif
 
-// The hostile captures, made once per run at a small scale.
+// A hostile capture at a small scale, made on first use in a folder of this process: ctest runs
+// each test case as its own process, in parallel, so they must not write the same files.
 std::string hostile(const std::string& name) {
-  static const std::string dir = [] {
-    const std::string d = std::string(PACSCAN_BINARY_DIR) + "/hostile-captures";
+  struct Dir {
+    std::string path = std::string(PACSCAN_BINARY_DIR) + "/hostile-captures-" +
+                       std::to_string(::getpid());
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Dir dir;
+  const std::string file = dir.path + "/" + name;
+  if (!std::filesystem::exists(file)) {
+    const std::string stem = std::filesystem::path(name).stem().string();
     const std::string cmd = "/usr/bin/python3 " + std::string(PACSCAN_SOURCE_DIR) +
-                            "/samples/pcaps/make-hostile.py " + d + " --scale 0.05";
+                            "/samples/pcaps/make-hostile.py " + dir.path +
+                            " --scale 0.05 --only " + stem;
     REQUIRE(std::system(cmd.c_str()) == 0);
-    return d;
-  }();
-  return dir + "/" + name;
+  }
+  return file;
 }
 
 struct Run {
