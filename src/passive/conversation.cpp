@@ -155,7 +155,9 @@ void Conversation::Impl::stream(int d, const std::uint8_t* p, std::size_t n) {
   // Bytes are counted where they are consumed (a buffered PDU when it is complete), so the
   // association they are charged to does not depend on how the stream was split.
   Direction& s = dir[d];
-  while (n > 0) {
+  // A PDU may decide that the stream is not DICOM after all (give_up()): the rest of this chunk
+  // must then be ignored as later chunks are, or the result would depend on the chunking.
+  while (n > 0 && kind == StreamKind::dicom) {
     ++work;
     switch (s.state) {
       case Direction::State::stopped:
