@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <pacscan/core/data/passive.hpp>
+#include <pacscan/core/data/passive_dicom.hpp>
 
 namespace pacscan::passive {
 
