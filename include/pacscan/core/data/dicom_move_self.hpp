@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/dimse.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 #include <pacscan/core/data/dicom_store_test.hpp>  // SyntheticObject
@@ -27,7 +28,7 @@ struct MoveSelfData {
   std::string destination_ae;  // the scanner's own AE title
   int listen_port = 0;
   std::string study_instance_uid;  // the synthetic study asked for
-  std::string outcome;  // "success", "refused", "aborted", "timed_out", "not_sent", "error"
+  DimseOutcome outcome = DimseOutcome::not_sent;  // success, refused, aborted, timed_out, ...
   int status = -1;
   std::string status_text;
   int completed = -1, failed = -1, warning = -1;  // sub-operation counts of the final response
