@@ -190,6 +190,7 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     auto tls = std::make_unique<TlsTapLayer>(&m.tap, m.started + req.deadline);
     // The widest DCMTK profile that still negotiates TLS 1.2+ suites and falls back (BCP 195);
     // the certificate is not verified here: probe dicom_tls judges it with OpenSSL directly.
+    // req.tls_config has no client certificate to present yet (Config::cert_file is empty).
     OFCondition tc = tls->setTLSProfile(TSP_Profile_BCP195);
     if (tc.good()) tc = tls->activateCipherSuites();
     if (tc.bad()) {

@@ -8,6 +8,8 @@
 
 #include <openssl/ssl.h>
 
+#include <pacscan/tls/tls.hpp>
+
 namespace pacscan::dicom {
 namespace {
 
@@ -26,14 +28,8 @@ void record_alert(const SSL* ssl, int where, int ret) {
   if (!(where & SSL_CB_READ_ALERT) || (ret & 0xff) == SSL_AD_CLOSE_NOTIFY) return;
   auto* tap = static_cast<Tap*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tap_index()));
   if (!tap) return;
-  const int code = ret & 0xff;
-  // OpenSSL 3.0 has no text for TLS 1.3's certificate_required (RFC 8446 §6.2)
-  const char* desc = code == 116 ? "certificate required" : SSL_alert_desc_string_long(ret);
   std::lock_guard lock(tap->mu);
-  if (tap->tls_alert.empty()) {
-    tap->tls_alert = std::string(SSL_alert_type_string_long(ret)) + " alert " +
-                     std::to_string(code) + " (" + desc + ")";
-  }
+  if (tap->tls_alert.empty()) tap->tls_alert = tls::alert_text(ret);
 }
 
 // Forwards every call to the connection DCMTK would have used; records received bytes.

@@ -16,6 +16,7 @@
 #include <pacscan/core/gate.hpp>
 #include <pacscan/core/observation.hpp>
 #include <pacscan/core/policy.hpp>
+#include <pacscan/tls/tls.hpp>
 
 namespace pacscan::dicom {
 
@@ -44,6 +45,9 @@ struct AssocRequest {
   // User Identity Negotiation (PS3.7 D.3.3.7): username + passcode, positive response requested.
   std::string identity_user, identity_passcode;
   bool tls = false;  // DICOM TLS (dcmtls; the certificate is not verified: the scanner judges it)
+  // What the scanner trusts and presents over TLS (the TLS adapter's; a site client certificate
+  // will come from here: Association::request configures DCMTK's layer in one place).
+  tls::Config tls_config;
 };
 
 struct EchoResult {

@@ -28,9 +28,10 @@ TEST_CASE("the adapter's SOP class UIDs are DCMTK's") {
   CHECK(std::string(u::secondary_capture) == UID_SecondaryCaptureImageStorage);
 }
 
-TEST_CASE("probes include no DCMTK header and hold no DCMTK handle") {
+TEST_CASE("probes include no DCMTK, OpenSSL or libcurl header and hold none of their handles") {
   const std::filesystem::path dir = std::filesystem::path(PACSCAN_SOURCE_DIR) / "probes";
-  const std::regex banned(R"(#\s*include\s*<dcmtk/|native_handle|T_ASC_|T_DIMSE_|DcmDataset)");
+  const std::regex banned(
+      R"(#\s*include\s*<(dcmtk|openssl|curl)/|native_handle|T_ASC_|T_DIMSE_|DcmDataset|\bSSL_|\bCURL)");
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     std::ifstream in(e.path());
@@ -38,7 +39,8 @@ TEST_CASE("probes include no DCMTK header and hold no DCMTK handle") {
     ss << in.rdbuf();
     ++files;
     std::smatch m;
-    const std::string text = ss.str();
+    // Code only: comments may name what the adapters hide.
+    const std::string text = std::regex_replace(ss.str(), std::regex(R"(//[^\n]*)"), "");
     CHECK_MESSAGE(!std::regex_search(text, m, banned), e.path().filename().string(), ": ",
                   m.size() ? m.str(0) : std::string());
   }
