@@ -187,7 +187,7 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     return finish();
   }
   if (req.tls) {
-    auto tls = std::make_unique<TlsTapLayer>(&m.tap, m.started + req.deadline);
+    auto tls = std::make_unique<TlsTapLayer>(&m.tap, m.started + req.deadline, permit.endpoint());
     // The widest DCMTK profile that still negotiates TLS 1.2+ suites and falls back (BCP 195);
     // the certificate is not verified here: probe dicom_tls judges it with OpenSSL directly.
     // req.tls_config has no client certificate to present yet (Config::cert_file is empty).
@@ -201,7 +201,7 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     tls->setCertificateVerification(DCV_ignoreCertificate);
     m.layer = std::move(tls);
   } else {
-    m.layer = std::make_unique<TapLayer>(&m.tap, m.started + req.deadline);
+    m.layer = std::make_unique<TapLayer>(&m.tap, m.started + req.deadline, permit.endpoint());
   }
 
   OFCondition cond =

@@ -1,5 +1,7 @@
 #include "transport.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -152,7 +154,17 @@ void Watchdog::loop() {
   }
 }
 
+bool connected_to(int fd, const Endpoint& ep) {
+  sockaddr_in peer{};
+  socklen_t len = sizeof peer;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 || peer.sin_family != AF_INET) {
+    return false;
+  }
+  return ntohl(peer.sin_addr.s_addr) == ep.ip.value && ntohs(peer.sin_port) == ep.port;
+}
+
 DcmTransportConnection* TapLayer::createConnection(DcmNativeSocketType socket, OFBool secure) {
+  if (!connected_to(socket, m_peer)) return nullptr;  // DCMTK closes it: not the permit's peer
   DcmTransportConnection* inner = DcmTransportLayer::createConnection(socket, secure);
   if (!inner) return nullptr;
   Watchdog::instance().add(socket, m_deadline, m_tap);
@@ -160,6 +172,7 @@ DcmTransportConnection* TapLayer::createConnection(DcmNativeSocketType socket, O
 }
 
 DcmTransportConnection* TlsTapLayer::createConnection(DcmNativeSocketType socket, OFBool secure) {
+  if (!connected_to(socket, m_peer)) return nullptr;  // DCMTK closes it: not the permit's peer
   if (SSL_CTX* c = getNativeHandle(); c && tap_index() >= 0) {
     SSL_CTX_set_ex_data(c, tap_index(), m_tap);
     SSL_CTX_set_info_callback(c, &record_alert);

@@ -15,6 +15,8 @@
 #include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmtls/tlslayer.h>
 
+#include <pacscan/core/net.hpp>
+
 class DcmDataset;
 
 namespace pacscan::dicom {
@@ -71,27 +73,38 @@ class Watchdog {
   std::vector<Entry> m_entries;
 };
 
+// True when the connected socket's peer is `ep`. DCMTK connects by itself inside
+// ASC_requestAssociation: this is checked before the connection is handed to it, so a socket
+// connected anywhere but the permit's endpoint carries no byte.
+bool connected_to(int fd, const Endpoint& ep);
+
 class TapLayer : public DcmTransportLayer {
  public:
-  TapLayer(Tap* tap, Clock::time_point deadline) : m_tap(tap), m_deadline(deadline) {}
+  TapLayer(Tap* tap, Clock::time_point deadline, Endpoint peer)
+      : m_tap(tap), m_deadline(deadline), m_peer(peer) {}
   DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override;
 
  private:
   Tap* m_tap;
   Clock::time_point m_deadline;
+  Endpoint m_peer;
 };
 
 // The same watchdog and tap over DCMTK's TLS layer (requestor side). The tap sees the decrypted
 // PDU bytes, so A-ABORT evidence is read the same way as over plain TCP.
 class TlsTapLayer : public DcmTLSTransportLayer {
  public:
-  TlsTapLayer(Tap* tap, Clock::time_point deadline)
-      : DcmTLSTransportLayer(NET_REQUESTOR, nullptr, OFFalse), m_tap(tap), m_deadline(deadline) {}
+  TlsTapLayer(Tap* tap, Clock::time_point deadline, Endpoint peer)
+      : DcmTLSTransportLayer(NET_REQUESTOR, nullptr, OFFalse),
+        m_tap(tap),
+        m_deadline(deadline),
+        m_peer(peer) {}
   DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override;
 
  private:
   Tap* m_tap;
   Clock::time_point m_deadline;
+  Endpoint m_peer;
 };
 
 }  // namespace pacscan::dicom

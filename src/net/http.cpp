@@ -1,6 +1,8 @@
 // The HTTP client: libcurl behind a gate permit.
 #include <pacscan/net/http.hpp>
 
+#include <pacscan/net/socket.hpp>
+
 #include <chrono>
 #include <memory>
 
@@ -45,6 +47,15 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<const std::stop_token*>(user)->stop_requested() ? 1 : 0;
 }
 
+// libcurl opens its sockets here, and only to the permit's address and port: a redirect, a
+// proxy or a second address could not be reached even if an option let curl try.
+curl_socket_t open_socket(void* user, curlsocktype purpose, curl_sockaddr* a) {
+  if (purpose != CURLSOCKTYPE_IPCXN || !a) return CURL_SOCKET_BAD;
+  const int fd = open_socket_for(*static_cast<const Permit*>(user), a->family, a->socktype,
+                                 a->protocol, &a->addr, a->addrlen);
+  return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
 HttpFailure failure_of(CURLcode code) {
   switch (code) {
     case CURLE_OK: return HttpFailure::none;
@@ -79,7 +90,9 @@ HttpReply http_get(const Permit& permit, const HttpRequest& req, std::stop_token
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // never: Location is recorded, not followed
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, &open_socket);
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &permit);
   curl_easy_setopt(c, CURLOPT_PROXY, "");  // never a proxy from the environment
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);

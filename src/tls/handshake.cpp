@@ -1,17 +1,12 @@
 // One TLS handshake measured with OpenSSL directly, and the trust anchors it verifies against.
 #include <pacscan/tls/tls.hpp>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <pacscan/net/socket.hpp>
+
 #include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -182,13 +177,6 @@ Clock::time_point until(Millis want, Clock::time_point end) {
   return end - now < want ? end : now + want;
 }
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 // Facts of each certificate through the one pure function (the bytes fuzzed are the bytes used).
 TlsCertificate facts_of(X509* x) {
   unsigned char* der = nullptr;
@@ -230,47 +218,21 @@ HandshakeResult handshake(const Permit& permit, const HandshakeOptions& opt, con
   SSL_CTX_set_client_cert_cb(c, &client_cert_cb);
   SSL_CTX_set_info_callback(c, &info_cb);
 
-  const Endpoint& to = permit.endpoint();  // numeric: no DNS, no way around the scope
-  Fd sock;
-  sock.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (sock.fd < 0) {
-    r.error = std::string("socket: ") + std::strerror(errno);
+  // The permit's numeric endpoint only: no DNS, no way around the scope.
+  net::Connection conn = net::connect_tcp(permit, until(limits.connect, limits.end));
+  r.connected = conn.socket.valid();
+  if (conn.outcome != Outcome::ok) {
+    r.outcome = conn.outcome;
+    r.error = conn.error;
     return r;
   }
-  r.connected = true;
-  const int one = 1;
-  ::setsockopt(sock.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(to.port);
-  sa.sin_addr.s_addr = htonl(to.ip.value);
-  const auto connect_until = until(limits.connect, limits.end);
-  if (::connect(sock.fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
-    int err = errno;
-    if (err == EINPROGRESS) {
-      if (!wait_fd(sock.fd, POLLOUT, connect_until)) {
-        r.outcome = Outcome::timed_out;
-        r.error = "TCP connect timed out";
-        return r;
-      }
-      socklen_t len = sizeof err;
-      ::getsockopt(sock.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    }
-    if (err != 0) {
-      r.outcome = err == ECONNREFUSED                           ? Outcome::refused
-                  : (err == EHOSTUNREACH || err == ENETUNREACH) ? Outcome::unreachable
-                  : err == ETIMEDOUT                            ? Outcome::timed_out
-                                                                : Outcome::error;
-      r.error = std::string("connect: ") + std::strerror(err);
-      return r;
-    }
-  }
+  const int fd = conn.socket.fd();
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(c), &SSL_free);
   if (!ssl) {
     r.error = "SSL_new: " + openssl_errors();
     return r;
   }
-  SSL_set_fd(ssl.get(), sock.fd);
+  SSL_set_fd(ssl.get(), fd);
   SSL_set_app_data(ssl.get(), &r);
   if (STACK_OF(SSL_CIPHER)* list = SSL_get1_supported_ciphers(ssl.get())) {
     for (int i = 0; i < sk_SSL_CIPHER_num(list); ++i) {
@@ -296,7 +258,7 @@ HandshakeResult handshake(const Permit& permit, const HandshakeOptions& opt, con
     }
     const int e = SSL_get_error(ssl.get(), rc);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      if (!wait_fd(sock.fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, io_until)) {
+      if (!wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, io_until)) {
         r.outcome = Outcome::timed_out;
         r.error = "TLS handshake timed out";
         break;
@@ -349,7 +311,7 @@ HandshakeResult handshake(const Permit& permit, const HandshakeOptions& opt, con
       const int n = SSL_read(ssl.get(), &byte, 1);
       if (n > 0) break;
       const int e = SSL_get_error(ssl.get(), n);
-      if (e != SSL_ERROR_WANT_READ || !wait_fd(sock.fd, POLLIN, wait_until)) break;
+      if (e != SSL_ERROR_WANT_READ || !wait_fd(fd, POLLIN, wait_until)) break;
     }
     ERR_clear_error();
   }
