@@ -264,7 +264,11 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
       for (auto& c : a.contexts) {
         if (c.id == pc.presentationContextID) {
           c.result = static_cast<int>(pc.resultReason);
-          if (pc.resultReason == ASC_P_ACCEPTANCE) c.transfer_syntax = pc.acceptedTransferSyntax;
+          if (pc.resultReason == ASC_P_ACCEPTANCE) {
+            c.transfer_syntax = pc.acceptedTransferSyntax;
+            m.tap.guard.set_context(static_cast<std::uint8_t>(c.id),
+                                    c.transfer_syntax == UID_LittleEndianExplicitTransferSyntax);
+          }
         }
       }
     }
@@ -282,6 +286,9 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     r.text = reject_text(r.result, r.source, r.reason);
     a.reject = r;
     a.outcome = Outcome::rejected;
+  } else if (m.tap.guard.tripped()) {
+    a.outcome = Outcome::error;
+    a.detail = m.tap.guard.why();
   } else if (m.tap.stopped || stop.stop_requested()) {
     a.outcome = Outcome::interrupted;
   } else if (m.tap.deadline_fired) {
@@ -471,6 +478,10 @@ EchoResult Association::echo(Millis dimse_timeout) {
                                                      : Outcome::error;
     if (m_impl->tap.stopped) r.outcome = Outcome::interrupted;
     r.detail = cond.text();
+    if (m_impl->tap.guard.tripped()) {
+      r.outcome = Outcome::error;
+      r.detail = m_impl->tap.guard.why();
+    }
     // The association is no longer usable: abort it.
     ASC_abortAssociation(m_impl->assoc);
     m_impl->established = false;
@@ -487,6 +498,7 @@ namespace {
 
 // Why a DIMSE exchange got no final response. The association is aborted by the caller.
 DimseOutcome failure_outcome(const Tap& tap, std::stop_token stop, const OFCondition& cond) {
+  if (tap.guard.tripped()) return DimseOutcome::error;  // a message cut before DCMTK parsed it
   if (tap.stopped || stop.stop_requested()) return DimseOutcome::interrupted;
   if (tap.deadline_fired) return DimseOutcome::timed_out;
   if (cond == DUL_PEERABORTEDASSOCIATION || cond == DUL_NETWORKCLOSED) return DimseOutcome::aborted;
@@ -528,6 +540,7 @@ DimseResult Association::exchange(std::string_view sop_class, const DataSet& ds,
     return r;
   }
   r.outcome = failure_outcome(m_impl->tap, m_impl->stop, cond);
+  if (m_impl->tap.guard.tripped()) r.detail = m_impl->tap.guard.why();
   if (r.detail.empty()) r.detail = cond.text();
   r.status = -1;
   abort();  // no final response: the association is unusable, the next request opens another

@@ -5,10 +5,13 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <thread>
 
 #include <openssl/ssl.h>
+
+#include <dcmtk/dcmdata/dctag.h>
 
 #include <pacscan/tls/tls.hpp>
 
@@ -34,7 +37,17 @@ void record_alert(const SSL* ssl, int where, int ret) {
   if (tap->tls_alert.empty()) tap->tls_alert = tls::alert_text(ret);
 }
 
-// Forwards every call to the connection DCMTK would have used; records received bytes.
+// Ends a connection now: FIN at once, and RST when DCMTK closes the socket (linger 0), so a peer
+// blocked sending into our full receive window (a flood we stopped reading) is released at once
+// instead of at its own send timeout.
+void cut(int fd) {
+  const linger abortive{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+  ::shutdown(fd, SHUT_RDWR);
+}
+
+// Forwards every call to the connection DCMTK would have used; records received bytes, and
+// fails the read that would hand DCMTK a message its parser must not see.
 class TapConnection : public DcmTransportConnection {
  public:
   TapConnection(DcmNativeSocketType socket, DcmTransportConnection* inner, Tap* tap)
@@ -47,6 +60,10 @@ class TapConnection : public DcmTransportConnection {
   OFCondition clientSideHandshake() override { return m_inner->clientSideHandshake(); }
   OFCondition renegotiate(const char* suite) override { return m_inner->renegotiate(suite); }
   ssize_t read(void* buf, size_t n) override {
+    if (m_tap->guard.tripped()) {
+      errno = ECONNRESET;
+      return -1;
+    }
     const ssize_t r = m_inner->read(buf, n);
     if (r > 0) {
       std::lock_guard lock(m_tap->mu);
@@ -62,6 +79,13 @@ class TapConnection : public DcmTransportConnection {
         const ssize_t e = ::recv(m_fd, extra, sizeof extra, MSG_PEEK | MSG_DONTWAIT);
         if (e > 0) m_tap->peeked.assign(extra, extra + e);
       }
+    }
+    if (r > 0 && !m_tap->guard.feed({static_cast<const std::uint8_t*>(buf),
+                                     static_cast<std::size_t>(r)})) {
+      // DCMTK sees a connection closed by the peer, before any byte of that message.
+      if (m_fd >= 0) cut(m_fd);
+      errno = ECONNRESET;
+      return -1;
     }
     return r;
   }
@@ -99,16 +123,25 @@ class TapConnection : public DcmTransportConnection {
 
 }  // namespace
 
-// Ends a connection now: FIN at once, and RST when DCMTK closes the socket (linger 0), so a peer
-// blocked sending into our full receive window (a flood we stopped reading) is released at once
-// instead of at its own send timeout.
-namespace {
-void cut(int fd) {
-  const linger abortive{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
-  ::shutdown(fd, SHUT_RDWR);
+TagKind classify_with_dictionary(std::uint16_t group, std::uint16_t element) {
+  // Implicit VR: DCMTK looks a private element (gggg,xxyy), yy >= 0x10, up under its private
+  // creator, which the guard does not follow: either reading is possible.
+  if ((group & 1) && element >= 0x1000) return TagKind::creator;
+  const DcmTag tag(group, element);
+  switch (tag.getEVR()) {
+    case EVR_SQ: return TagKind::sequence;
+    case EVR_px: return TagKind::pixel;
+    case EVR_ox:
+      return (group == 0x7FE0 && element == 0x0010) ||
+                     (group >= 0x6000 && group <= 0x601E && !(group & 1) && element == 0x3000)
+                 ? TagKind::pixel
+                 : TagKind::other;
+    case EVR_UN:
+    case EVR_UNKNOWN:
+    case EVR_UNKNOWN2B: return TagKind::unknown;
+    default: return TagKind::other;
+  }
 }
-}  // namespace
 
 Watchdog& Watchdog::instance() {
   static Watchdog* w = new Watchdog();  // never destroyed (see header)

@@ -1,6 +1,7 @@
 #pragma once
 // A DCMTK transport layer that (1) registers every socket with a watchdog enforcing a hard
-// deadline and (2) taps the bytes received, so evidence DCMTK discards (A-ABORT source/reason,
+// deadline, (2) cuts a connection whose bytes DCMTK must not parse (nesting_guard.hpp) and (3)
+// taps the bytes received, so evidence DCMTK discards (A-ABORT source/reason,
 // the first bytes of a non-DICOM reply) can be recorded.
 #include <atomic>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <dcmtk/dcmtls/tlslayer.h>
 
 #include <pacscan/core/net.hpp>
+#include <pacscan/dicom/nesting_guard.hpp>
 
 class DcmDataset;
 
@@ -27,8 +29,13 @@ using Clock = std::chrono::steady_clock;
 // escaped where it enters an observation).
 std::string error_comment(DcmDataset* status_detail);
 
+// DCMTK's data dictionary, for the nesting guard's Implicit VR reading.
+TagKind classify_with_dictionary(std::uint16_t group, std::uint16_t element);
+
 // What one association's connection saw.
 struct Tap {
+  // Every byte received goes through it before DCMTK sees it (used by the reading thread only).
+  PduGuard guard{GuardLimits{}, &classify_with_dictionary};
   std::mutex mu;
   std::vector<unsigned char> head;    // first bytes received (capped)
   std::vector<unsigned char> peeked;  // bytes that had arrived after the first read, not consumed
