@@ -3,6 +3,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "evaluators.hpp"
 
@@ -119,6 +120,11 @@ std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view
       ev.push_back(fmt::format("the listener received an association from {} (calling AE '{}') "
                                "with {} object(s), {} of them the synthetic one (dropped unread)",
                                r.peer, r.calling_ae, r.objects, r.ours));
+    }
+    if (m.refused > 0) {
+      ev.push_back(fmt::format("the listener refused {} connection(s) from addresses other than "
+                               "the host under test ({}): nothing was read from them",
+                               m.refused, fmt::join(m.refused_from, ", ")));
     }
     if (ours > 0) {
       return fail(sev,

@@ -34,10 +34,13 @@ Modes (one listener per --port; --port may be a comma-separated list):
   mover     the clean SCP of badbytes --variant nested-find, answering C-FIND with no match and
             C-STORE with success, that plays a hostile C-MOVE sender when asked to move to AE
             --move-aet (default PACSCAN): it connects from --bind to the requester's address on
-            --move-port. --variant trickle: sends an A-ASSOCIATE-RQ one byte per second and
-            keeps the C-MOVE open with a pending response every second; --variant nested: a
-            complete association and a C-STORE whose data set is nested --depth deep, then a
-            final C-MOVE response. Each sender appends "sender <variant> <event>" to --log.
+            --move-port (from --move-from instead when given). --variant trickle: a complete
+            association and a C-STORE whose data set arrives 16 bytes a second, each piece a
+            complete P-DATA-TF (no read timeout fires, only a hard deadline ends it); trickle-rq:
+            the A-ASSOCIATE-RQ itself one byte a second; both keep the C-MOVE open with a
+            pending response every second. --variant nested: a complete association and a
+            C-STORE whose data set is nested --depth deep, then a final C-MOVE response. Each
+            sender appends "sender <variant> <event>" to --log.
   recorder  accept, append "<peer-ip> <peer-port> <local-port>\n" to --log, close. This is how a
             test proves that a connection did or did not happen.
   sniff     no listener: an AF_PACKET socket on --iface appends one line per received IPv4
@@ -445,24 +448,39 @@ def move_sender(variant, bind, to, rec, depth, done):
         s.connect(to)
         rec.write(f"sender {variant} connected")
         rq = assoc_rq(b"PACSCAN", b"HOSTILE", b"1.2.840.10008.5.1.4.1.1.7")
-        if variant == "trickle":
+        if variant == "trickle-rq":
             for i in range(len(rq)):
                 if done.is_set():
                     break
                 s.sendall(rq[i:i + 1])
                 time.sleep(1.0)
-            rec.write("sender trickle finished")
+            rec.write("sender trickle-rq finished")
             return
         s.sendall(rq)
         pdu = read_pdu(s)
         if pdu is None or pdu[0] != 0x02:
-            rec.write(f"sender nested no-ac {pdu[0] if pdu else None}")
+            rec.write(f"sender {variant} no-ac {pdu[0] if pdu else None}")
             return
+        rec.write(f"sender {variant} associated")
         cmd = command_set([(0x0002, b"1.2.840.10008.5.1.4.1.1.7"),
                            (0x0100, struct.pack("<H", 0x0001)), (0x0110, struct.pack("<H", 1)),
                            (0x0700, struct.pack("<H", 0)), (0x0800, struct.pack("<H", 0)),
                            (0x1000, b"1.2.826.0.1.3680043.9.7433.1.1")])
         send_message(s, 1, cmd, True)
+        if variant == "trickle":
+            # One element announced 1 MB long, its value sent 16 bytes a second, each piece a
+            # complete P-DATA-TF: no read timeout ever fires, only the receiver's deadline.
+            value = struct.pack("<HHI", 0x0008, 0x0018, 1 << 20)
+            s.sendall(b"\x04\x00" + struct.pack(">I", 6 + len(value)) +
+                      struct.pack(">I", 2 + len(value)) + bytes([1, 0x00]) + value)
+            s.settimeout(2)
+            while not done.is_set():
+                piece = b"1" * 16
+                s.sendall(b"\x04\x00" + struct.pack(">I", 22) + struct.pack(">I", 18) +
+                          bytes([1, 0x00]) + piece)
+                time.sleep(1.0)
+            rec.write("sender trickle finished")
+            return
         send_message(s, 1, nested(depth), False)
         rec.write("sender nested sent")
         s.settimeout(5)
@@ -493,7 +511,7 @@ def mover(conn, peer, variant, rec, move_port, move_aet, bind, depth):
         end = time.monotonic() + 120
         try:
             while th.is_alive() and time.monotonic() < end:
-                if variant == "trickle":
+                if variant.startswith("trickle"):
                     answer(conn, pcid, f, 0xFF00)  # pending: the C-MOVE never ends by itself
                 th.join(1.0)
             answer(conn, pcid, f, 0x0000)
@@ -510,7 +528,8 @@ def handle(mode, conn, peer, local_port, rec, text="", http=False, variant="ac",
             nested_scp(conn, variant, opts.depth)
             return
         if mode == "mover":
-            mover(conn, peer, variant, rec, opts.move_port, opts.move_aet, opts.bind, opts.depth)
+            mover(conn, peer, variant, rec, opts.move_port, opts.move_aet,
+                  opts.move_from or opts.bind, opts.depth)
             return
         if mode == "badbytes":
             badbytes(conn, variant)
@@ -664,14 +683,17 @@ def main():
                     help="banner: the answer as hex bytes (any bytes, not only UTF-8)")
     ap.add_argument("--http", action="store_true", help="banner: answer HTTP, --text as Server")
     ap.add_argument("--variant", default=None,
-                    choices=["ac", "rj", "abort", "nested", "nested-find", "trickle"],
+                    choices=["ac", "rj", "abort", "nested", "nested-find", "trickle",
+                             "trickle-rq"],
                     help="badbytes: which PDU carries the hostile bytes (default ac); "
-                         "mover: trickle (default) or nested")
+                         "mover: trickle (default), trickle-rq or nested")
     ap.add_argument("--depth", type=int, default=20000, help="nesting depth of nested variants")
     ap.add_argument("--tls-cert", default=None, help="nested variants: PEM certificate (DICOM TLS)")
     ap.add_argument("--tls-key", default=None, help="nested variants: PEM key")
     ap.add_argument("--move-port", type=int, default=11113, help="mover: the scanner's listener")
     ap.add_argument("--move-aet", default="PACSCAN", help="mover: the destination AE it serves")
+    ap.add_argument("--move-from", default=None,
+                    help="mover: the address the C-MOVE sender connects from (default --bind)")
     a = ap.parse_args()
     if a.mode in ("recorder", "sniff") and not a.log:
         ap.error(f"{a.mode} needs --log")
