@@ -148,6 +148,11 @@ struct StorageListener::Impl {
         if (assoc) ASC_destroyAssociation(&assoc);
         continue;
       }
+      if (!tap) {  // not admitted by us (cannot happen: every connection goes through admit)
+        ASC_dropSCPAssociation(assoc);
+        ASC_destroyAssociation(&assoc);
+        continue;
+      }
       busy = true;
       serve(assoc, *tap);
       ASC_dropSCPAssociation(assoc);
