@@ -3,7 +3,7 @@
 // dcm4chee-arc (count of studies only), HTTP vs HTTPS, and ONE attempt with Orthanc's documented
 // default credentials orthanc:orthanc when /system asks for Basic authentication (never a list).
 //
-// Bounds: at most k_max_requests requests (6 in practice), each under its own gate permit, to the
+// Bounds: at most k_max_requests requests (7 in practice), each under its own gate permit, to the
 // permit's numeric address only (no DNS, no proxy, no redirect followed: Location is recorded),
 // connect/transfer timeouts from the policy bounded by the endpoint budget, bodies counted and
 // capped at k_max_body, inspected in memory to identify the product, then discarded.
@@ -20,7 +20,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/ae_titles.hpp>
 #include <pacscan/scan/probe.hpp>
+#include <pacscan/scan/site_titles.hpp>
 
 namespace pacscan::probes {
 namespace {
@@ -32,6 +34,8 @@ constexpr int k_max_requests = 8;               // hard cap per endpoint
 
 constexpr std::string_view k_system = "/system";
 constexpr std::string_view k_explorer = "/app/explorer.html";
+// The peers Orthanc is configured for (DicomModalities): its calling-AE allow-list.
+constexpr std::string_view k_modalities = "/modalities?expand";
 // Orthanc DICOMweb plugin default root "/dicom-web/"; dcm4chee-arc's default archive AE.
 constexpr std::string_view k_orthanc_dw_root = "/dicom-web";
 constexpr std::string_view k_orthanc_qido = "/dicom-web/studies?limit=1&includefield=0020000D";
@@ -267,6 +271,29 @@ bool parse_system(const std::string& body, OrthancSystem& out) {
   return true;
 }
 
+// Orthanc's GET /modalities?expand: {"name": {"AET": ..., "Host": ..., "Port": ...}} (older
+// versions: {"name": [AET, Host, Port]}). Only the titles, hosts and ports are kept.
+void parse_modalities(const std::string& body, std::vector<OrthancModality>& out) {
+  const auto j = parse_json(body);
+  if (!j.is_object()) return;
+  for (const auto& [name, v] : j.items()) {
+    if (out.size() >= HttpData::k_max_modalities) break;
+    OrthancModality m;
+    if (v.is_object() && v.contains("AET") && v["AET"].is_string()) {
+      m.aet = clip(v["AET"].get<std::string>());
+      if (v.contains("Host") && v["Host"].is_string()) m.host = clip(v["Host"].get<std::string>());
+      if (v.contains("Port") && v["Port"].is_number_integer()) m.port = v["Port"].get<int>();
+    } else if (v.is_array() && !v.empty() && v[0].is_string()) {
+      m.aet = clip(v[0].get<std::string>());
+      if (v.size() > 1 && v[1].is_string()) m.host = clip(v[1].get<std::string>());
+      if (v.size() > 2 && v[2].is_number_integer()) m.port = v[2].get<int>();
+    } else {
+      continue;
+    }
+    if (!m.aet.empty()) out.push_back(std::move(m));
+  }
+}
+
 // A QIDO-RS studies query answered: 204 (no match) or 200 with a JSON array. Returns the number of
 // entries, or -1 when the reply is not a QIDO answer. The body is not kept.
 int qido_count(const Reply& r) {
@@ -287,6 +314,8 @@ const char* stop_text(Stop s) {
   }
   return "";
 }
+
+void publish(const ProbeContext& ctx, const Endpoint& ep, const HttpData& d);
 
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   Observation o = make_observation("http_imaging", ep);
@@ -339,6 +368,18 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
         d.default_creds_work = cred.ex.status == 200;
         if (d.default_creds_work && parse_system(cred.body, d.orthanc)) {
           d.orthanc.via_credentials = true;
+        }
+      }
+    }
+
+    // 2b. Orthanc's configured peers, with the access /system needed (none, or the default
+    //     credentials): their AE titles are the calling titles it admits.
+    if (d.orthanc.readable) {
+      Reply mod = rq.get(d.scheme, k_modalities, d.orthanc.via_credentials);
+      if (note(mod)) {
+        d.modalities_status = mod.ex.status;
+        if (mod.ex.status == 200 && !mod.ex.body_truncated) {
+          parse_modalities(mod.body, d.orthanc_modalities);
         }
       }
     }
@@ -406,6 +447,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
                   ? fmt::format("not HTTP{}: {}", d.https_tried ? " nor HTTPS" : "", paths)
                   : fmt::format("{} over {}: {}", what, d.scheme, paths);
   if (!d.complete) o.summary += fmt::format(" [incomplete: {}]", d.incomplete_reason);
+  publish(ctx, ep, d);
   o.data = std::move(d);
   return {std::move(o)};
 }
@@ -424,6 +466,27 @@ void learn_host(const Observation& o, HostFacts& h) {
   h.orthanc_dicom_aet = aet;
   h.orthanc_dicom_port = d->orthanc.dicom_port;
   h.orthanc_web_port = o.ep.port;
+  h.orthanc_modality_aets.clear();
+  for (const auto& m : d->orthanc_modalities) {
+    if (valid_ae_title(m.aet)) h.orthanc_modality_aets.push_back(m.aet);
+  }
+}
+
+// The titles the web API published, for the AE-title search on the scan's other hosts.
+void publish(const ProbeContext& ctx, const Endpoint& ep, const HttpData& d) {
+  if (!ctx.site || !d.orthanc.readable) return;
+  const char* how = d.orthanc.via_credentials ? " with the default credentials" : "";
+  if (valid_ae_title(d.orthanc.dicom_aet)) {
+    ctx.site->add({d.orthanc.dicom_aet, AeRole::called, "", AeSource::web, AeSource::web,
+                   fmt::format("reported by Orthanc REST /system on {}{}", ep.str(), how), ep});
+  }
+  for (const auto& m : d.orthanc_modalities) {
+    if (!valid_ae_title(m.aet)) continue;
+    ctx.site->add({m.aet, AeRole::calling, "", AeSource::web, AeSource::web,
+                   fmt::format("listed by Orthanc REST /modalities on {}{} (a configured peer)",
+                               ep.str(), how),
+                   ep});
+  }
 }
 
 }  // namespace
@@ -435,7 +498,7 @@ PACSCAN_PROBE(http_imaging){
     .order = 20,
     .needs = Needs::non_dicom_port,
     .dicom_probe = false,
-    .max_associations = 6,
+    .max_associations = 7,
     .run = &run,
     .learn_host = &learn_host,
 };
