@@ -202,11 +202,8 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
       auto a = s.attempt(kc.title, cc.title);
       if (!a) break;
       note_title(d, cc, AeRole::called);
-      if (kc.title != ours) {
-        note_title(d, kc, AeRole::calling);
-        d.pair_search = true;
-        d.pairs_tried++;
-      }
+      if (kc.title != ours) note_title(d, kc, AeRole::calling);
+      d.pairs_tried++;
       if (a->outcome == Outcome::ok) {
         accept(&cc, cc.title, kc);
         ++next;
@@ -229,6 +226,9 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
                             [&](const AePairCandidate& q) { return q.called == called_idx; });
     }
   }
+  // Every attempt of step 2 was a (calling, called) pair; it was a pair search in the issue's
+  // sense unless the server told the two apart or the scanner's own calling title was enough.
+  d.pair_search = d.pairs_tried > 0 && fixed.empty() && !(!called_ok.empty() && calling_ok == ours);
   // 2b. calling titles with a called title the server recognises
   std::size_t next_calling = 0;
   if (called_ok.empty() && !fixed.empty() && first && first->valid_pdu()) {

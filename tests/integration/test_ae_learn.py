@@ -161,7 +161,7 @@ def main(t):
 
     # ---- 3. from a `pacscan pcap` result instead of the capture
     out = t.outdir("pcap")
-    rp = t.run_argv([t.pacscan, "pcap", pcap, "-o", out, "-q"], out)
+    rp = t.run_argv([t.pacscan, "pcap", pcap, "-o", out], out)
     t.expect_rc(rp, 0)
     r = t.scan([IP, "-p", str(p1), "--learn", out, "--assoc-deadline", "5s"])
     t.expect_rc(r, 0)
