@@ -16,6 +16,8 @@ packages=(
   libxml2-dev                   # nmap XML input (-iX); libdcmtk-dev pulls it too, named here on purpose
   nmap                          # tests: -iX is fed XML that nmap itself wrote
   debootstrap lintian           # scripts/package-test.sh: the .deb in a clean chroot, lintian
+  clang-14 libclang-rt-14-dev   # tests: libFuzzer targets (scripts/test.sh, bench/fuzz.sh)
+  tcpreplay                     # bench/listen-soak.sh: replays captures at a high rate
 )
 # tests: a DICOM server that is not based on DCMTK (dcmjs-dimse, npm). The machine's own Node.js
 # and npm when there are (a Node.js from elsewhere ships npm inside), else Debian's.

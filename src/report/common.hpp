@@ -28,6 +28,8 @@ std::string change_key(Change c);              // "new", "still_open", "fixed"
 std::string clean_text(std::string_view s, bool keep_newlines);
 // One line: clean_text, newlines and tabs collapsed into single spaces, trimmed.
 std::string one_line(std::string_view s);
+// A CSV cell (csv.cpp): cleaned, neutralised against formula injection, quoted.
+std::string csv_cell(std::string_view raw);
 
 // Orders IP address strings numerically (falls back to text order for non-addresses).
 bool ip_less(const std::string& a, const std::string& b);

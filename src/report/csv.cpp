@@ -5,6 +5,24 @@
 #include "report/common.hpp"
 
 namespace pacscan::report::detail {
+
+// A cell: cleaned, neutralised against formula injection, quoted.
+std::string csv_cell(std::string_view raw) {
+  std::string text = clean_text(raw, true);
+  if (!text.empty()) {
+    const char c = text.front();
+    if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') {
+      text.insert(text.begin(), '\'');
+    }
+  }
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 namespace {
 
 std::string priority(Severity s) {
@@ -21,23 +39,6 @@ std::string priority(Severity s) {
       return "Lowest";
   }
   return "Lowest";
-}
-
-// A cell: cleaned, neutralised against formula injection, quoted.
-std::string cell(std::string_view raw) {
-  std::string text = clean_text(raw, true);
-  if (!text.empty()) {
-    const char c = text.front();
-    if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') {
-      text.insert(text.begin(), '\'');
-    }
-  }
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string description(const Context& ctx, const Finding& f) {
@@ -80,7 +81,7 @@ void add_row(std::string& out, const Context& ctx, const Finding& f, const std::
   };
   for (std::size_t i = 0; i < cells.size(); ++i) {
     if (i) out += ',';
-    out += cell(cells[i]);
+    out += csv_cell(cells[i]);
   }
   out += "\r\n";
 }
@@ -94,7 +95,7 @@ std::string render_csv(const Context& ctx) {
                           "Status",     "First seen",  "Suspected decoy"};
   for (std::size_t i = 0; i < std::size(header); ++i) {
     if (i) out += ',';
-    out += cell(header[i]);
+    out += csv_cell(header[i]);
   }
   out += "\r\n";
   const auto& started = ctx.scan.meta.started_at;
