@@ -372,10 +372,11 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
       }
     }
 
-    // 2b. Orthanc's configured peers, with the access /system needed (none, or the default
-    //     credentials): their AE titles are the calling titles it admits.
-    if (d.orthanc.readable) {
-      Reply mod = rq.get(d.scheme, k_modalities, d.orthanc.via_credentials);
+    // 2b. Orthanc's configured peers, only when /system was open without credentials (the one
+    //     default-login request stays the only one with credentials): their AE titles are the
+    //     calling titles it admits.
+    if (d.orthanc.readable && !d.orthanc.via_credentials) {
+      Reply mod = rq.get(d.scheme, k_modalities, false);
       if (note(mod)) {
         d.modalities_status = mod.ex.status;
         if (mod.ex.status == 200 && !mod.ex.body_truncated) {

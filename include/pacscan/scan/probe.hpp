@@ -45,8 +45,8 @@ struct HostFacts {
   std::string orthanc_dicom_aet;
   int orthanc_dicom_port = 0;
   std::uint16_t orthanc_web_port = 0;  // the port /system was read on
-  // Orthanc's GET /modalities?expand: the AE titles of the peers it is configured for (its
-  // calling-AE allow-list), when the API answered without credentials or with the default ones.
+  // Orthanc's GET /modalities?expand: the AE titles of its configured peers (its calling-AE
+  // allow-list), read only when the API answered without credentials (never with the default).
   std::vector<std::string> orthanc_modality_aets;
 };
 

@@ -71,8 +71,8 @@ struct HttpData {
   bool default_creds_work = false;   // ... and /system answered 200
   bool explorer_found = false;       // /app/explorer.html is Orthanc Explorer (200)
   int explorer_status = 0;
-  // Orthanc GET /modalities?expand (asked only once /system was readable, with the same
-  // credentials): the configured peers, at most k_max_modalities.
+  // Orthanc GET /modalities?expand (asked only when /system was readable without credentials):
+  // the configured peers, at most k_max_modalities.
   int modalities_status = 0;
   std::vector<OrthancModality> orthanc_modalities;
   static constexpr std::size_t k_max_modalities = 64;
