@@ -3,7 +3,7 @@
 // dcm4chee-arc (count of studies only), HTTP vs HTTPS, and ONE attempt with Orthanc's documented
 // default credentials orthanc:orthanc when /system asks for Basic authentication (never a list).
 //
-// Bounds: at most k_max_requests requests (6 in practice), each under its own gate permit, to the
+// Bounds: at most k_max_requests requests (7 in practice), each under its own gate permit, to the
 // permit's numeric address only (no DNS, no proxy, no redirect followed: Location is recorded),
 // connect/transfer timeouts from the policy bounded by the endpoint budget, bodies counted and
 // capped at k_max_body, inspected in memory to identify the product, then discarded.
@@ -16,8 +16,10 @@
 #include <string>
 #include <string_view>
 
+#include <pacscan/core/ae_titles.hpp>
 #include <pacscan/net/http.hpp>
 #include <pacscan/scan/probe.hpp>
+#include <pacscan/scan/site_titles.hpp>
 
 namespace pacscan::probes {
 namespace {
@@ -27,6 +29,8 @@ constexpr int k_max_requests = 8;               // hard cap per endpoint
 
 constexpr std::string_view k_system = "/system";
 constexpr std::string_view k_explorer = "/app/explorer.html";
+// The peers Orthanc is configured for (DicomModalities): its calling-AE allow-list.
+constexpr std::string_view k_modalities = "/modalities?expand";
 // Orthanc DICOMweb plugin default root "/dicom-web/"; dcm4chee-arc's default archive AE.
 constexpr std::string_view k_orthanc_dw_root = "/dicom-web";
 constexpr std::string_view k_orthanc_qido = "/dicom-web/studies?limit=1&includefield=0020000D";
@@ -143,6 +147,8 @@ const char* stop_text(Stop s) {
   return "";
 }
 
+void publish(const ProbeContext& ctx, const Endpoint& ep, const HttpData& d);
+
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   Observation o = make_observation("http_imaging", ep);
   const auto t0 = std::chrono::steady_clock::now();
@@ -199,6 +205,19 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
             d.orthanc = *system;
             d.orthanc.via_credentials = true;
           }
+        }
+      }
+    }
+
+    // 2b. Orthanc's configured peers, only when /system was open without credentials (the one
+    //     default-login request stays the only one with credentials): their AE titles are the
+    //     calling titles it admits.
+    if (d.orthanc.readable && !d.orthanc.via_credentials) {
+      Reply mod = rq.get(d.scheme, k_modalities, false);
+      if (note(mod)) {
+        d.modalities_status = mod.ex.status;
+        if (mod.ex.status == 200 && !mod.ex.body_truncated) {
+          d.orthanc_modalities = net::parse_orthanc_modalities(mod.body, HttpData::k_max_modalities);
         }
       }
     }
@@ -266,6 +285,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
                   ? fmt::format("not HTTP{}: {}", d.https_tried ? " nor HTTPS" : "", paths)
                   : fmt::format("{} over {}: {}", what, d.scheme, paths);
   if (!d.complete) o.summary += fmt::format(" [incomplete: {}]", d.incomplete_reason);
+  publish(ctx, ep, d);
   o.data = std::move(d);
   return {std::move(o)};
 }
@@ -284,6 +304,27 @@ void learn_host(const Observation& o, HostFacts& h) {
   h.orthanc_dicom_aet = aet;
   h.orthanc_dicom_port = d->orthanc.dicom_port;
   h.orthanc_web_port = o.ep.port;
+  h.orthanc_modality_aets.clear();
+  for (const auto& m : d->orthanc_modalities) {
+    if (valid_ae_title(m.aet)) h.orthanc_modality_aets.push_back(m.aet);
+  }
+}
+
+// The titles the web API published, for the AE-title search on the scan's other hosts.
+void publish(const ProbeContext& ctx, const Endpoint& ep, const HttpData& d) {
+  if (!ctx.site || !d.orthanc.readable) return;
+  const char* how = d.orthanc.via_credentials ? " with the default credentials" : "";
+  if (valid_ae_title(d.orthanc.dicom_aet)) {
+    ctx.site->add({d.orthanc.dicom_aet, AeRole::called, "", AeSource::web, AeSource::web,
+                   fmt::format("reported by Orthanc REST /system on {}{}", ep.str(), how), ep});
+  }
+  for (const auto& m : d.orthanc_modalities) {
+    if (!valid_ae_title(m.aet)) continue;
+    ctx.site->add({m.aet, AeRole::calling, "", AeSource::web, AeSource::web,
+                   fmt::format("listed by Orthanc REST /modalities on {}{} (a configured peer)",
+                               ep.str(), how),
+                   ep});
+  }
 }
 
 }  // namespace
@@ -295,7 +336,7 @@ PACSCAN_PROBE(http_imaging){
     .order = 20,
     .needs = Needs::non_dicom_port,
     .dicom_probe = false,
-    .max_associations = 6,
+    .max_associations = 7,
     .run = &run,
     .learn_host = &learn_host,
 };

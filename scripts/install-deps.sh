@@ -19,17 +19,26 @@ packages=(
   clang-14 libclang-rt-14-dev   # tests: libFuzzer targets (scripts/test.sh, bench/fuzz.sh)
   tcpreplay                     # bench/listen-soak.sh: replays captures at a high rate
 )
+# tests: a DICOM server that is not based on DCMTK (dcmjs-dimse, npm). The machine's own Node.js
+# and npm when there are (a Node.js from elsewhere ships npm inside), else Debian's.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all packages present"
-  exit 0
+else
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  # The orthanc package would start a system service; the lab runs its own instances instead.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "install-deps: installing ${missing[*]}"
-$sudo apt-get update -qq
-# The orthanc package would start a system service; the lab runs its own instances instead.
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The npm packages of the tests, at the versions package-lock.json pins (no install scripts run).
+dcmjs="$(dirname "$0")/../tests/tools/dcmjs"
+if [ ! -f "$dcmjs/node_modules/dcmjs-dimse/package.json" ]; then
+  echo "install-deps: npm ci in tests/tools/dcmjs (dcmjs-dimse, pinned)"
+  npm ci --prefix "$dcmjs" --no-audit --no-fund --ignore-scripts --loglevel=error
+fi

@@ -105,7 +105,7 @@ in_root dpkg-query -W -f '${Status}' ieee-data | grep -q "install ok installed" 
   || fail "ieee-data (Recommends) was not installed"
 files=$(in_root dpkg -L pacscan)
 for f in /usr/bin/pacscan /usr/share/pacscan/vulnerable-versions.txt \
-         /usr/share/pacscan/called-ae-titles.txt /usr/share/pacscan/calling-ae-titles.txt \
+         /usr/share/pacscan/ae-titles.tsv \
          /usr/share/man/man1/pacscan.1.gz /usr/share/bash-completion/completions/pacscan \
          /usr/share/doc/pacscan/copyright /usr/share/doc/pacscan/changelog.gz \
          /usr/share/doc/pacscan/README.md; do
@@ -124,7 +124,8 @@ stamp "scan of a storescp on the chroot's loopback (own network namespace)"
 in_root apt-get install -y -qq --no-install-recommends dcmtk >"$work/dcmtk.log" 2>&1 \
   || { tail -20 "$work/dcmtk.log"; fail "apt install dcmtk (the test's DICOM server)"; }
 # A site edit of an installed data file: the binary must prefer it (meta.notes says so).
-echo "PKGTEST-AE" >>"$root/usr/share/pacscan/called-ae-titles.txt"
+printf 'PKGTEST-AE\tcalled\tlow\tsite\tpackage test\tscripts/package-test.sh\n' \
+  >>"$root/usr/share/pacscan/ae-titles.tsv"
 unshare --net -- /bin/sh -c '
   ip link set lo up || exit 1
   chroot "$1" /usr/bin/env -i PATH=/usr/bin:/bin LC_ALL=C.UTF-8 /bin/bash -c "
@@ -145,7 +146,7 @@ eps = [e for e in s["endpoints"] if e["ip"] == "127.0.0.1" and e["port"] == 1111
 assert eps and eps[0]["speaks_dicom"], f"127.0.0.1:11112 not DICOM: {eps}"
 assert s["findings"], "no findings"
 notes = " ".join(s["meta"]["notes"])
-assert "/usr/share/pacscan/called-ae-titles.txt" in notes, f"installed data file not used: {notes}"
+assert "/usr/share/pacscan/ae-titles.tsv" in notes, f"installed data file not used: {notes}"
 print(f"  127.0.0.1:11112 speaks DICOM, {len(s['findings'])} finding(s), installed data file used")
 PY
 for f in "$root"/tmp/out/report.md "$root"/tmp/out/report.html; do [ -s "$f" ] || fail "$f"; done

@@ -31,11 +31,14 @@ nlohmann::json options_json(const ScanOptions& o, const ScanPolicy& p) {
           {"max_ae_attempts", p.max_ae_attempts}, {"calling_ae", p.calling_ae},
           {"called_ae_hints", p.called_ae_hints}, {"max_hosts", o.max_hosts},
           {"discovery", o.discovery},            {"interface", o.interface},
-          {"input_xml", o.input_xml},            {"do_not_probe_file", o.do_not_probe}};
+          {"input_xml", o.input_xml},            {"do_not_probe_file", o.do_not_probe},
+          {"learn", o.learn},                    {"ae_wordlist", o.ae_wordlist},
+          {"reverse_dns", p.reverse_dns}};
 }
 
-// What the auditor should know about the inputs: the nmap file, installed data files.
+// What the auditor should know about the inputs: the nmap file, installed data files, --learn.
 void input_notes(ScanResult& r, const ScanOptions& o, const ScanSetup& setup) {
+  r.meta.notes.insert(r.meta.notes.end(), setup.notes.begin(), setup.notes.end());
   if (const auto& x = setup.nmap_xml) {
     std::size_t probed = 0;
     for (const auto& ep : x->open) probed += setup.scope->contains(ep.ip) ? 1 : 0;
@@ -52,7 +55,7 @@ void input_notes(ScanResult& r, const ScanOptions& o, const ScanSetup& setup) {
     }
   }
   for (const char* name :
-       {"called-ae-titles.txt", "calling-ae-titles.txt", "vulnerable-versions.txt"}) {
+       {"ae-titles.tsv", "vulnerable-versions.txt"}) {
     if (const auto d = data_file(name); d.origin != "built in") {
       r.meta.notes.push_back(
           fmt::format("Data file {} read from {} (installed copy).", name, d.origin));
@@ -91,6 +94,7 @@ int run(ScanOptions o, const std::vector<std::string>& argv, std::optional<Resum
   if (!setup) return log_error(setup.error()), k_exit_usage;
   ScanRequest& req = (*setup)->req;
   const auto& p = req.policy;
+  for (const auto& n : (*setup)->notes) log_info(o.quiet, n);
   if (o.dry_run) return print_plan(req, (*setup)->probes);
   if (p.profile == Profile::intrusive) announce_intrusive(p);
   auto init = dicom::init_library(p, o.verbose + 1);

@@ -1,11 +1,15 @@
 #include "cli/scan_options.hpp"
 
+#include <tuple>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <pacscan/cli/options.hpp>
+#include <pacscan/core/embedded.hpp>
 #include <pacscan/core/nmap_xml.hpp>
 
+#include "cli/learn.hpp"
 #include "cli/nmap_args.hpp"
 #include <pacscan/report/report.hpp>
 
@@ -27,8 +31,11 @@ void add_scan_options(CLI::App& sub, ScanOptions& o) {
   sub.add_option("--shard", o.shard, "Scan the K-th of N interleaved shares of the scope (K/N): several scanners split one scope; join them with pacscan merge");
   sub.add_option("--called-aet", o.called_hints, "Called AE title(s) known to the auditor (tried first)");
   sub.add_option("--calling-aet", o.calling_ae, "The scanner's calling AE title")->capture_default_str();
-  sub.add_option("--called-ae-list", o.called_list_file, "Well-known called AE titles (default: built in)");
-  sub.add_option("--calling-ae-list", o.calling_list_file, "Well-known calling AE titles (default: built in)");
+  sub.add_option("--called-ae-list", o.called_list_file, "Plain list of called AE titles to use instead of the built-in vendor defaults (data/ae-titles.tsv)");
+  sub.add_option("--calling-ae-list", o.calling_list_file, "Plain list of calling AE titles to use instead of the built-in vendor defaults (data/ae-titles.tsv)");
+  sub.add_option("--learn", o.learn, "Capture (pcap/pcapng, read passively) or pacscan pcap result whose AE title pairs are tried first (repeatable)");
+  sub.add_option("--ae-wordlist", o.ae_wordlist, "Intrusive: extra AE titles to try after the vendor defaults, one per line (same cap and pacing)");
+  sub.add_flag("--no-reverse-dns", o.no_reverse_dns, "Do not look up hosts' reverse DNS names (tried as AE titles)");
   sub.add_option("--rate", pol.rate_per_s, "New connections per second (whole scan)")->capture_default_str()->check(CLI::Range(0.1, 100000.0));
   sub.add_option("--max-per-host", pol.max_per_host, "Concurrent associations per host")->capture_default_str()->check(CLI::Range(1, 16));
   sub.add_option("--sweep-per-host", pol.sweep_per_host, "Concurrent TCP connects per host while sweeping")->capture_default_str()->check(CLI::Range(1, 64));
@@ -174,12 +181,46 @@ Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
     if (auto v = validate_ae(h, "--called-aet"); !v) return error(v.error());
   }
   p.called_ae_hints = o.called_hints;
-  auto called = load_ae_list(o.called_list_file, "called-ae-titles.txt");
-  if (!called) return error(called.error());
-  auto calling = load_ae_list(o.calling_list_file, "calling-ae-titles.txt");
-  if (!calling) return error(calling.error());
-  p.called_ae_list = *called;
-  p.calling_ae_list = *calling;
+  {
+    const DataFile data = data_file("ae-titles.tsv");
+    auto titles = parse_ae_titles(data.text, data.origin == "built in" ? "ae-titles.tsv"
+                                                                       : data.origin);
+    if (!titles) return error(titles.error());
+    p.ae_titles = std::move(*titles);
+  }
+  // A plain list replaces one role's vendor defaults (the auditor's own list, in its order).
+  for (const auto& [file, role, option] :
+       {std::tuple{o.called_list_file, AeRole::called, "--called-ae-list"},
+        std::tuple{o.calling_list_file, AeRole::calling, "--calling-ae-list"}}) {
+    if (file.empty()) continue;
+    auto list = load_ae_list(file, "");
+    if (!list) return error(list.error());
+    std::erase_if(p.ae_titles, [r = role](const AeTitleEntry& e) { return e.role == r; });
+    for (const auto& t : *list) {
+      p.ae_titles.push_back({t, role, 1, {}, fmt::format("listed in {} {}", option, file), file});
+    }
+  }
+  for (const auto& f : o.learn) {
+    std::string note;
+    auto pairs = learn_ae_pairs(f, note);
+    if (!pairs) return error(pairs.error());
+    p.learned_ae_pairs.insert(p.learned_ae_pairs.end(), pairs->begin(), pairs->end());
+    setup->notes.push_back(std::move(note));
+  }
+  if (!o.ae_wordlist.empty()) {
+    if (p.profile != Profile::intrusive) {
+      return error("--ae-wordlist needs --profile intrusive: a word list of AE titles is a guessing "
+                   "attack, never part of the safe profile");
+    }
+    auto words = load_ae_wordlist(o.ae_wordlist);
+    if (!words) return error(words.error());
+    p.ae_wordlist = std::move(*words);
+    setup->notes.push_back(fmt::format(
+        "--ae-wordlist {}: {} title(s), tried after the vendor defaults within the same cap "
+        "(--max-ae-attempts {}) and per-host pacing",
+        o.ae_wordlist, p.ae_wordlist.size(), p.max_ae_attempts));
+  }
+  p.reverse_dns = !o.no_reverse_dns;
   if (!p.tls_ca_file.empty()) {
     if (auto v = check_ca_bundle(p.tls_ca_file); !v) return error(v.error());
   }

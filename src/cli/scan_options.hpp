@@ -31,6 +31,9 @@ struct ScanOptions {
   std::vector<std::string> called_hints;
   std::string calling_ae = "PACSCAN";
   std::string called_list_file, calling_list_file;
+  std::vector<std::string> learn;  // --learn FILE (capture or pacscan pcap result), repeatable
+  std::string ae_wordlist;         // --ae-wordlist FILE (intrusive profile only)
+  bool no_reverse_dns = false;
   std::string connect_timeout = "3s", acse_timeout = "5s", dimse_timeout = "5s", io_timeout = "10s",
               assoc_deadline = "15s", endpoint_budget = "120s", host_gap = "100ms";
   std::string probes;
@@ -64,6 +67,7 @@ struct ScanSetup {
   std::vector<std::string> formats;
   std::optional<ScanResult> baseline;
   std::optional<NmapXml> nmap_xml;  // -iX
+  std::vector<std::string> notes;   // what the inputs gave (--learn ...), for meta.notes
 };
 Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
                                                 const std::vector<std::string>& argv);

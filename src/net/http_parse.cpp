@@ -158,6 +158,29 @@ std::optional<OrthancSystem> parse_orthanc_system(std::string_view body) {
   return out;
 }
 
+std::vector<OrthancModality> parse_orthanc_modalities(std::string_view body, std::size_t max) {
+  std::vector<OrthancModality> out;
+  const auto j = parse_json(body);
+  if (!j.is_object()) return out;
+  for (const auto& [name, v] : j.items()) {
+    if (out.size() >= max) break;
+    OrthancModality m;
+    if (v.is_object() && v.contains("AET") && v["AET"].is_string()) {
+      m.aet = clip(v["AET"].get<std::string>());
+      if (v.contains("Host") && v["Host"].is_string()) m.host = clip(v["Host"].get<std::string>());
+      if (v.contains("Port") && v["Port"].is_number_integer()) m.port = v["Port"].get<int>();
+    } else if (v.is_array() && !v.empty() && v[0].is_string()) {
+      m.aet = clip(v[0].get<std::string>());
+      if (v.size() > 1 && v[1].is_string()) m.host = clip(v[1].get<std::string>());
+      if (v.size() > 2 && v[2].is_number_integer()) m.port = v[2].get<int>();
+    } else {
+      continue;
+    }
+    if (!m.aet.empty()) out.push_back(std::move(m));
+  }
+  return out;
+}
+
 int qido_count(int status, bool truncated, std::string_view body) {
   if (status == 204) return 0;
   if (status != 200 || truncated) return -1;

@@ -58,6 +58,15 @@ std::string rules_md() {
       "Every check pacscan runs, generated from the rules table in the source (`pacscan rules "
       "--format md`). Rule IDs are stable: they are never renumbered or reused. A rule whose "
       "observations are missing reports \"not evaluated\", never \"pass\".\n\n";
+  out +=
+      "**Unknown peer.** The service rules (DICOM-UNAUTH-*) judge what an *unknown* peer may do, "
+      "so they depend on where the calling AE title that got in came from "
+      "(`dicom_ae_policy`: `admitted_calling_source`). A random title, a vendor or tool default "
+      "(`data/ae-titles.tsv`; also when the auditor passed it as `--calling-aet`), a host name "
+      "from reverse DNS, a word list entry, or a title the host's open web API lists (Orthanc "
+      "`/modalities`) is one an unknown peer has: the rule fails. The scanner's own title that "
+      "is no default, or a title seen in the site's own traffic (`--learn`: a real peer's "
+      "allow-list entry), is not: the rule says *not evaluated* and names the title.\n\n";
   out += fmt::format(
       "{} rules. Severity is the default; the evidence level a finding reaches can "
       "raise it (see each rule).\n\n",

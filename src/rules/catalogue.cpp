@@ -239,27 +239,39 @@ const std::vector<RuleSpec>& catalogue() {
        "confirmed: A-ASSOCIATE-AC for a random calling AE title.", &eval_ae_any_calling},
       {"DICOM-AE-DEFAULT-TITLE", "Server answers to a well-known default AE title", {3}, true,
        Severity::low, "Low: the called AE title is guessable from a short public list.",
-       "A random called AE title was rejected, but a factory-default title from a short public "
-       "list was accepted. Attackers try the same list.",
+       "A random called AE title was rejected, but a guessable title was accepted: a vendor or "
+       "tool default from a public list (the product's documentation or shipped configuration), "
+       "the host's own reverse DNS name, or an entry of the auditor's word list. Attackers try "
+       "the same. How the scan found the title does not matter: a default is guessable even when "
+       "the site's traffic or another host showed it first.",
        "Change the AE title from the factory default and update the peers' configuration; AE "
        "titles are labels, not passwords, so also restrict calling peers.",
        {"nmap dicom-brute", "Orthanc default AE ORTHANC"}, {"dicom_ae_policy"},
-       "confirmed: A-ASSOCIATE-AC for a title from data/called-ae-titles.txt. A title only the "
-       "host's Orthanc REST /system reported (not on the list) is known, not guessed: it passes "
-       "here, and the open API is judged by the WEB-ORTHANC-* rules.",
+       "confirmed: A-ASSOCIATE-AC for a title from data/ae-titles.tsv (each entry with its "
+       "source), the host's reverse DNS name or --ae-wordlist. A title that is not guessable "
+       "passes: given by the auditor (--called-aet), reported by the host's Orthanc REST /system "
+       "(the open API is judged by the WEB-ORTHANC-* rules), seen in the site's own traffic "
+       "(--learn), or accepted by another host of the scan that had it from one of those.",
        &eval_ae_default_title},
       {"DICOM-AE-GUESSABLE-CALLING",
        "Calling-AE allow-list admits a guessable client title", {3, 9}, false, Severity::medium,
        "Medium: the allow-list exists but a default tool title passes it; the service rules carry "
        "the impact.",
-       "A random calling AE title was rejected, but the default title of a common DICOM tool was "
-       "admitted. An allow-list of guessable titles is not access control: anyone can set that "
-       "title.",
+       "A random calling AE title was rejected, but a guessable title was admitted: the default "
+       "of a common DICOM tool or product, a host name, or a word list entry. An allow-list of "
+       "guessable titles is not access control: anyone can set that title. A default passed as "
+       "the scanner's own --calling-aet (FINDSCU ...) counts too: anyone who guesses it is "
+       "admitted. A title seen in the site's own traffic (--learn) that is no default is a real "
+       "peer's entry and passes (DICOM-CLEARTEXT judges that it crosses in clear); one the "
+       "host's open web API lists passes here and is judged by the WEB-* rules.",
        "Remove default tool titles (ECHOSCU, FINDSCU, STORESCU, ANY-SCU ...) from the allowed "
        "peers, bind every allowed AE title to the peer's IP address, and plan DICOM TLS with "
        "client certificates for real authentication.",
        {"DICOM PS3.8 §9.3.4", "Black Hat EU 2023: AE-title checks bypassed with published titles"},
-       {"dicom_ae_policy"}, "confirmed: A-ASSOCIATE-AC for a title from data/calling-ae-titles.txt.",
+       {"dicom_ae_policy"},
+       "confirmed: A-ASSOCIATE-AC for a guessable calling title (data/ae-titles.tsv, a host "
+       "name, --ae-wordlist, or a default given as --calling-aet) after a random one was "
+       "rejected.",
        &eval_ae_guessable_calling},
       // ---------------- services open to unknown peers ----------------
       {"DICOM-UNAUTH-ECHO", "C-ECHO answered for an unknown peer", {3}, false, Severity::low,

@@ -15,12 +15,18 @@ std::string describe(const AssocAttempt& a) {
   return s;
 }
 
-bool unknown_peer(AeSource s) { return s == AeSource::random || s == AeSource::well_known; }
+// Guessable titles, and titles an open web API publishes (anyone who reads it has them).
+bool unknown_peer(AeSource s) { return guessable(s) || s == AeSource::web; }
 
 const char* identity_text(AeSource s) {
   switch (s) {
     case AeSource::random: return "a random calling AE title";
     case AeSource::well_known: return "a guessable default calling AE title";
+    case AeSource::wordlist: return "a guessable calling AE title from the auditor's word list";
+    case AeSource::reverse_dns: return "a host name as calling AE title, guessable from reverse DNS";
+    case AeSource::web:
+      return "a calling AE title an open web API of the site publishes (Orthanc /modalities)";
+    case AeSource::learned: return "a calling AE title seen in the site's own traffic";
     case AeSource::scanner: return "the scanner's configured calling AE title";
     default: return "an unknown calling AE title";
   }
@@ -30,8 +36,12 @@ const char* called_source_text(AeSource s) {
   switch (s) {
     case AeSource::random: return "a random title";
     case AeSource::hint: return "given by the auditor (--called-aet)";
-    case AeSource::well_known: return "guessed from the well-known list";
+    case AeSource::well_known: return "guessed from the vendor-default list";
     case AeSource::web: return "reported by the host's Orthanc REST /system";
+    case AeSource::learned: return "seen in the site's own traffic (--learn)";
+    case AeSource::site: return "accepted by another host of this scan";
+    case AeSource::reverse_dns: return "the host's reverse DNS name";
+    case AeSource::wordlist: return "guessed from the auditor's word list (--ae-wordlist)";
     default: return "source unknown";
   }
 }

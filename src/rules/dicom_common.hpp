@@ -8,7 +8,9 @@ namespace pacscan::rules::dicom {
 
 // "called 'X' calling 'Y': rejected (result 1, source 1, reason 7: ...)"
 std::string describe(const AssocAttempt& a);
-// A calling AE title anyone could use: random, or a guessable default.
+// A calling AE title an unknown peer could use: random, guessable (vendor default, word list,
+// reverse DNS name) or published by an open web API. Not: the scanner's own title, a title seen in
+// the site's traffic (a real peer's allow-list entry), a hint.
 bool unknown_peer(AeSource s);
 const char* identity_text(AeSource s);
 // How the scanner came to know the working called AE title, for evidence lines.

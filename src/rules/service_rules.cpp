@@ -147,6 +147,15 @@ RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Se
     return pass(fmt::format("no {} context accepted for {}", what, identity_text(s.calling_source)));
   }
   if (!unknown_peer(s.calling_source)) {
+    // A title seen in the site's own traffic is a real peer's allow-list entry: what it may do is
+    // what that peer may do, not what an unknown one may (anyone who sees that cleartext traffic
+    // can reuse it: DICOM-CLEARTEXT judges that).
+    if (s.calling_source == AeSource::learned) {
+      return not_evaluated(fmt::format(
+          "{} negotiated only with calling AE title '{}', seen in the site's own traffic (a real "
+          "peer's allow-list entry, not a guessable one); an unknown peer was not admitted",
+          what, s.attempt.calling_ae));
+    }
     return not_evaluated(fmt::format(
         "{} negotiated only with the scanner's own calling AE title '{}', which the server "
         "allow-lists; an unknown peer was not admitted",

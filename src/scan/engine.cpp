@@ -19,6 +19,7 @@
 #include <pacscan/core/text.hpp>
 #include <pacscan/core/version.hpp>
 #include <pacscan/rules/rules.hpp>
+#include <pacscan/scan/site_titles.hpp>
 #include <pacscan/sweep/sweep.hpp>
 
 #include "discovery/arp.hpp"
@@ -179,7 +180,7 @@ Observation internal_error(std::string_view probe, const Endpoint& ep, std::stri
 // scan probes that endpoint again).
 bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
                std::stop_token stop, const Endpoint& ep, HostFacts& host,
-               ObservationLog& writer) {
+               ObservationLog& writer, SiteAeTitles* site = nullptr) {
   ServiceFacts facts;
   facts.port_open = true;
   Budget budget(policy.endpoint_budget);
@@ -204,7 +205,7 @@ bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
       writer.push(std::move(o));
       continue;
     }
-    ProbeContext ctx{policy, gate, budget, stop, facts, &host};
+    ProbeContext ctx{policy, gate, budget, stop, facts, &host, site};
     std::vector<Observation> obs;
     // Whatever a probe (or what it learned from a device) throws ends that probe only: it becomes
     // the endpoint's error observation and the chain goes on.
@@ -467,6 +468,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   Gate gate(*req.scope, req.policy);
   ProbeQueue queue;
   HostFactsTable host_facts;
+  SiteAeTitles site_titles;  // AE titles one host accepted or published, tried on the others
   // Web-first only matters when a probe learns host facts there (http_imaging).
   const bool web_first = std::any_of(probes->begin(), probes->end(),
                                      [](const ProbeSpec* p) { return p->learn_host != nullptr; });
@@ -509,7 +511,8 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
         }
         bool completed = true;
         try {
-          completed = run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer);
+          completed = run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer,
+                                &site_titles);
         } catch (...) {  // not reachable by design (run_chain contains its probes); never fatal
           writer.push(internal_error("engine", *ep, "probe chain ended by an exception"));
         }

@@ -20,16 +20,25 @@ def sh(*argv, check=True):
 
 
 class NsLab:
-    def __init__(self):
+    def __init__(self, tag="psinv", subnet=SUBNET):
+        """tag: namespace name prefix of the test that builds the lab (unique per test);
+        subnet: its /24 in 198.18.0.0/15 (the scanner is .2)."""
         if os.geteuid() != 0:
             raise PermissionError("the namespace lab needs root (CI runs as root)")
-        self.prefix = f"psinv{os.getpid()}-"
+        self.prefix = f"{tag}{os.getpid()}-"
+        self.subnet = subnet
+        self.scanner_ip = f"{subnet}.2"
         self.names = []
         self.hub = self._add_ns("hub")
         sh("ip", "-n", self.hub, "link", "add", "br0", "type", "bridge", "stp_state", "0",
            "forward_delay", "0")
         sh("ip", "-n", self.hub, "link", "set", "br0", "up")
-        self.scanner = self.add_host("scan", SCANNER_IP)
+        self.scanner = self.add_host("scan", self.scanner_ip)
+
+    def add_hosts_entry(self, ns, ip, name):
+        """An /etc/hosts line inside namespace ns (its /etc/netns copy): reverse DNS there."""
+        with open(f"/etc/netns/{ns}/hosts", "a") as f:
+            f.write(f"{ip} {name}\n")
 
     def _add_ns(self, short):
         ns = self.prefix + short

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The inventory checks itself, on real servers in a namespace lab of its own (nslab.py):
 
-  .11  dcmqrscp AE PACS on 104 (any peer)      } the same own AE title on two hosts: dcmqrscp
-  .12  dcmqrscp AE PACS on 104 (any peer)      } rejects a random called title, accepts PACS
+  .11  dcmqrscp AE QRSCP on 104 (any peer)     } the same own AE title on two hosts: dcmqrscp
+  .12  dcmqrscp AE QRSCP on 104 (any peer)     } rejects a random called title, accepts QRSCP
   .13  storescp on 11112                        }
   .14  storescp on 11112                        } one configuration on three hosts
   .15  storescp on 11112                        }
@@ -117,7 +117,7 @@ def judge(t, s):
         f = fnd(s, "ASSET-AE-TITLE-DUPLICATE", ip, 104)
         if t.expect(len(f) == 1, f"{ip}:104 has one ASSET-AE-TITLE-DUPLICATE", f):
             f = f[0]
-            t.expect_eq(f["discriminator"], "PACS", "duplicate title", f)
+            t.expect_eq(f["discriminator"], "QRSCP", "duplicate title", f)
             t.expect_eq(f["severity"], "medium", "different hosts: medium", f)
             other = QR2 if ip == QR1 else QR1
             t.expect(other in f["summary"], "the summary names the other host", f)
@@ -191,8 +191,8 @@ def main(t):
     try:
         ns = {ip: lab.add_host(ip.split(".")[-1], ip)
               for ip in [QR1, QR2, *CLONES, ORTH, DECOY, PROMISC]}
-        dcmqrscp(t, lab, ns[QR1], QR1, "PACS")
-        dcmqrscp(t, lab, ns[QR2], QR2, "PACS")
+        dcmqrscp(t, lab, ns[QR1], QR1, "QRSCP")
+        dcmqrscp(t, lab, ns[QR2], QR2, "QRSCP")
         for ip in CLONES:
             storescp(t, lab, ns[ip], ip, 11112)
         storescp(t, lab, ns[ORTH], ORTH, 104)

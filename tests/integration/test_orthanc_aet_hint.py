@@ -81,8 +81,8 @@ def scan_both(t, DICOM, HTTP):
 
 
 def main(t):
-    with open(os.path.join(t.source, "data", "called-ae-titles.txt")) as f:
-        listed = {l.strip() for l in f if l.strip() and not l.startswith("#")}
+    with open(os.path.join(t.source, "data", "ae-titles.tsv")) as f:
+        listed = {l.split("\t")[0] for l in f if l.strip() and not l.startswith("#")}
     t.require_that(AET not in listed, f"{AET} is on no well-known list", sorted(listed))
     servers = []
     for dicom, http in LAYOUTS:

@@ -113,15 +113,36 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssocAttempt, calling_ae, called
                                                 peer_max_pdu, contexts, reply_hex, reply_text,
                                                 identity_sent, identity_response, elapsed_ms)
 
-// Where a working AE title came from. `web`: reported by the same host's Orthanc REST /system
-// (DicomAet), so known to anyone who can read that API, not guessed.
-enum class AeSource { none, random, hint, well_known, scanner, web };
+// Where an AE title came from, and so how the rules judge it.
+//   random       a title made up by the scanner: any title works
+//   hint         given by the auditor (--called-aet): known to the site, not guessed
+//   well_known   a vendor or tool default (data/ae-titles.tsv), or a title found another way that
+//                is also one: GUESSABLE, an unknown attacker finds it the same way
+//   scanner      the scanner's own calling title (--calling-aet) when it is not a default
+//   web          published by the host's web API (Orthanc REST /system DicomAet, /modalities):
+//                known to anyone who can read that API, judged by the WEB-* rules
+//   learned      seen in the site's own traffic (--learn capture): a real peer's title, an
+//                allow-list entry proven to exist; known to whoever sees that cleartext traffic
+//   site         accepted or published on another host of this scan (the judged source is the
+//                one it had there: see AePolicyData::*_found_by)
+//   reverse_dns  the host's reverse DNS name (first label, upper case): guessable
+//   wordlist     the auditor's --ae-wordlist (intrusive profile): guessable
+enum class AeSource { none, random, hint, well_known, scanner, web, learned, site, reverse_dns,
+                      wordlist };
 NLOHMANN_JSON_SERIALIZE_ENUM(AeSource, {{AeSource::none, "none"},
                                         {AeSource::random, "random"},
                                         {AeSource::hint, "hint"},
                                         {AeSource::well_known, "well_known"},
                                         {AeSource::scanner, "scanner"},
-                                        {AeSource::web, "web"}})
+                                        {AeSource::web, "web"},
+                                        {AeSource::learned, "learned"},
+                                        {AeSource::site, "site"},
+                                        {AeSource::reverse_dns, "reverse_dns"},
+                                        {AeSource::wordlist, "wordlist"}})
+const char* to_string(AeSource s);
+// A title an unknown attacker could come up with without inside knowledge: random, a vendor
+// default, a word list entry, a reverse DNS name.
+bool guessable(AeSource s);
 
 enum class Tri { unknown, yes, no };
 NLOHMANN_JSON_SERIALIZE_ENUM(Tri, {{Tri::unknown, "unknown"}, {Tri::yes, "yes"}, {Tri::no, "no"}})

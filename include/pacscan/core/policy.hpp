@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <pacscan/core/ae_titles.hpp>
+
 namespace pacscan {
 
 using Millis = std::chrono::milliseconds;
@@ -31,8 +33,14 @@ struct ScanPolicy {
   Profile profile = Profile::safe;
   std::string calling_ae = "PACSCAN";
   std::vector<std::string> called_ae_hints;  // titles the auditor knows (tried first)
-  std::vector<std::string> called_ae_list;   // well-known called titles (data/called-ae-titles.txt)
-  std::vector<std::string> calling_ae_list;  // well-known calling titles (data/calling-ae-titles.txt)
+  // Vendor and tool default titles, most likely first (data/ae-titles.tsv, or --called-ae-list /
+  // --calling-ae-list), pairs the site's own traffic shows (--learn), the auditor's word list
+  // (--ae-wordlist, intrusive profile only).
+  std::vector<AeTitleEntry> ae_titles;
+  std::vector<LearnedAePair> learned_ae_pairs;
+  std::vector<std::string> ae_wordlist;
+  bool reverse_dns = true;  // the host's reverse DNS name as a called AE title candidate
+  Millis reverse_dns_timeout{2000};
   std::vector<std::string> probes;           // empty: all probes of the profile
   std::uint32_t max_pdu = 16384;             // our max receive PDU
   // Intrusive profile only

@@ -8,6 +8,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <pacscan/core/data/http_imaging.hpp>
 #include <pacscan/core/gate.hpp>
@@ -62,6 +63,10 @@ int json_depth(std::string_view s);
 // Orthanc's GET /system JSON: only the configuration facts (Version, Name, DicomAet, DicomPort,
 // ApiVersion). nullopt when the body is not that document.
 std::optional<OrthancSystem> parse_orthanc_system(std::string_view body);
+
+// Orthanc's GET /modalities?expand: {"name": {"AET": ..., "Host": ..., "Port": ...}} (older
+// versions: {"name": [AET, Host, Port]}). Only titles, hosts and ports, at most `max` entries.
+std::vector<OrthancModality> parse_orthanc_modalities(std::string_view body, std::size_t max);
 
 // A QIDO-RS studies query answered: 204 (no match) or 200 with a JSON array. The number of
 // entries, or -1 when the reply is not a QIDO answer. Only counted: nothing of it is kept.

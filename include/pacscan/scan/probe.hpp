@@ -19,6 +19,8 @@
 
 namespace pacscan {
 
+class SiteAeTitles;
+
 enum class ProbeLevel { safe, intrusive };
 
 // Facts learned about one endpoint by the probes before (ZGrab2's per-target chain).
@@ -43,6 +45,9 @@ struct HostFacts {
   std::string orthanc_dicom_aet;
   int orthanc_dicom_port = 0;
   std::uint16_t orthanc_web_port = 0;  // the port /system was read on
+  // Orthanc's GET /modalities?expand: the AE titles of its configured peers (its calling-AE
+  // allow-list), read only when the API answered without credentials (never with the default).
+  std::vector<std::string> orthanc_modality_aets;
 };
 
 // Time left for one endpoint's probe chain.
@@ -65,6 +70,7 @@ struct ProbeContext {
   std::stop_token stop;
   const ServiceFacts& facts;
   const HostFacts* host = nullptr;  // facts about the endpoint's host; nullptr: none kept
+  SiteAeTitles* site = nullptr;     // AE titles of the scan's other hosts; nullptr: none kept
 };
 
 // What an endpoint must have shown before a probe runs there.

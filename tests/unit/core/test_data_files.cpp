@@ -43,7 +43,7 @@ TEST_CASE("an installed copy wins") {
   const auto f = data_file("vulnerable-versions.txt");
   CHECK(f.origin == (d.dir / "vulnerable-versions.txt").string());
   CHECK(f.text == "DCMTK | 9.9.9 | low | CVE-X | site\n");
-  CHECK(data_file("called-ae-titles.txt").origin == "built in");  // per file
+  CHECK(data_file("ae-titles.tsv").origin == "built in");  // per file
 }
 
 TEST_CASE("an unreadable installed copy falls back to the built-in one") {

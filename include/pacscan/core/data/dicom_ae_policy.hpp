@@ -6,10 +6,32 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/ae_titles.hpp>
 #include <pacscan/core/assoc.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
+
+NLOHMANN_JSON_SERIALIZE_ENUM(AeRole, {{AeRole::called, "called"}, {AeRole::calling, "calling"}})
+
+// A title the search tried (random titles aside) and where it came from.
+struct AeTitleTried {
+  std::string title;
+  AeRole role = AeRole::called;
+  AeSource source = AeSource::none;  // how it was found (the first source that proposed it)
+  AeSource judged = AeSource::none;  // how the rules judge it: well_known when it is also a
+                                     // vendor default, else as found
+  std::string detail;                // "seen in site.pcapng: 10.0.0.5 'FINDSCU' -> ..." ...
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AeTitleTried, title, role, source, judged, detail)
+
+// A candidate pair the attempt cap left untried.
+struct AePairLeft {
+  std::string calling_ae, called_ae;
+  AeSource calling_source = AeSource::none, called_source = AeSource::none;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AePairLeft, calling_ae, called_ae, calling_source,
+                                                called_source)
 
 struct AePolicyData {
   std::string random_called_ae;
@@ -26,13 +48,35 @@ struct AePolicyData {
   AeSource recognized_called_source = AeSource::none;
   bool budget_exhausted = false;
   std::vector<AssocAttempt> attempts;  // every association tried, in order
+  // How the titles above were found (AeSource), in words, and the judged source's origin: a
+  // title found in a capture that is also a vendor default is *_source well_known, *_found_by
+  // learned.
+  AeSource working_called_found_by = AeSource::none;
+  std::string working_called_detail;
+  AeSource admitted_calling_found_by = AeSource::none;
+  std::string admitted_calling_detail;
+  // The server's rejects did not tell a wrong called title from a wrong calling one, so
+  // (calling, called) pairs were tried, the most likely first: how many.
+  bool pair_search = false;
+  int pairs_tried = 0;
+  std::vector<AeTitleTried> titles;          // every title tried, with its source
+  // When the --max-ae-attempts cap ended the search: the next candidates, in the order they would
+  // have been tried (at most k_max_left), and how many were left in all.
+  std::vector<AePairLeft> candidates_left;
+  int candidates_left_total = 0;
+  int site_titles_known = 0;  // titles of the scan's other hosts known when this search started
+  static constexpr std::size_t k_max_left = 20;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AePolicyData, random_called_ae, any_called,
                                                 working_called_ae, working_called_source,
                                                 random_calling_ae, any_calling, admitted_calling_ae,
                                                 admitted_calling_source, recognized_called_ae,
                                                 recognized_called_source, budget_exhausted,
-                                                attempts)
+                                                attempts, working_called_found_by,
+                                                working_called_detail, admitted_calling_found_by,
+                                                admitted_calling_detail, pair_search, pairs_tried,
+                                                titles, candidates_left, candidates_left_total,
+                                                site_titles_known)
 
 template <>
 struct ProbeDataTraits<AePolicyData> : JudgedOnDicomEndpoints {

@@ -45,6 +45,15 @@ struct OrthancSystem {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrthancSystem, readable, via_credentials, version,
                                                 name, dicom_aet, dicom_port, api_version)
 
+// One entry of Orthanc's GET /modalities?expand: a peer Orthanc is configured for (its AE title is
+// on Orthanc's calling-AE allow-list). Device-controlled, capped like the other strings.
+struct OrthancModality {
+  std::string aet;
+  std::string host;
+  int port = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrthancModality, aet, host, port)
+
 struct HttpData {
   // "orthanc", "dicomweb", "dcm4chee", "unknown-http" (answers HTTP, not recognised),
   // "not-http" (neither HTTP nor HTTPS answered)
@@ -62,6 +71,11 @@ struct HttpData {
   bool default_creds_work = false;   // ... and /system answered 200
   bool explorer_found = false;       // /app/explorer.html is Orthanc Explorer (200)
   int explorer_status = 0;
+  // Orthanc GET /modalities?expand (asked only when /system was readable without credentials):
+  // the configured peers, at most k_max_modalities.
+  int modalities_status = 0;
+  std::vector<OrthancModality> orthanc_modalities;
+  static constexpr std::size_t k_max_modalities = 64;
   // DICOMweb (QIDO-RS studies query, no credentials)
   std::string dicomweb_root;         // root that answered a QIDO query ("" if none did)
   int dicomweb_status = 0;           // status of that root's query (or of the last one tried)
@@ -77,7 +91,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HttpData, product, scheme, https
                                                 https_works, server, requests, orthanc,
                                                 system_status, system_auth_required,
                                                 default_creds_tried, default_creds_work,
-                                                explorer_found, explorer_status, dicomweb_root,
+                                                explorer_found, explorer_status,
+                                                modalities_status, orthanc_modalities, dicomweb_root,
                                                 dicomweb_status, dicomweb_study_count,
                                                 redirect_to_https, basic_auth_challenge, complete,
                                                 incomplete_reason, elapsed_ms)
