@@ -35,7 +35,7 @@ void add_scan_options(CLI::App& sub, ScanOptions& o) {
   sub.add_option("--calling-ae-list", o.calling_list_file, "Plain list of calling AE titles to use instead of the built-in vendor defaults (data/ae-titles.tsv)");
   sub.add_option("--learn", o.learn, "Capture (pcap/pcapng, read passively) or pacscan pcap result whose AE title pairs are tried first (repeatable)");
   sub.add_option("--ae-wordlist", o.ae_wordlist, "Intrusive: extra AE titles to try after the vendor defaults, one per line (same cap and pacing)");
-  sub.add_flag("--no-reverse-dns", o.no_reverse_dns, "Do not look up hosts' reverse DNS names (tried as AE titles)");
+  sub.add_flag("--reverse-dns", o.reverse_dns, "Look up probed hosts' reverse DNS names and try them as AE titles (a PTR query to the site's resolver, which is outside the scope)");
   sub.add_option("--rate", pol.rate_per_s, "New connections per second (whole scan)")->capture_default_str()->check(CLI::Range(0.1, 100000.0));
   sub.add_option("--max-per-host", pol.max_per_host, "Concurrent associations per host")->capture_default_str()->check(CLI::Range(1, 16));
   sub.add_option("--sweep-per-host", pol.sweep_per_host, "Concurrent TCP connects per host while sweeping")->capture_default_str()->check(CLI::Range(1, 64));
@@ -220,7 +220,7 @@ Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
         "(--max-ae-attempts {}) and per-host pacing",
         o.ae_wordlist, p.ae_wordlist.size(), p.max_ae_attempts));
   }
-  p.reverse_dns = !o.no_reverse_dns;
+  p.reverse_dns = o.reverse_dns;
   if (!p.tls_ca_file.empty()) {
     if (auto v = check_ca_bundle(p.tls_ca_file); !v) return error(v.error());
   }

@@ -33,7 +33,7 @@ struct ScanOptions {
   std::string called_list_file, calling_list_file;
   std::vector<std::string> learn;  // --learn FILE (capture or pacscan pcap result), repeatable
   std::string ae_wordlist;         // --ae-wordlist FILE (intrusive profile only)
-  bool no_reverse_dns = false;
+  bool reverse_dns = false;
   std::string connect_timeout = "3s", acse_timeout = "5s", dimse_timeout = "5s", io_timeout = "10s",
               assoc_deadline = "15s", endpoint_budget = "120s", host_gap = "100ms";
   std::string probes;

@@ -115,7 +115,7 @@ def main(t):
                        not echo_in(lab, QR_WEB, 104, "RANDOM5", "WSQR9"),
                        "lab: .12 admits WSQR9 to IMGARCH5 only")
 
-        r = t.scan([f"{NET}.11-14", "-p", "8042,4242,104", "--discovery", "tcp", "--workers", "1",
+        r = t.scan([f"{NET}.11-14", "-p", "8042,4242,104", "--discovery", "tcp", "--workers", "1", "--reverse-dns",
                     "--sweep-in-flight", "1", "--assoc-deadline", "5s"],
                    prefix=lab.run_in(lab.scanner), timeout=500)
         t.expect_rc(r, 0)

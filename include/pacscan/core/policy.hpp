@@ -39,7 +39,8 @@ struct ScanPolicy {
   std::vector<AeTitleEntry> ae_titles;
   std::vector<LearnedAePair> learned_ae_pairs;
   std::vector<std::string> ae_wordlist;
-  bool reverse_dns = true;  // the host's reverse DNS name as a called AE title candidate
+  bool reverse_dns = false;  // the host's reverse DNS name as a called AE title candidate (opt-in:
+                            // a PTR query goes to the resolver, an address outside the scope)
   Millis reverse_dns_timeout{2000};
   std::vector<std::string> probes;           // empty: all probes of the profile
   std::uint32_t max_pdu = 16384;             // our max receive PDU
