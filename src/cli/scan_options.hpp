@@ -32,7 +32,8 @@ struct ScanOptions {
   std::string calling_ae = "PACSCAN";
   std::string called_list_file, calling_list_file;
   std::string connect_timeout = "3s", acse_timeout = "5s", dimse_timeout = "5s", io_timeout = "10s",
-              assoc_deadline = "15s", endpoint_budget = "120s", host_gap = "100ms";
+              assoc_deadline = "15s", endpoint_budget = "120s", host_gap = "100ms",
+              recheck_pause = "2s";
   std::string probes;
   std::string profile = "safe";
   std::string discovery = "auto";
