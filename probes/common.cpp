@@ -20,7 +20,7 @@ Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::str
   s.permit = ctx.gate.acquire(ep, ctx.stop);
   if (!s.permit) {
     s.attempt.outcome = ctx.stop.stop_requested() ? Outcome::interrupted : Outcome::skipped;
-    s.attempt.detail = ctx.stop.stop_requested() ? "scan interrupted" : "out of scope";
+    s.attempt.detail = ctx.stop.stop_requested() ? "scan interrupted" : ctx.gate.refusal(ep.ip);
     return s;
   }
   dicom::AssocRequest req;
@@ -36,6 +36,7 @@ Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::str
   req.tls_config.ca_file = ctx.policy.tls_ca_file;
   s.assoc.emplace(dicom::Association::request(*s.permit, req, ctx.stop));
   s.attempt = s.assoc->attempt();
+  if (ctx.listener) ctx.listener->attempt(ep, ctx.probe, s.attempt);
   return s;
 }
 

@@ -18,6 +18,7 @@ packages=(
   debootstrap lintian           # scripts/package-test.sh: the .deb in a clean chroot, lintian
   clang-14 libclang-rt-14-dev   # tests: libFuzzer targets (scripts/test.sh, bench/fuzz.sh)
   tcpreplay                     # bench/listen-soak.sh: replays captures at a high rate
+  nftables                      # tests: a host whose firewall starts dropping mid-scan
 )
 # tests: a DICOM server that is not based on DCMTK (dcmjs-dimse, npm). The machine's own Node.js
 # and npm when there are (a Node.js from elsewhere ships npm inside), else Debian's.

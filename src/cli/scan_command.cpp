@@ -33,7 +33,8 @@ nlohmann::json options_json(const ScanOptions& o, const ScanPolicy& p) {
           {"discovery", o.discovery},            {"interface", o.interface},
           {"input_xml", o.input_xml},            {"do_not_probe_file", o.do_not_probe},
           {"learn", o.learn},                    {"ae_wordlist", o.ae_wordlist},
-          {"reverse_dns", p.reverse_dns}};
+          {"reverse_dns", p.reverse_dns},
+          {"recheck_pause_ms", p.recheck_pause.count()}, {"resume_fragile", p.resume_fragile}};
 }
 
 // What the auditor should know about the inputs: the nmap file, installed data files, --learn.
@@ -76,6 +77,12 @@ void announce_intrusive(const ScanPolicy& p) {
 int summarise(const ScanResult& r, const ScanOptions& o, const ScanRequest& req) {
   std::size_t by[5] = {};
   for (const auto& f : r.findings) by[static_cast<int>(f.severity)]++;
+  for (const auto& f : r.findings) {  // first: these devices need a look now
+    if (f.rule_id == "DEVICE-STOPPED-ANSWERING") {
+      log_info(o.quiet, fmt::format("DEVICE STOPPED ANSWERING: {}: {} ({})", f.ip, f.summary,
+                                    f.id));
+    }
+  }
   log_info(o.quiet, fmt::format("{} host(s) up, {} open port(s), {} DICOM endpoint(s); findings: "
                                 "{} critical, {} high, {} medium, {} low, {} info; report: {}",
                                 r.hosts.size(),

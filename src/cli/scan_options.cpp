@@ -49,6 +49,8 @@ void add_scan_options(CLI::App& sub, ScanOptions& o) {
   sub.add_option("--dimse-timeout", o.dimse_timeout, "Wait for a DIMSE response")->capture_default_str();
   sub.add_option("--io-timeout", o.io_timeout, "Socket send/receive timeout")->capture_default_str();
   sub.add_option("--assoc-deadline", o.assoc_deadline, "Hard limit for one association")->capture_default_str();
+  sub.add_option("--recheck-pause", o.recheck_pause, "Pause before the one TCP re-check of a host that stopped answering")->capture_default_str();
+  sub.add_flag("--resume-fragile", pol.resume_fragile, "Probe a host that stopped answering and came back again (default: left alone for the rest of the scan)");
   sub.add_option("--endpoint-budget", o.endpoint_budget, "Time limit for all probes of one endpoint")->capture_default_str();
   sub.add_option("--tls-ca", pol.tls_ca_file, "PEM bundle of the site's own CA(s): TLS certificates are verified against it and the system store");
   sub.add_option("--probes", o.probes, "Comma-separated probes to run (default: all of the profile)");
@@ -153,7 +155,8 @@ Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
                                DurationOpt{o.io_timeout, "--io-timeout", p.io_timeout},
                                DurationOpt{o.assoc_deadline, "--assoc-deadline", p.assoc_deadline},
                                DurationOpt{o.endpoint_budget, "--endpoint-budget", p.endpoint_budget},
-                               DurationOpt{o.host_gap, "--host-gap", p.host_gap}}) {
+                               DurationOpt{o.host_gap, "--host-gap", p.host_gap},
+                               DurationOpt{o.recheck_pause, "--recheck-pause", p.recheck_pause}}) {
     auto v = parse_duration(d.text, d.name);
     if (!v) return error(v.error());
     d.out = *v;

@@ -35,7 +35,8 @@ struct ScanOptions {
   std::string ae_wordlist;         // --ae-wordlist FILE (intrusive profile only)
   bool reverse_dns = false;
   std::string connect_timeout = "3s", acse_timeout = "5s", dimse_timeout = "5s", io_timeout = "10s",
-              assoc_deadline = "15s", endpoint_budget = "120s", host_gap = "100ms";
+              assoc_deadline = "15s", endpoint_budget = "120s", host_gap = "100ms",
+              recheck_pause = "2s";
   std::string probes;
   std::string profile = "safe";
   std::string discovery = "auto";

@@ -63,7 +63,7 @@ void Gate::take(const Endpoint& ep, GateKind kind, Clock::time_point now) {
   m_issued++;
 }
 
-std::optional<Permit> Gate::acquire(const Endpoint& ep, std::stop_token stop) {
+std::optional<Permit> Gate::acquire(const Endpoint& ep, std::stop_token stop, bool recheck) {
   if (!m_scope.contains(ep.ip)) {
     std::lock_guard lock(m_mu);
     m_refused++;
@@ -71,6 +71,7 @@ std::optional<Permit> Gate::acquire(const Endpoint& ep, std::stop_token stop) {
   }
   std::unique_lock lock(m_mu);
   while (!stop.stop_requested()) {
+    if (!recheck && m_held.contains(ep.ip.value)) return std::nullopt;
     const auto now = Clock::now();
     Clock::duration wait{};
     if (admissible(ep, GateKind::probe, now, &wait)) {
@@ -88,6 +89,7 @@ std::optional<Permit> Gate::try_acquire(const Endpoint& ep, GateKind kind) {
     m_refused++;
     return std::nullopt;
   }
+  if (m_held.contains(ep.ip.value)) return std::nullopt;
   const auto now = Clock::now();
   if (!admissible(ep, kind, now, nullptr)) return std::nullopt;
   take(ep, kind, now);
@@ -112,6 +114,30 @@ std::uint64_t Gate::permits_issued() const {
 std::uint64_t Gate::refused_out_of_scope() const {
   std::lock_guard lock(m_mu);
   return m_refused;
+}
+
+void Gate::hold(Ipv4 ip) {
+  {
+    std::lock_guard lock(m_mu);
+    m_held.insert(ip.value);
+  }
+  m_cv.notify_all();  // a probe waiting for its gap learns it at once
+}
+
+void Gate::unhold(Ipv4 ip) {
+  std::lock_guard lock(m_mu);
+  m_held.erase(ip.value);
+}
+
+bool Gate::held(Ipv4 ip) const {
+  std::lock_guard lock(m_mu);
+  return m_held.contains(ip.value);
+}
+
+const char* Gate::refusal(Ipv4 ip) const {
+  if (!m_scope.contains(ip)) return "out of scope";
+  if (held(ip)) return "host stopped answering during the scan: left alone";
+  return "no permit";
 }
 
 void Gate::notify_all() { m_cv.notify_all(); }

@@ -128,6 +128,14 @@ std::vector<const Check*> not_evaluated(const ScanResult& scan) {
   return out;
 }
 
+std::vector<const Finding*> stopped_devices(const ScanResult& scan) {
+  std::vector<const Finding*> out;
+  for (const auto& f : scan.findings) {
+    if (f.rule_id == k_stopped_rule) out.push_back(&f);
+  }
+  return out;
+}
+
 std::string decoy_note(const Finding& f) {
   return fmt::format("the host shows signs of a DICOM honeypot or decoy (finding {}): verify the "
                      "device with its owner before filing a ticket",

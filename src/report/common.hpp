@@ -75,6 +75,10 @@ struct WrittenObject {
 };
 std::vector<WrittenObject> written_objects(const ScanResult& scan);
 
+// Findings of DEVICE-STOPPED-ANSWERING (a host that stopped answering during the scan): every
+// report shows them first, before anything else.
+inline constexpr std::string_view k_stopped_rule = "DEVICE-STOPPED-ANSWERING";
+std::vector<const Finding*> stopped_devices(const ScanResult& scan);
 // The text every format shows on a finding of a suspected decoy host.
 std::string decoy_note(const Finding& f);
 // "archive (Q/R and storage); ... — high" for the inventory, with "suspected decoy" when a

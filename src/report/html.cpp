@@ -484,6 +484,18 @@ std::string render_html(const Context& ctx) {
   if (m.interrupted) {
     out += "<p class=\"warn\">The scan was interrupted: results are incomplete.</p>\n";
   }
+  if (const auto stopped = stopped_devices(ctx.scan); !stopped.empty()) {
+    // At the very top: a device that stopped answering during the scan needs a look now.
+    out += fmt::format("<div class=\"warn\" id=\"stopped\"><p>{} device(s) stopped answering "
+                       "during this scan: check them now. Every probe to them was stopped at "
+                       "once.</p>\n<ul>\n",
+                       stopped.size());
+    for (const Finding* f : stopped) {
+      out += fmt::format("<li><strong>{}</strong> ({}): {}</li>\n", h(f->ip), h(f->id),
+                         h(f->summary));
+    }
+    out += "</ul></div>\n";
+  }
   out += "</header>\n<nav><a href=\"#summary\">Summary</a>";
   if (ctx.diff) out += "<a href=\"#changes\">Changes</a>";
   out +=

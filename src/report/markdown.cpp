@@ -176,6 +176,19 @@ void not_probed_section(std::string& out, const ScanResult& scan) {
   out += "\n";
 }
 
+// At the very top: a device that stopped answering during the scan needs a look now.
+void stopped_section(std::string& out, const ScanResult& scan) {
+  const auto stopped = stopped_devices(scan);
+  if (stopped.empty()) return;
+  out += fmt::format("> **{} device(s) stopped answering during this scan: check them now.** "
+                     "Every probe to them was stopped at once.\n>\n",
+                     stopped.size());
+  for (const Finding* f : stopped) {
+    out += fmt::format("> - **{}** ({}): {}\n", md(f->ip), md(f->id), md(f->summary));
+  }
+  out += "\n";
+}
+
 void inventory_section(std::string& out, const ScanResult& scan) {
   out += "## Asset inventory\n\n### Hosts\n\n";
   if (scan.hosts.empty()) {
@@ -276,6 +289,7 @@ std::string render_markdown(const Context& ctx) {
   if (scan.meta.interrupted) {
     out += "> **The scan was interrupted: results are incomplete.**\n\n";
   }
+  stopped_section(out, scan);
   scan_section(out, scan);
   summary_section(out, scan);
   if (ctx.diff) diff_section(out, *ctx.diff);

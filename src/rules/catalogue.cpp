@@ -150,6 +150,27 @@ const std::vector<RuleSpec>& catalogue() {
        {"dicom_associate", "dicom_ae_policy", "dicom_services"},
        "observed, tentative: a suspicion to verify, never a verdict.",
        nullptr, &eval_decoy_suspected, true},
+      // ---------------- the scan itself ----------------
+      {"DEVICE-STOPPED-ANSWERING", "Device stopped answering during the scan", {8, 9}, false,
+       Severity::high,
+       "High: a device that an ordinary, standard-conforming exchange takes offline is a "
+       "patient-care risk (a modality or PACS down) and a denial-of-service weakness anyone on "
+       "the network can trigger; the site must know at once, and check the device now.",
+       "A host that had answered in this scan stopped answering: a port that accepted connections "
+       "refused them, or the host went silent or unreachable (ARP gone). pacscan stopped every "
+       "probe to it at once, re-checked it once with a plain TCP connect after a short pause, and "
+       "did not probe it again (unless --resume-fragile and it came back). The evidence names the "
+       "last exchange it answered (probe, PDU and presentation contexts): the likely trigger.",
+       "Check the device now: is it running, does it still do its clinical job (images arrive, "
+       "worklist answers)? Restart it if needed and tell its owner. Then report the exchange in "
+       "the evidence to the vendor as a robustness defect, ask for a fix, and until then keep "
+       "the device in --do-not-probe and shield it (allow-list its DICOM peers at the network).",
+       {"HICP Tech Vol 1 practice 8 (incident response)", "HICP Tech Vol 1 practice 9",
+        "IEC 80001-1 (risk management for networked medical devices)"},
+       {"host_watch"},
+       "observed: the host answered earlier in this scan and stopped; a re-check says whether it "
+       "came back.",
+       nullptr, &eval_device_stopped},
       // ---------------- network management ----------------
       {"NET-DICOM-PUBLIC-ADDRESS", "DICOM service on a publicly routable address", {6, 9}, false,
        Severity::high, "Internet-exposed PACS are the population every exposure study counts.",

@@ -95,4 +95,6 @@ std::vector<AssetHit> eval_impl_contradiction(const ScanView& sv);
 std::vector<AssetHit> eval_cloned_config(const ScanView& sv);
 std::vector<AssetHit> eval_decoy_suspected(const ScanView& sv);
 std::vector<AssetHit> eval_host_role(const ScanView& sv);
+// watch_rules.cpp: the engine's watch on hosts that stop answering.
+std::vector<AssetHit> eval_device_stopped(const ScanView& sv);
 }  // namespace pacscan::rules

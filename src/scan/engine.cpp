@@ -23,6 +23,7 @@
 #include <pacscan/sweep/sweep.hpp>
 
 #include "discovery/arp.hpp"
+#include "scan/host_watch.hpp"
 #include "scan/observation_log.hpp"
 
 #include <pacscan/core/journal.hpp>
@@ -67,6 +68,15 @@ class ProbeQueue {
       const auto gen = m_gen;
       m_cv.wait(lock, stop, [&] { return m_gen != gen; });
     }
+  }
+  // Ports of `ip` still waiting (what was planned for a host that stopped answering).
+  std::vector<std::uint16_t> pending_ports(Ipv4 ip) {
+    std::lock_guard lock(m_mu);
+    std::vector<std::uint16_t> out;
+    for (const auto& e : m_pending) {
+      if (e.ip == ip) out.push_back(e.port);
+    }
+    return out;
   }
   void done(const Endpoint& ep) {
     {
@@ -176,16 +186,33 @@ Observation internal_error(std::string_view probe, const Endpoint& ep, std::stri
   return o;
 }
 
+// The host watch (scan/host_watch.hpp) as the chain sees it.
+struct Watching {
+  HostWatch& watch;
+  WatchIo& io;
+  ProbeQueue& queue;
+};
+
 // Returns false when the user stopped the chain before its end (then it is not "done": a resumed
 // scan probes that endpoint again).
 bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
                std::stop_token stop, const Endpoint& ep, HostFacts& host,
-               ObservationLog& writer, SiteAeTitles* site = nullptr) {
+               ObservationLog& writer, Watching& w, SiteAeTitles* site = nullptr) {
   ServiceFacts facts;
   facts.port_open = true;
   Budget budget(policy.endpoint_budget);
-  for (const ProbeSpec* spec : probes) {
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const ProbeSpec* spec = probes[i];
     if (stop.stop_requested()) return false;  // not run: rules will say "did not run"
+    if (w.watch.left_alone(ep.ip)) {  // stopped answering: nothing more is sent to it
+      if (applies(*spec, facts) || (facts.speaks_dicom && spec->dicom_probe)) {
+        Observation o = make_observation(spec->name, ep);
+        o.outcome = Outcome::skipped;
+        o.summary = "not run: the host stopped answering during the scan (left alone)";
+        writer.push(std::move(o));
+      }
+      continue;
+    }
     if (!applies(*spec, facts)) {
       // Tell the auditor why a DICOM endpoint missed a DICOM probe (rules cite it).
       if (facts.speaks_dicom && spec->dicom_probe) {
@@ -205,7 +232,8 @@ bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
       writer.push(std::move(o));
       continue;
     }
-    ProbeContext ctx{policy, gate, budget, stop, facts, &host, site};
+    ProbeContext ctx{policy, gate, budget, stop, facts, &host, site, &w.watch, spec->name};
+    w.watch.begin_probe(ep, spec->name);
     std::vector<Observation> obs;
     // Whatever a probe (or what it learned from a device) throws ends that probe only: it becomes
     // the endpoint's error observation and the chain goes on.
@@ -221,6 +249,16 @@ bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
       obs = {internal_error(spec->name, ep, "unknown exception")};
     }
     for (auto& o : obs) writer.push(std::move(o));
+    handle_stop(w.watch, w.io, ep, [&] {  // what was still planned when it stopped
+      std::vector<std::string> planned;
+      for (std::size_t k = i + 1; k < probes.size(); ++k) {
+        planned.push_back(fmt::format("{} on port {}", probes[k]->name, ep.port));
+      }
+      for (auto port : w.queue.pending_ports(ep.ip)) {
+        planned.push_back(fmt::format("every probe on port {}", port));
+      }
+      return planned;
+    });
   }
   return !stop.stop_requested();
 }
@@ -467,6 +505,23 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
 
   Gate gate(*req.scope, req.policy);
   ProbeQueue queue;
+  Progress progress;
+  std::mutex progress_mu;
+  // Hosts that stop answering during the scan are left alone at once (issue 13).
+  HostWatch watch(gate);
+  writer.observe([&watch](const Observation& o) { watch.seen(o); });
+  WatchIo watch_io{gate, req.policy, stop, [&writer](Observation o) { writer.push(std::move(o)); },
+                   [&](const std::string& text) {
+                     {
+                       std::lock_guard lock(progress_mu);
+                       progress.stopped = watch.stopped_count();
+                     }
+                     if (!req.quiet) {
+                       std::fprintf(stderr, "%spacscan: %s\n", req.progress ? "\n" : "",
+                                    escape_untrusted(text).c_str());
+                     }
+                   }};
+  Watching watching{watch, watch_io, queue};
   HostFactsTable host_facts;
   SiteAeTitles site_titles;  // AE titles one host accepted or published, tried on the others
   // Web-first only matters when a probe learns host facts there (http_imaging).
@@ -476,8 +531,6 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   // The sweep connects to the web-first ports first, so that little is held.
   std::vector<std::uint16_t> sweep_ports(req.ports.begin(), req.ports.end());
   if (web_first) std::stable_partition(sweep_ports.begin(), sweep_ports.end(), web_first_port);
-  Progress progress;
-  std::mutex progress_mu;
   std::set<Endpoint> swept_before;  // resumed: ports the interrupted run had swept
   if (resuming) {
     for (const ProbeSpec* p : *probes) {
@@ -490,6 +543,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
       if (data_as<PortData>(o)) swept_before.insert(o.ep);
     }
     writer.adopt(req.resume->carried);
+    for (const auto& o : req.resume->carried) watch.seen(o);
   }
   std::vector<Ipv4> hosts;
   if (!req.given_open) {  // -iX: no host discovery
@@ -505,6 +559,12 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   for (int i = 0; i < std::max(1, req.policy.workers); ++i) {
     workers.emplace_back([&] {
       while (auto ep = queue.pop(stop)) {
+        if (watch.left_alone(ep->ip)) {  // its host stopped answering: not a packet more
+          record_left_alone(watch_io, *ep);
+          journal.done(*ep);
+          queue.done(*ep);
+          continue;
+        }
         {
           std::lock_guard lock(progress_mu);
           progress.probing++;
@@ -512,7 +572,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
         bool completed = true;
         try {
           completed = run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer,
-                                &site_titles);
+                                watching, &site_titles);
         } catch (...) {  // not reachable by design (run_chain contains its probes); never fatal
           writer.push(internal_error("engine", *ep, "probe chain ended by an exception"));
         }
@@ -539,10 +599,13 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
         }
         const auto s = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::steady_clock::now() - t0).count();
-        std::fprintf(stderr, "\r[pacscan] swept %llu/%llu  open %llu  probed %llu/%llu  %llds   ",
+        const std::string stopped =
+            p.stopped ? fmt::format("  STOPPED ANSWERING {}", p.stopped) : std::string{};
+        std::fprintf(stderr,
+                     "\r[pacscan] swept %llu/%llu  open %llu  probed %llu/%llu  %llds%s   ",
                      (unsigned long long)p.endpoints_swept, (unsigned long long)p.endpoints_total,
                      (unsigned long long)p.open, (unsigned long long)p.probed,
-                     (unsigned long long)p.open, (long long)s);
+                     (unsigned long long)p.open, (long long)s, stopped.c_str());
         std::fflush(stderr);
       }
       std::fprintf(stderr, "\n");

@@ -45,6 +45,12 @@ bool ObservationLog::write_line(const std::string& line) {
 void ObservationLog::push(Observation o) noexcept {
   try {
     o = admit(std::move(o));
+    if (m_observer) {
+      try {
+        m_observer(o);
+      } catch (...) {  // the watch lost one fact; the observation itself is still recorded
+      }
+    }
     std::string line = nlohmann::json(o).dump(-1, ' ', false,
                                               nlohmann::json::error_handler_t::replace);
     line += '\n';

@@ -5,6 +5,7 @@
 // goes on in memory and the caller reports it.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ class ObservationLog {
   const std::string& open_error() const { return m_open_error; }
   // Admits, appends and keeps the observation. Never throws.
   void push(Observation o) noexcept;
+  // Called with every observation pushed, admitted, before it is written (the engine's host
+  // watch). Set before the first push; called from the pushing thread.
+  void observe(std::function<void(const Observation&)> fn) { m_observer = std::move(fn); }
   // Forces what was written to stable storage (end of an endpoint; power loss).
   void sync() noexcept;
   std::vector<Observation> take();
@@ -42,6 +46,7 @@ class ObservationLog {
   std::string m_write_error;
   std::uint64_t m_lost = 0;
   std::vector<Observation> m_all;
+  std::function<void(const Observation&)> m_observer;
 };
 
 }  // namespace pacscan

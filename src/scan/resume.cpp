@@ -78,7 +78,8 @@ Expected<ResumeState> prepare_resume(const std::filesystem::path& dir,
     if (swept.contains(ep)) st.done.insert(ep);
   }
   for (auto& o : *all) {
-    const bool keep = is_sweep_or_discovery(o)
+    const bool keep = data_as<HostWatchData>(o) != nullptr  // a fragile host stays left alone
+                      || is_sweep_or_discovery(o)
                           ? (data_as<ArpData>(o) == nullptr || st.hosts.has_value())
                           : st.done.contains(o.ep);
     if (keep) st.carried.push_back(std::move(o));

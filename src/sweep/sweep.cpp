@@ -74,6 +74,7 @@ void run_sweep(const std::vector<Ipv4>& hosts, const std::vector<std::uint16_t>&
       Endpoint ep = pending.front();
       pending.pop_front();
       if (!gate.in_scope(ep.ip)) continue;  // never: scope was applied upstream; belt and braces
+      if (gate.held(ep.ip)) continue;  // stopped answering during the scan: left alone
       auto permit = gate.try_acquire(ep, GateKind::sweep);
       if (!permit) {
         pending.push_back(ep);

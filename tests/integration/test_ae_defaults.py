@@ -145,7 +145,7 @@ def wordlist(t):
              r.describe())
     r = t.scan([IP, "-p", str(port), "--profile", "intrusive", "--probes",
                 "dicom_associate,dicom_ae_policy", "--ae-wordlist", words, "--called-ae-list",
-                empty, "--calling-ae-list", empty, "--no-reverse-dns", "--assoc-deadline", "5s"])
+                empty, "--calling-ae-list", empty, "--assoc-deadline", "5s"])
     t.expect_rc(r, 0)
     s = r.scan
     pol = h.one_observation(t, s, "dicom_ae_policy", IP, port)

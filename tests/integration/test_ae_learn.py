@@ -59,7 +59,7 @@ def main(t):
 
     # ---- 1. control: no --learn; the cap ends the search and the report says what was left
     cap = 8
-    r = t.scan([IP, "-p", str(p1), "--max-ae-attempts", str(cap), "--no-reverse-dns",
+    r = t.scan([IP, "-p", str(p1), "--max-ae-attempts", str(cap),
                 "--assoc-deadline", "5s"])
     t.expect_rc(r, 0)
     t.expect_outputs(r)

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 
 #include <pacscan/core/net.hpp>
@@ -40,11 +41,19 @@ class Gate {
   using Clock = std::chrono::steady_clock;
   Gate(const Scope& scope, const ScanPolicy& policy);
 
-  // Blocks until the endpoint may be contacted. nullopt: out of scope, or stop requested.
-  std::optional<Permit> acquire(const Endpoint& ep, std::stop_token stop);
+  // Blocks until the endpoint may be contacted. nullopt: out of scope, held, or stop requested.
+  // `recheck`: the host watch's one re-check of a held host (the only permit a held host gets).
+  std::optional<Permit> acquire(const Endpoint& ep, std::stop_token stop, bool recheck = false);
   // Never blocks: nullopt when out of scope or the limits say "not now" (see `in_scope`).
   std::optional<Permit> try_acquire(const Endpoint& ep, GateKind kind);
   bool in_scope(Ipv4 ip) const { return m_scope.contains(ip); }
+  // A host that stopped answering during the scan (src/scan/host_watch.cpp): no permit of any
+  // kind until unhold(), so every probe to it stops at its next connect.
+  void hold(Ipv4 ip);
+  void unhold(Ipv4 ip);
+  bool held(Ipv4 ip) const;
+  // Why acquire() gave no permit for `ip` (for the probe's observation).
+  const char* refusal(Ipv4 ip) const;
   // Counters for the report and for tests.
   std::uint64_t permits_issued() const;
   std::uint64_t refused_out_of_scope() const;
@@ -67,6 +76,7 @@ class Gate {
   mutable std::mutex m_mu;
   std::condition_variable_any m_cv;
   std::map<std::uint32_t, HostState> m_hosts;
+  std::set<std::uint32_t> m_held;
   double m_tokens;
   Clock::time_point m_last_refill;
   std::uint64_t m_issued = 0;

@@ -27,6 +27,9 @@ struct ScanPolicy {
   Millis io_timeout{10000};         // DCMTK socket send/receive timeout
   Millis assoc_deadline{15000};     // hard limit for one association, enforced by a watchdog
   Millis endpoint_budget{120000};   // all probes of one endpoint together
+  // A host that stops answering during the scan: left alone, re-checked once after this pause
+  Millis recheck_pause{2000};
+  bool resume_fragile = false;      // probe a host that came back again (--resume-fragile)
   // Work
   int workers = 8;
   int max_ae_attempts = 24;         // AE-title guesses per endpoint (called + calling together)

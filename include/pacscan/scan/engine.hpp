@@ -71,6 +71,7 @@ struct ScanRequest {
 struct Progress {
   std::uint64_t endpoints_total = 0, endpoints_swept = 0, open = 0;
   std::uint64_t probed = 0, probing = 0;
+  std::uint64_t stopped = 0;  // hosts that stopped answering during the scan
 };
 
 // The probes the policy selects (all safe probes by default), in registry order.

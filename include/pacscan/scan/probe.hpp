@@ -63,6 +63,16 @@ class Budget {
   Clock::time_point m_deadline;
 };
 
+// Told of every association attempt as it ends: the engine's watch on hosts that stop answering
+// (src/scan/host_watch.hpp) holds a host at the first failed attempt, not at the probe's end.
+class AttemptListener {
+ public:
+  virtual void attempt(const Endpoint& ep, std::string_view probe, const AssocAttempt& a) = 0;
+
+ protected:
+  ~AttemptListener() = default;
+};
+
 struct ProbeContext {
   const ScanPolicy& policy;
   Gate& gate;
@@ -71,6 +81,8 @@ struct ProbeContext {
   const ServiceFacts& facts;
   const HostFacts* host = nullptr;  // facts about the endpoint's host; nullptr: none kept
   SiteAeTitles* site = nullptr;     // AE titles of the scan's other hosts; nullptr: none kept
+  AttemptListener* listener = nullptr;  // nullptr: nobody watches
+  std::string_view probe = {};          // the probe running (for the listener)
 };
 
 // What an endpoint must have shown before a probe runs there.
