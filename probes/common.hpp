@@ -4,10 +4,6 @@
 #include <string>
 #include <vector>
 
-#include <dcmtk/config/osconfig.h>
-#include <dcmtk/dcmnet/assoc.h>
-#include <dcmtk/ofstd/ofcond.h>
-
 #include <pacscan/dicom/association.hpp>
 #include <pacscan/scan/probe.hpp>
 
@@ -34,25 +30,25 @@ std::string describe_attempt(const AssocAttempt& a);
 
 // For probes that send several requests in a row: reuses `session` while it is usable, else opens
 // a fresh one proposing `contexts` as the unknown peer of ctx.facts (a server may abort after a
-// refused request: Orthanc does). Returns the association and sets `pc` to the context accepted
-// for `sop_class`; or nullptr, with `why` saying what is missing.
-T_ASC_Association* ready_session(const ProbeContext& ctx, const Endpoint& ep,
-                                 std::optional<Session>& session,
-                                 const std::vector<dicom::ProposedContext>& contexts,
-                                 const char* sop_class, T_ASC_PresentationContextID& pc,
-                                 std::string& why);
+// refused request: Orthanc does). Returns the association when it accepted `sop_class`; or
+// nullptr, with `why` saying what is missing.
+dicom::Association* ready_session(const ProbeContext& ctx, const Endpoint& ep,
+                                  std::optional<Session>& session,
+                                  const std::vector<dicom::ProposedContext>& contexts,
+                                  std::string_view sop_class, std::string& why);
 
 // A UID nobody ever issued: "2.25." + a random 37-digit decimal below 2^128 (PS3.5 B.2).
 std::string random_uid();
 
-enum class Dimse { find, retrieve, store };  // C-FIND, C-MOVE / C-GET, C-STORE
-// PS3.4 / PS3.7 meaning of a DIMSE status for that kind of request.
-std::string dimse_status_text(int status, Dimse kind);
+// The DIMSE timeout this step of the endpoint's budget allows.
+Millis dimse_timeout(const ProbeContext& ctx);
 
-// The DIMSE timeout (seconds, at least 1) this step of the endpoint's budget allows.
-int dimse_timeout_s(const ProbeContext& ctx);
+// A probe's verdict on a DIMSE result: `accepted` (the probe's reading of the final status) makes
+// it success, a final status it does not accept makes it refused; no final response keeps the
+// adapter's reason (aborted, timed_out, interrupted, not_sent, error).
+DimseOutcome judged(const dicom::DimseResult& r, bool accepted);
 
-// Why a DIMSE exchange on the session failed: "interrupted", "timed_out", "aborted" or "error".
-std::string failed_outcome(const Session& s, const ProbeContext& ctx, const OFCondition& cond);
+// `detail` with the response's Error Comment appended when the peer sent one.
+std::string with_error_comment(std::string detail, const dicom::DimseResult& r);
 
 }  // namespace pacscan::probes

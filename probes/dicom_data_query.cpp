@@ -7,12 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <dcmtk/dcmdata/dcdeftag.h>
-#include <dcmtk/dcmdata/dcitem.h>
-#include <dcmtk/dcmdata/dcuid.h>
-#include <dcmtk/dcmnet/assoc.h>
-#include <dcmtk/dcmnet/dimse.h>
-
 namespace pacscan::probes {
 namespace {
 
@@ -23,9 +17,9 @@ struct Query {
 };
 
 const Query k_queries[] = {
-    {"PatientRootFind", UID_FINDPatientRootQueryRetrieveInformationModel, "PATIENT"},
-    {"StudyRootFind", UID_FINDStudyRootQueryRetrieveInformationModel, "STUDY"},
-    {"ModalityWorklistFind", UID_FINDModalityWorklistInformationModel, "WORKLIST"},
+    {"PatientRootFind", dicom::uid::patient_root_find, "PATIENT"},
+    {"StudyRootFind", dicom::uid::study_root_find, "STUDY"},
+    {"ModalityWorklistFind", dicom::uid::worklist_find, "WORKLIST"},
 };
 
 bool accepted(const ServiceFacts& f, const char* service) {
@@ -34,40 +28,13 @@ bool accepted(const ServiceFacts& f, const char* service) {
 }
 
 // Universal match on the level's unique key only (PS3.4 C.2.2.1.1): nothing else is returned.
-DcmDataset identifier(const Query& q) {
-  DcmDataset ds;
+dicom::DataSet identifier(const Query& q) {
   const std::string level = q.level;
-  if (level == "PATIENT") {
-    ds.putAndInsertString(DCM_QueryRetrieveLevel, "PATIENT");
-    ds.insertEmptyElement(DCM_PatientID);
-  } else if (level == "STUDY") {
-    ds.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
-    ds.insertEmptyElement(DCM_StudyInstanceUID);
-  } else {  // worklist: one Scheduled Procedure Step item, every key universal
-    ds.insertEmptyElement(DCM_AccessionNumber);
-    DcmItem* sps = nullptr;
-    if (ds.findOrCreateSequenceItem(DCM_ScheduledProcedureStepSequence, sps).good() && sps) {
-      sps->insertEmptyElement(DCM_ScheduledProcedureStepStartDate);
-      sps->insertEmptyElement(DCM_Modality);
-    }
-  }
-  return ds;
-}
-
-struct Counter {
-  T_ASC_Association* assoc;
-  T_ASC_PresentationContextID pc;
-  int cap;
-  int count = 0;
-  bool cancelled = false;
-};
-
-void count_response(void* data, T_DIMSE_C_FindRQ* req, int, T_DIMSE_C_FindRSP*, DcmDataset*) {
-  auto* c = static_cast<Counter*>(data);
-  ++c->count;  // the identifier is not looked at; DCMTK deletes it before the next response
-  if (c->count >= c->cap && !c->cancelled) {
-    c->cancelled = DIMSE_sendCancelRequest(c->assoc, c->pc, req->MessageID).good();
-  }
+  if (level == "PATIENT") return {{"QueryRetrieveLevel=PATIENT", "PatientID"}};
+  if (level == "STUDY") return {{"QueryRetrieveLevel=STUDY", "StudyInstanceUID"}};
+  // worklist: one Scheduled Procedure Step item, every key universal
+  return {{"AccessionNumber", "ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate",
+           "ScheduledProcedureStepSequence[0].Modality"}};
 }
 
 bool query_context_accepted(const ServiceFacts& f) {
@@ -98,40 +65,23 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     r.calling_ae = ctx.facts.calling_ae;
     r.called_ae = ctx.facts.working_called_ae;
     const auto q0 = std::chrono::steady_clock::now();
-    T_ASC_PresentationContextID pc = 0;
-    auto* assoc = ready_session(ctx, ep, session, contexts, q->sop_class, pc, r.detail);
+    dicom::Association* assoc = ready_session(ctx, ep, session, contexts, q->sop_class, r.detail);
     if (!assoc) {
-      r.outcome = "not_sent";
+      r.outcome = DimseOutcome::not_sent;
       d.results.push_back(std::move(r));
       continue;
     }
-    DcmDataset ids = identifier(*q);
-    T_DIMSE_C_FindRQ req{};
-    T_DIMSE_C_FindRSP rsp{};
-    req.MessageID = ++assoc->nextMsgID;
-    OFStandard::strlcpy(req.AffectedSOPClassUID, q->sop_class, sizeof req.AffectedSOPClassUID);
-    req.Priority = DIMSE_PRIORITY_LOW;
-    req.DataSetType = DIMSE_DATASET_PRESENT;
-    Counter counter{assoc, pc, d.cap};
-    int responses = 0;
-    DcmDataset* status_detail = nullptr;
-    const OFCondition cond =
-        DIMSE_findUser(assoc, pc, &req, &ids, responses, count_response, &counter,
-                       DIMSE_NONBLOCKING, dimse_timeout_s(ctx), &rsp, &status_detail);
-    delete status_detail;
-    r.count = counter.count;
-    r.capped = counter.cancelled;
+    const auto res = assoc->find(q->sop_class, identifier(*q), dimse_timeout(ctx), d.cap);
+    r.count = res.pending;
+    r.capped = res.cancelled;
     r.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::steady_clock::now() - q0).count();
-    if (cond.good()) {
-      r.status = rsp.DimseStatus;
-      r.status_text = dimse_status_text(r.status, Dimse::find);
-      r.outcome = (r.status == 0x0000 || r.status == 0xFE00) ? "success" : "refused";
-    } else {
-      r.detail = cond.text();
-      r.outcome = failed_outcome(*session, ctx, cond);
-      session->assoc->abort();
+    r.outcome = judged(res, res.status == 0x0000 || res.status == 0xFE00);  // FE00: our cancel
+    if (res.answered()) {
+      r.status = res.status;
+      r.status_text = dimse_status_text(r.status, DimseKind::find);
     }
+    r.detail = with_error_comment(res.detail, res);
     d.results.push_back(std::move(r));
   }
   session.reset();
@@ -140,8 +90,9 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   o.outcome = ctx.stop.stop_requested() ? Outcome::interrupted : Outcome::ok;
   std::string sum;
   for (const auto& r : d.results) {
-    sum += fmt::format("{}{} {}: {}", sum.empty() ? "" : "; ", r.service, r.level, r.outcome);
-    if (r.outcome == "success") {
+    sum += fmt::format("{}{} {}: {}", sum.empty() ? "" : "; ", r.service, r.level,
+                       to_string(r.outcome));
+    if (r.outcome == DimseOutcome::success) {
       sum += fmt::format(", {}{} entr{}", r.capped ? "at least " : "", r.count,
                          r.count == 1 ? "y" : "ies");
     } else if (r.status >= 0) {

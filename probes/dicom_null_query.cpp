@@ -9,15 +9,6 @@
 
 #include <fmt/format.h>
 
-
-#include <dcmtk/config/osconfig.h>
-#include <dcmtk/dcmdata/dcdeftag.h>
-#include <dcmtk/dcmdata/dcitem.h>
-#include <dcmtk/dcmdata/dcsequen.h>
-#include <dcmtk/dcmdata/dcuid.h>
-#include <dcmtk/dcmnet/assoc.h>
-#include <dcmtk/dcmnet/dimse.h>
-
 namespace pacscan::probes {
 namespace {
 
@@ -28,93 +19,27 @@ struct Query {
 };
 
 const Query k_queries[] = {
-    {"StudyRootFind", UID_FINDStudyRootQueryRetrieveInformationModel, Query::find_study},
-    {"PatientRootFind", UID_FINDPatientRootQueryRetrieveInformationModel, Query::find_patient},
-    {"ModalityWorklistFind", UID_FINDModalityWorklistInformationModel, Query::mwl},
-    {"StudyRootMove", UID_MOVEStudyRootQueryRetrieveInformationModel, Query::move},
-    {"StudyRootGet", UID_GETStudyRootQueryRetrieveInformationModel, Query::get},
+    {"StudyRootFind", dicom::uid::study_root_find, Query::find_study},
+    {"PatientRootFind", dicom::uid::patient_root_find, Query::find_patient},
+    {"ModalityWorklistFind", dicom::uid::worklist_find, Query::mwl},
+    {"StudyRootMove", dicom::uid::study_root_move, Query::move},
+    {"StudyRootGet", dicom::uid::study_root_get, Query::get},
 };
 
-DcmDataset identifier(Query::Kind kind) {
-  DcmDataset ds;
+// The unique key is a random UID (or ID) that no record can have.
+dicom::DataSet identifier(Query::Kind kind) {
   switch (kind) {
     case Query::find_study:
     case Query::move:
     case Query::get:
-      ds.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
-      ds.putAndInsertString(DCM_StudyInstanceUID, random_uid().c_str());
-      break;
+      return {{"QueryRetrieveLevel=STUDY", "StudyInstanceUID=" + random_uid()}};
     case Query::find_patient:
-      ds.putAndInsertString(DCM_QueryRetrieveLevel, "PATIENT");
-      ds.putAndInsertString(DCM_PatientID, random_uid().substr(5, 60).c_str());
-      break;
-    case Query::mwl: {
-      ds.putAndInsertString(DCM_AccessionNumber, random_uid().substr(5, 16).c_str());
-      DcmItem* sps = nullptr;
-      if (ds.findOrCreateSequenceItem(DCM_ScheduledProcedureStepSequence, sps).good() && sps) {
-        sps->putAndInsertString(DCM_ScheduledProcedureStepStartDate, "19000101");
-      }
-      break;
-    }
+      return {{"QueryRetrieveLevel=PATIENT", "PatientID=" + random_uid().substr(5, 60)}};
+    case Query::mwl:
+      return {{"AccessionNumber=" + random_uid().substr(5, 16),
+               "ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate=19000101"}};
   }
-  return ds;
-}
-
-void count_matches(void* data, T_DIMSE_C_FindRQ*, int, T_DIMSE_C_FindRSP*, DcmDataset*) {
-  ++*static_cast<int*>(data);  // the identifier is not looked at
-}
-void count_moves(void* data, T_DIMSE_C_MoveRQ*, int, T_DIMSE_C_MoveRSP*) {
-  ++*static_cast<int*>(data);
-}
-
-// C-GET as an SCU (DCMTK 3.6.7 has no DIMSE_getUser): send the request, then read responses until
-// the final one. A C-STORE-RQ (a sub-operation: the server started sending an object for a UID that
-// cannot exist) is counted and ends the exchange (`sub_operation`): the caller aborts without
-// reading the object. Endless pending responses end at the association's deadline (watchdog).
-OFCondition get_user(T_ASC_Association* assoc, T_ASC_PresentationContextID pc, const char* sop_class,
-                     DcmDataset& ids, int timeout, int& status, int& matches, bool& sub_operation,
-                     std::string& detail) {
-  T_DIMSE_Message msg{};
-  msg.CommandField = DIMSE_C_GET_RQ;
-  T_DIMSE_C_GetRQ& req = msg.msg.CGetRQ;
-  req.MessageID = ++assoc->nextMsgID;
-  OFStandard::strlcpy(req.AffectedSOPClassUID, sop_class, sizeof req.AffectedSOPClassUID);
-  req.Priority = DIMSE_PRIORITY_LOW;
-  req.DataSetType = DIMSE_DATASET_PRESENT;
-  OFCondition cond = DIMSE_sendMessageUsingMemoryData(assoc, pc, &msg, nullptr, &ids, nullptr,
-                                                      nullptr);
-  while (cond.good()) {
-    T_DIMSE_Message rsp{};
-    T_ASC_PresentationContextID rpc = 0;
-    DcmDataset* status_detail = nullptr;
-    cond = DIMSE_receiveCommand(assoc, DIMSE_NONBLOCKING, timeout, &rpc, &rsp, &status_detail);
-    delete status_detail;
-    if (cond.bad()) break;
-    if (rsp.CommandField == DIMSE_C_STORE_RQ) {
-      ++matches;
-      detail = "the server started a C-STORE sub-operation for a UID that cannot exist; the "
-               "association was aborted without reading the object";
-      sub_operation = true;  // the caller aborts the association
-      status = 0xFF00;
-      return EC_Normal;
-    }
-    if (rsp.CommandField != DIMSE_C_GET_RSP) {
-      detail = fmt::format("unexpected DIMSE command 0x{:04x} in reply to C-GET",
-                           static_cast<unsigned>(rsp.CommandField));
-      return makeOFCondition(OFM_dcmnet, DIMSEC_UNEXPECTEDRESPONSE, OF_error, "unexpected response");
-    }
-    if (rsp.msg.CGetRSP.DataSetType != DIMSE_DATASET_NULL) {  // failed-UID list: read, dropped
-      DcmDataset* rsp_ids = nullptr;
-      cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, timeout, &rpc, &rsp_ids,
-                                          nullptr, nullptr);
-      delete rsp_ids;
-      if (cond.bad()) break;
-    }
-    status = rsp.msg.CGetRSP.DimseStatus;
-    if (status != 0xFF00 && status != 0xFF01) return EC_Normal;
-    ++matches;  // a pending response: sub-operations are under way
-  }
-  return cond;
+  return {};
 }
 
 bool query_context_accepted(const ServiceFacts& f) {
@@ -147,7 +72,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     // A C-GET SCU offers to receive what it asks for (PS3.4 C.4.3.1): without a storage context in
     // the SCP role a server may refuse the GET for lack of a way to answer it.
     if (t->kind == Query::get) {
-      contexts.push_back({UID_SecondaryCaptureImageStorage, "SecondaryCaptureImageStorage", true});
+      contexts.push_back({dicom::uid::secondary_capture, "SecondaryCaptureImageStorage", true});
     }
   }
   std::optional<Session> session;
@@ -158,62 +83,34 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     r.calling_ae = ctx.facts.calling_ae;
     r.called_ae = ctx.facts.working_called_ae;
     const auto q0 = std::chrono::steady_clock::now();
-    T_ASC_PresentationContextID pc = 0;
-    auto* assoc = ready_session(ctx, ep, session, contexts, q->sop_class, pc, r.detail);
+    dicom::Association* assoc = ready_session(ctx, ep, session, contexts, q->sop_class, r.detail);
     if (!assoc) {
-      r.outcome = "not_sent";
+      r.outcome = DimseOutcome::not_sent;
       d.results.push_back(std::move(r));
       continue;
     }
-    DcmDataset ids = identifier(q->kind);
-    DcmDataset* status_detail = nullptr;
-    OFCondition cond;
-    int status = -1;
-    bool sub_operation = false;  // C-GET: the server began sending an object
-    const int timeout = dimse_timeout_s(ctx);
+    const dicom::DataSet ids = identifier(q->kind);
+    dicom::DimseResult res;
     if (q->kind == Query::get) {
-      cond = get_user(assoc, pc, q->sop_class, ids, timeout, status, r.matches, sub_operation,
-                      r.detail);
-      if (cond.good() && sub_operation) session->assoc->abort();
+      res = assoc->get(q->sop_class, ids, dimse_timeout(ctx));
     } else if (q->kind == Query::move) {
-      T_DIMSE_C_MoveRQ req{};
-      T_DIMSE_C_MoveRSP rsp{};
-      req.MessageID = ++assoc->nextMsgID;
-      OFStandard::strlcpy(req.AffectedSOPClassUID, q->sop_class, sizeof req.AffectedSOPClassUID);
-      req.Priority = DIMSE_PRIORITY_LOW;
-      req.DataSetType = DIMSE_DATASET_PRESENT;
       r.move_destination = dicom::random_ae_title();
-      OFStandard::strlcpy(req.MoveDestination, r.move_destination.c_str(), sizeof req.MoveDestination);
-      DcmDataset* rsp_ids = nullptr;
-      cond = DIMSE_moveUser(assoc, pc, &req, &ids, count_moves, &r.matches, DIMSE_NONBLOCKING,
-                            timeout, nullptr, nullptr, nullptr, &rsp, &status_detail, &rsp_ids,
-                            OFTrue);
-      delete rsp_ids;
-      if (cond.good()) status = rsp.DimseStatus;
+      res = assoc->move(q->sop_class, r.move_destination, ids, dimse_timeout(ctx));
     } else {
-      T_DIMSE_C_FindRQ req{};
-      T_DIMSE_C_FindRSP rsp{};
-      req.MessageID = ++assoc->nextMsgID;
-      OFStandard::strlcpy(req.AffectedSOPClassUID, q->sop_class, sizeof req.AffectedSOPClassUID);
-      req.Priority = DIMSE_PRIORITY_LOW;
-      req.DataSetType = DIMSE_DATASET_PRESENT;
-      int responses = 0;
-      cond = DIMSE_findUser(assoc, pc, &req, &ids, responses, count_matches, &r.matches,
-                            DIMSE_NONBLOCKING, timeout, &rsp, &status_detail);
-      if (cond.good()) status = rsp.DimseStatus;
+      res = assoc->find(q->sop_class, ids, dimse_timeout(ctx));
     }
-    delete status_detail;
+    r.matches = res.pending;
     r.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::steady_clock::now() - q0).count();
-    if (cond.good()) {
-      r.status = status;
-      r.status_text = dimse_status_text(status, q->kind == Query::move || q->kind == Query::get ? Dimse::retrieve : Dimse::find);
-      r.outcome = (status == 0x0000 || status == 0xB000 || sub_operation) ? "success" : "refused";
-    } else {
-      if (r.detail.empty()) r.detail = cond.text();
-      r.outcome = failed_outcome(*session, ctx, cond);
-      session->assoc->abort();  // unusable now; the next request opens a fresh association
+    // Success (or "complete with failures", or a sub-operation begun for a UID that cannot
+    // exist) means the unknown peer was served; any other final status is a refusal.
+    r.outcome = judged(res, res.status == 0x0000 || res.status == 0xB000 || res.sub_operation);
+    if (res.answered()) {
+      r.status = res.status;
+      const bool retrieve = q->kind == Query::move || q->kind == Query::get;
+      r.status_text = dimse_status_text(res.status, retrieve ? DimseKind::retrieve : DimseKind::find);
     }
+    r.detail = with_error_comment(res.detail, res);
     d.results.push_back(std::move(r));
     if (ctx.stop.stop_requested()) break;
   }
@@ -223,7 +120,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   o.outcome = ctx.stop.stop_requested() ? Outcome::interrupted : Outcome::ok;
   std::string sum;
   for (const auto& r : d.results) {
-    sum += fmt::format("{}{}: {}{}", sum.empty() ? "" : "; ", r.service, r.outcome,
+    sum += fmt::format("{}{}: {}{}", sum.empty() ? "" : "; ", r.service, to_string(r.outcome),
                        r.status >= 0 ? fmt::format(" (0x{:04x} {})", r.status, r.status_text) : "");
   }
   o.summary = sum;

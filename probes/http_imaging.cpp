@@ -7,27 +7,22 @@
 // permit's numeric address only (no DNS, no proxy, no redirect followed: Location is recorded),
 // connect/transfer timeouts from the policy bounded by the endpoint budget, bodies counted and
 // capped at k_max_body, inspected in memory to identify the product, then discarded.
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include <pacscan/net/http.hpp>
 #include <pacscan/scan/probe.hpp>
 
 namespace pacscan::probes {
 namespace {
 
 constexpr std::size_t k_max_body = 256 * 1024;  // bytes kept in memory per reply
-constexpr std::size_t k_max_field = 256;        // stored header / string length
-constexpr int k_max_json_depth = 32;            // deeper replies are not parsed
 constexpr int k_max_requests = 8;               // hard cap per endpoint
 
 constexpr std::string_view k_system = "/system";
@@ -37,71 +32,6 @@ constexpr std::string_view k_orthanc_dw_root = "/dicom-web";
 constexpr std::string_view k_orthanc_qido = "/dicom-web/studies?limit=1&includefield=0020000D";
 constexpr std::string_view k_dcm4chee_root = "/dcm4chee-arc/aets/DCM4CHEE/rs";
 constexpr std::string_view k_dcm4chee_qido = "/dcm4chee-arc/aets/DCM4CHEE/rs/studies?limit=1";
-
-// Device-controlled text: length capped; bytes outside printable ASCII become '?' so the
-// observation always serializes as valid JSON. Reports escape the rest for their format.
-std::string clip(std::string_view s) {
-  std::string out;
-  out.reserve(std::min(s.size(), k_max_field));
-  for (char c : s.substr(0, k_max_field)) {
-    const auto u = static_cast<unsigned char>(c);
-    out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-// Nesting depth of a JSON text (strings skipped), to refuse bombs before parsing.
-int json_depth(std::string_view s) {
-  int depth = 0, max_depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : s) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') max_depth = std::max(max_depth, ++depth);
-    else if (c == ']' || c == '}') --depth;
-  }
-  return max_depth;
-}
-
-nlohmann::json parse_json(const std::string& body) {
-  if (body.empty() || json_depth(body) > k_max_json_depth) return nlohmann::json();
-  return nlohmann::json::parse(body, nullptr, false);  // discarded (null/discarded) on error
-}
-
-struct Sink {
-  std::string body;
-  std::size_t seen = 0;
-  bool truncated = false;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* s = static_cast<Sink*>(user);
-  const std::size_t len = size * n;
-  s->seen += len;
-  const std::size_t room = k_max_body - std::min(k_max_body, s->body.size());
-  s->body.append(data, std::min(len, room));
-  if (s->seen > k_max_body) {
-    s->truncated = true;
-    return 0;  // stops the transfer (CURLE_WRITE_ERROR)
-  }
-  return len;
-}
-
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<const std::stop_token*>(user)->stop_requested() ? 1 : 0;
-}
-
-std::string header(CURL* h, const char* name) {
-  struct curl_header* hd = nullptr;
-  if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK || hd == nullptr) return {};
-  return clip(hd->value ? hd->value : "");
-}
 
 bool icontains(std::string_view hay, std::string_view needle) {
   const auto lower = [](char ch) { return std::tolower(static_cast<unsigned char>(ch)); };
@@ -119,17 +49,15 @@ enum class Stop { none, interrupted, budget, out_of_scope, request_cap };
 struct Reply {
   HttpExchange ex;
   std::string body;  // in memory only, to identify the product; never stored
-  CURLcode code = CURLE_OK;
+  net::HttpFailure failure = net::HttpFailure::none;
   Stop stop = Stop::none;  // the request was not made, and why
   bool made() const { return stop == Stop::none; }
   bool http() const { return ex.status > 0; }
 };
 
-using CurlPtr = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
-
 class Requester {
  public:
-  Requester(const ProbeContext& ctx, const Endpoint& ep) : m_ctx(ctx), m_ep(ep), m_stop(ctx.stop) {}
+  Requester(const ProbeContext& ctx, const Endpoint& ep) : m_ctx(ctx), m_ep(ep) {}
 
   Reply get(std::string_view scheme, std::string_view path, bool default_creds) {
     Reply r;
@@ -146,7 +74,30 @@ class Requester {
     }
     if (m_ctx.budget.exhausted()) return stopped(std::move(r), Stop::budget);
     ++m_count;
-    perform(*permit, r);
+    net::HttpRequest req;
+    req.scheme = r.ex.scheme;
+    req.path = r.ex.path;
+    if (default_creds) {  // Orthanc's documented default user, the one attempt
+      req.basic_auth = true;
+      req.user = req.password = "orthanc";
+    }
+    req.connect_timeout = m_ctx.budget.step(m_ctx.policy.connect_timeout);
+    req.total_timeout = m_ctx.budget.step(m_ctx.policy.io_timeout);
+    req.max_body = k_max_body;
+    net::HttpReply x = net::http_get(*permit, req, m_ctx.stop);
+    r.ex.status = x.status;
+    r.ex.elapsed_ms = x.elapsed_ms;
+    if (x.status > 0) {
+      r.ex.content_type = x.headers.content_type;
+      r.ex.location = x.headers.location;
+      r.ex.www_authenticate = x.headers.www_authenticate;
+      if (m_server.empty()) m_server = x.headers.server;
+    }
+    r.ex.body_bytes = x.body_bytes;
+    r.ex.body_truncated = x.body_truncated;
+    r.ex.error = x.error;
+    r.failure = x.failure;
+    r.body = std::move(x.body);
     return r;
   }
 
@@ -159,76 +110,8 @@ class Requester {
     return r;
   }
 
-  void perform(const Permit& permit, Reply& r) {
-    const Endpoint& target = permit.endpoint();  // the only address ever contacted
-    const std::string url =
-        fmt::format("{}://{}:{}{}", r.ex.scheme, target.ip.str(), target.port, r.ex.path);
-    CurlPtr h(curl_easy_init(), &curl_easy_cleanup);
-    if (!h) {
-      r.code = CURLE_FAILED_INIT;
-      r.ex.error = "libcurl handle could not be created";
-      return;
-    }
-    CURL* c = h.get();
-    Sink sink;
-    char errbuf[CURL_ERROR_SIZE] = {};
-    const long connect_ms = static_cast<long>(
-        std::max<long long>(1, m_ctx.budget.step(m_ctx.policy.connect_timeout).count()));
-    const long total_ms = static_cast<long>(
-        std::max<long long>(1, m_ctx.budget.step(m_ctx.policy.io_timeout).count()));
-    const std::string agent = "pacscan/" PACSCAN_VERSION;
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_PROXY, "");  // never a proxy from the environment
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(k_max_body));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &m_stop);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, agent.c_str());
-    // Detection only: TLS quality is graded by the TLS probe, so the certificate is not checked.
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    if (r.ex.with_credentials) {
-      curl_easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-      curl_easy_setopt(c, CURLOPT_USERNAME, "orthanc");  // Orthanc's documented default user
-      curl_easy_setopt(c, CURLOPT_PASSWORD, "orthanc");
-    }
-    const auto t0 = std::chrono::steady_clock::now();
-    r.code = curl_easy_perform(c);
-    r.ex.elapsed_ms = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0)
-                          .count();
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    r.ex.status = static_cast<int>(status);
-    if (r.ex.status > 0) {
-      r.ex.content_type = header(c, "Content-Type");
-      r.ex.location = header(c, "Location");
-      r.ex.www_authenticate = header(c, "WWW-Authenticate");
-      if (m_server.empty()) m_server = header(c, "Server");
-    }
-    r.ex.body_bytes = static_cast<std::int64_t>(sink.seen);
-    r.ex.body_truncated = sink.truncated || r.code == CURLE_FILESIZE_EXCEEDED;
-    if (r.code != CURLE_OK) {
-      r.ex.error = clip(errbuf[0] ? std::string_view(errbuf) : curl_easy_strerror(r.code));
-    }
-    r.body = std::move(sink.body);
-  }
-
   const ProbeContext& m_ctx;
   Endpoint m_ep;
-  std::stop_token m_stop;
   int m_count = 0;
   std::string m_server;
 };
@@ -236,46 +119,18 @@ class Requester {
 // No HTTP reply, but the TCP connection itself worked: worth one HTTPS try.
 bool connected_but_not_http(const Reply& r) {
   if (!r.made() || r.http()) return false;
-  switch (r.code) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_ABORTED_BY_CALLBACK:
-    case CURLE_FAILED_INIT:
+  switch (r.failure) {
+    case net::HttpFailure::couldnt_connect:
+    case net::HttpFailure::couldnt_resolve:
+    case net::HttpFailure::aborted:
+    case net::HttpFailure::init:
       return false;
     default:
       return true;
   }
 }
 
-// Orthanc's GET /system JSON: only the configuration facts are kept.
-bool parse_system(const std::string& body, OrthancSystem& out) {
-  const auto j = parse_json(body);
-  if (!j.is_object() || !j.contains("Version") || !j["Version"].is_string()) return false;
-  if (!j.contains("DicomAet") && !j.contains("ApiVersion")) return false;
-  out.readable = true;
-  out.version = clip(j["Version"].get<std::string>());
-  if (j.contains("Name") && j["Name"].is_string()) out.name = clip(j["Name"].get<std::string>());
-  if (j.contains("DicomAet") && j["DicomAet"].is_string()) {
-    out.dicom_aet = clip(j["DicomAet"].get<std::string>());
-  }
-  if (j.contains("DicomPort") && j["DicomPort"].is_number_integer()) {
-    out.dicom_port = j["DicomPort"].get<int>();
-  }
-  if (j.contains("ApiVersion") && j["ApiVersion"].is_number_integer()) {
-    out.api_version = j["ApiVersion"].get<int>();
-  }
-  return true;
-}
-
-// A QIDO-RS studies query answered: 204 (no match) or 200 with a JSON array. Returns the number of
-// entries, or -1 when the reply is not a QIDO answer. The body is not kept.
-int qido_count(const Reply& r) {
-  if (r.ex.status == 204) return 0;
-  if (r.ex.status != 200 || r.ex.body_truncated) return -1;
-  const auto j = parse_json(r.body);
-  if (!j.is_array()) return -1;
-  return static_cast<int>(j.size());
-}
+int qido_count(const Reply& r) { return net::qido_count(r.ex.status, r.ex.body_truncated, r.body); }
 
 const char* stop_text(Stop s) {
   switch (s) {
@@ -294,7 +149,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   HttpData d;
   Requester rq(ctx, ep);
   Stop stopped = Stop::none;
-  CURLcode first_error = CURLE_OK;
+  net::HttpFailure first_error = net::HttpFailure::none;
 
   // Records one exchange and the header facts it carries. false: the request was not made.
   auto note = [&](const Reply& r) {
@@ -303,7 +158,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
       return false;
     }
     d.requests.push_back(r.ex);
-    if (r.code == CURLE_ABORTED_BY_CALLBACK && stopped == Stop::none) stopped = Stop::interrupted;
+    if (r.failure == net::HttpFailure::aborted && stopped == Stop::none) stopped = Stop::interrupted;
     if (istarts_with(r.ex.location, "https://")) d.redirect_to_https = true;
     if (istarts_with(r.ex.www_authenticate, "basic")) d.basic_auth_challenge = true;
     return true;
@@ -313,7 +168,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   //    an HTTPS-only server gives to plain HTTP, try HTTPS once.
   Reply sys = rq.get("http", k_system, false);
   note(sys);
-  if (!sys.http() && sys.made()) first_error = sys.code;
+  if (!sys.http() && sys.made()) first_error = sys.failure;
   if (connected_but_not_http(sys) || sys.ex.status == 400 || sys.ex.status == 497) {
     d.https_tried = true;
     Reply tls = rq.get("https", k_system, false);
@@ -328,7 +183,9 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     d.scheme = sys.ex.scheme;
     d.system_status = sys.ex.status;
     d.system_auth_required = sys.ex.status == 401 || sys.ex.status == 403;
-    if (sys.ex.status == 200) parse_system(sys.body, d.orthanc);
+    if (sys.ex.status == 200) {
+      if (auto system = net::parse_orthanc_system(sys.body)) d.orthanc = *system;
+    }
     sys.body.clear();
 
     // 2. The one default-credential attempt: only after a 401 with a Basic challenge.
@@ -337,8 +194,11 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
       if (note(cred)) {
         d.default_creds_tried = true;
         d.default_creds_work = cred.ex.status == 200;
-        if (d.default_creds_work && parse_system(cred.body, d.orthanc)) {
-          d.orthanc.via_credentials = true;
+        if (d.default_creds_work) {
+          if (auto system = net::parse_orthanc_system(cred.body)) {
+            d.orthanc = *system;
+            d.orthanc.via_credentials = true;
+          }
         }
       }
     }
@@ -389,8 +249,8 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   if (stopped == Stop::interrupted) o.outcome = Outcome::interrupted;
   else if (rq.count() == 0) o.outcome = Outcome::skipped;
   else if (d.product != "not-http") o.outcome = Outcome::ok;
-  else if (first_error == CURLE_COULDNT_CONNECT) o.outcome = Outcome::refused;
-  else if (first_error == CURLE_OPERATION_TIMEDOUT) o.outcome = Outcome::timed_out;
+  else if (first_error == net::HttpFailure::couldnt_connect) o.outcome = Outcome::refused;
+  else if (first_error == net::HttpFailure::timed_out) o.outcome = Outcome::timed_out;
   else o.outcome = Outcome::ok;  // it answered, but neither HTTP nor HTTPS: product says so
   o.elapsed_ms = d.elapsed_ms;
 

@@ -88,7 +88,7 @@ void read_contexts(Facts& f, const Endpoint& ep, const std::vector<ContextResult
 
 void read_null_query(Facts& f, const Endpoint& ep, const NullQueryData& q) {
   for (const auto& r : q.results) {
-    if (r.outcome != "success") continue;
+    if (r.outcome != DimseOutcome::success) continue;
     const auto& uid = r.sop_class;
     Level* l = is_find(uid) ? &f.find
                : is_move(uid) ? &f.move

@@ -74,6 +74,9 @@ Expected<bool> init_library(const ScanPolicy& policy, int verbosity) {
   dcmSocketReceiveTimeout.set(secs(policy.io_timeout));
   dcmSocketSendTimeout.set(secs(policy.io_timeout));
   dcmAssociatePDUSizeLimit.set(1024 * 1024);  // hostile lengths are refused, not allocated
+  // No reverse DNS for a peer that connects to the scanner's listener: numeric addresses only,
+  // and no packet to a name server the scope does not name.
+  dcmDisableGethostbyaddr.set(OFTrue);
   dcmMaxOutgoingPDUSize.set(policy.max_pdu);
   if (!dcmDataDict.isDictionaryLoaded()) {
     return error("the DICOM data dictionary could not be loaded (package libdcmtk17 / "

@@ -1,12 +1,19 @@
 #include "transport.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <thread>
 
 #include <openssl/ssl.h>
+
+#include <dcmtk/dcmdata/dctag.h>
+
+#include <pacscan/tls/tls.hpp>
 
 namespace pacscan::dicom {
 namespace {
@@ -26,17 +33,21 @@ void record_alert(const SSL* ssl, int where, int ret) {
   if (!(where & SSL_CB_READ_ALERT) || (ret & 0xff) == SSL_AD_CLOSE_NOTIFY) return;
   auto* tap = static_cast<Tap*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tap_index()));
   if (!tap) return;
-  const int code = ret & 0xff;
-  // OpenSSL 3.0 has no text for TLS 1.3's certificate_required (RFC 8446 §6.2)
-  const char* desc = code == 116 ? "certificate required" : SSL_alert_desc_string_long(ret);
   std::lock_guard lock(tap->mu);
-  if (tap->tls_alert.empty()) {
-    tap->tls_alert = std::string(SSL_alert_type_string_long(ret)) + " alert " +
-                     std::to_string(code) + " (" + desc + ")";
-  }
+  if (tap->tls_alert.empty()) tap->tls_alert = tls::alert_text(ret);
 }
 
-// Forwards every call to the connection DCMTK would have used; records received bytes.
+// Ends a connection now: FIN at once, and RST when DCMTK closes the socket (linger 0), so a peer
+// blocked sending into our full receive window (a flood we stopped reading) is released at once
+// instead of at its own send timeout.
+void cut(int fd) {
+  const linger abortive{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+  ::shutdown(fd, SHUT_RDWR);
+}
+
+// Forwards every call to the connection DCMTK would have used; records received bytes, and
+// fails the read that would hand DCMTK a message its parser must not see.
 class TapConnection : public DcmTransportConnection {
  public:
   TapConnection(DcmNativeSocketType socket, DcmTransportConnection* inner, Tap* tap)
@@ -49,9 +60,13 @@ class TapConnection : public DcmTransportConnection {
   OFCondition clientSideHandshake() override { return m_inner->clientSideHandshake(); }
   OFCondition renegotiate(const char* suite) override { return m_inner->renegotiate(suite); }
   ssize_t read(void* buf, size_t n) override {
+    if (m_tap->guard.tripped()) {
+      errno = ECONNRESET;
+      return -1;
+    }
     const ssize_t r = m_inner->read(buf, n);
     if (r > 0) {
-      std::lock_guard lock(m_tap->mu);
+      std::unique_lock lock(m_tap->mu);
       const bool first = m_tap->bytes_in == 0;
       m_tap->bytes_in += static_cast<std::uint64_t>(r);
       const auto room = k_tap_bytes - std::min(k_tap_bytes, m_tap->head.size());
@@ -64,6 +79,20 @@ class TapConnection : public DcmTransportConnection {
         const ssize_t e = ::recv(m_fd, extra, sizeof extra, MSG_PEEK | MSG_DONTWAIT);
         if (e > 0) m_tap->peeked.assign(extra, extra + e);
       }
+      if (m_tap->byte_cap != 0 && m_tap->bytes_in > m_tap->byte_cap) {
+        lock.unlock();
+        m_tap->capped = true;
+        if (m_fd >= 0) cut(m_fd);
+        errno = ECONNRESET;
+        return -1;
+      }
+    }
+    if (r > 0 && !m_tap->guard.feed({static_cast<const std::uint8_t*>(buf),
+                                     static_cast<std::size_t>(r)})) {
+      // DCMTK sees a connection closed by the peer, before any byte of that message.
+      if (m_fd >= 0) cut(m_fd);
+      errno = ECONNRESET;
+      return -1;
     }
     return r;
   }
@@ -101,16 +130,25 @@ class TapConnection : public DcmTransportConnection {
 
 }  // namespace
 
-// Ends a connection now: FIN at once, and RST when DCMTK closes the socket (linger 0), so a peer
-// blocked sending into our full receive window (a flood we stopped reading) is released at once
-// instead of at its own send timeout.
-namespace {
-void cut(int fd) {
-  const linger abortive{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
-  ::shutdown(fd, SHUT_RDWR);
+TagKind classify_with_dictionary(std::uint16_t group, std::uint16_t element) {
+  // Implicit VR: DCMTK looks a private element (gggg,xxyy), yy >= 0x10, up under its private
+  // creator, which the guard does not follow: either reading is possible.
+  if ((group & 1) && element >= 0x1000) return TagKind::creator;
+  const DcmTag tag(group, element);
+  switch (tag.getEVR()) {
+    case EVR_SQ: return TagKind::sequence;
+    case EVR_px: return TagKind::pixel;
+    case EVR_ox:
+      return (group == 0x7FE0 && element == 0x0010) ||
+                     (group >= 0x6000 && group <= 0x601E && !(group & 1) && element == 0x3000)
+                 ? TagKind::pixel
+                 : TagKind::other;
+    case EVR_UN:
+    case EVR_UNKNOWN:
+    case EVR_UNKNOWN2B: return TagKind::unknown;
+    default: return TagKind::other;
+  }
 }
-}  // namespace
 
 Watchdog& Watchdog::instance() {
   static Watchdog* w = new Watchdog();  // never destroyed (see header)
@@ -136,7 +174,17 @@ void Watchdog::shutdown_all() {
   std::lock_guard lock(m_mu);
   for (auto& e : m_entries) {
     e.tap->stopped = true;
-    cut(e.fd);
+    pacscan::dicom::cut(e.fd);
+  }
+}
+
+void Watchdog::cut(const Tap* tap) {
+  std::lock_guard lock(m_mu);
+  for (auto& e : m_entries) {
+    if (e.tap == tap) {
+      e.tap->stopped = true;
+      pacscan::dicom::cut(e.fd);
+    }
   }
 }
 
@@ -147,7 +195,7 @@ void Watchdog::loop() {
     auto next = now + std::chrono::seconds(1);
     for (auto& e : m_entries) {
       if (e.deadline <= now) {
-        if (!e.tap->deadline_fired.exchange(true)) cut(e.fd);
+        if (!e.tap->deadline_fired.exchange(true)) pacscan::dicom::cut(e.fd);
       } else {
         next = std::min(next, e.deadline);
       }
@@ -156,14 +204,42 @@ void Watchdog::loop() {
   }
 }
 
+bool connected_to(int fd, const Endpoint& ep) {
+  sockaddr_in peer{};
+  socklen_t len = sizeof peer;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 || peer.sin_family != AF_INET) {
+    return false;
+  }
+  return ntohl(peer.sin_addr.s_addr) == ep.ip.value && ntohs(peer.sin_port) == ep.port;
+}
+
 DcmTransportConnection* TapLayer::createConnection(DcmNativeSocketType socket, OFBool secure) {
+  if (!connected_to(socket, m_peer)) return nullptr;  // DCMTK closes it: not the permit's peer
   DcmTransportConnection* inner = DcmTransportLayer::createConnection(socket, secure);
   if (!inner) return nullptr;
   Watchdog::instance().add(socket, m_deadline, m_tap);
   return new TapConnection(socket, inner, m_tap);
 }
 
+DcmTransportConnection* AcceptTapLayer::createConnection(DcmNativeSocketType socket,
+                                                         OFBool secure) {
+  sockaddr_in peer{};
+  socklen_t len = sizeof peer;
+  if (::getpeername(socket, reinterpret_cast<sockaddr*>(&peer), &len) != 0 ||
+      peer.sin_family != AF_INET) {
+    return nullptr;
+  }
+  const auto admitted = m_admit(Ipv4{ntohl(peer.sin_addr.s_addr)}, ntohs(peer.sin_port));
+  if (!admitted) return nullptr;  // DCMTK closes the socket: not a byte of it is read
+  DcmTransportConnection* inner = DcmTransportLayer::createConnection(socket, secure);
+  if (!inner) return nullptr;
+  Watchdog::instance().add(socket, admitted->deadline, admitted->tap);
+  if (admitted->tap->stopped) cut(socket);  // stopped while it was being admitted
+  return new TapConnection(socket, inner, admitted->tap);
+}
+
 DcmTransportConnection* TlsTapLayer::createConnection(DcmNativeSocketType socket, OFBool secure) {
+  if (!connected_to(socket, m_peer)) return nullptr;  // DCMTK closes it: not the permit's peer
   if (SSL_CTX* c = getNativeHandle(); c && tap_index() >= 0) {
     SSL_CTX_set_ex_data(c, tap_index(), m_tap);
     SSL_CTX_set_info_callback(c, &record_alert);

@@ -1,12 +1,15 @@
 #pragma once
 // A DCMTK transport layer that (1) registers every socket with a watchdog enforcing a hard
-// deadline and (2) taps the bytes received, so evidence DCMTK discards (A-ABORT source/reason,
+// deadline, (2) cuts a connection whose bytes DCMTK must not parse (nesting_guard.hpp) and (3)
+// taps the bytes received, so evidence DCMTK discards (A-ABORT source/reason,
 // the first bytes of a non-DICOM reply) can be recorded.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,9 @@
 #include <dcmtk/dcmnet/dcmlayer.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmtls/tlslayer.h>
+
+#include <pacscan/core/net.hpp>
+#include <pacscan/dicom/nesting_guard.hpp>
 
 class DcmDataset;
 
@@ -25,12 +31,19 @@ using Clock = std::chrono::steady_clock;
 // escaped where it enters an observation).
 std::string error_comment(DcmDataset* status_detail);
 
+// DCMTK's data dictionary, for the nesting guard's Implicit VR reading.
+TagKind classify_with_dictionary(std::uint16_t group, std::uint16_t element);
+
 // What one association's connection saw.
 struct Tap {
+  // Every byte received goes through it before DCMTK sees it (used by the reading thread only).
+  PduGuard guard{GuardLimits{}, &classify_with_dictionary};
   std::mutex mu;
   std::vector<unsigned char> head;    // first bytes received (capped)
   std::vector<unsigned char> peeked;  // bytes that had arrived after the first read, not consumed
   std::uint64_t bytes_in = 0;
+  std::uint64_t byte_cap = 0;  // 0: none; else the connection is cut past this many bytes
+  std::atomic<bool> capped{false};
   std::atomic<bool> deadline_fired{false};
   std::atomic<bool> stopped{false};
   std::string tls_alert;  // DICOM TLS: the first alert the peer sent, e.g. "fatal alert 116 (...)"
@@ -57,6 +70,7 @@ class Watchdog {
   void add(int fd, Clock::time_point deadline, Tap* tap);
   void remove(int fd);
   void shutdown_all();  // stop: every registered socket is shut down now
+  void cut(const Tap* tap);  // the sockets of that tap are shut down now (stopped)
 
  private:
   Watchdog();
@@ -71,27 +85,55 @@ class Watchdog {
   std::vector<Entry> m_entries;
 };
 
+// True when the connected socket's peer is `ep`. DCMTK connects by itself inside
+// ASC_requestAssociation: this is checked before the connection is handed to it, so a socket
+// connected anywhere but the permit's endpoint carries no byte.
+bool connected_to(int fd, const Endpoint& ep);
+
 class TapLayer : public DcmTransportLayer {
  public:
-  TapLayer(Tap* tap, Clock::time_point deadline) : m_tap(tap), m_deadline(deadline) {}
+  TapLayer(Tap* tap, Clock::time_point deadline, Endpoint peer)
+      : m_tap(tap), m_deadline(deadline), m_peer(peer) {}
   DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override;
 
  private:
   Tap* m_tap;
   Clock::time_point m_deadline;
+  Endpoint m_peer;
+};
+
+// The acceptor side (the scanner's storage listener): `admit` sees each accepted connection's
+// peer before DCMTK reads a byte of it, and returns the Tap and deadline to use, or nullopt to
+// close it at once (DCMTK's receive then fails and its caller goes on listening).
+class AcceptTapLayer : public DcmTransportLayer {
+ public:
+  struct Admitted {
+    Tap* tap;
+    Clock::time_point deadline;
+  };
+  using Admit = std::function<std::optional<Admitted>(Ipv4 peer, std::uint16_t peer_port)>;
+  explicit AcceptTapLayer(Admit admit) : m_admit(std::move(admit)) {}
+  DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override;
+
+ private:
+  Admit m_admit;
 };
 
 // The same watchdog and tap over DCMTK's TLS layer (requestor side). The tap sees the decrypted
 // PDU bytes, so A-ABORT evidence is read the same way as over plain TCP.
 class TlsTapLayer : public DcmTLSTransportLayer {
  public:
-  TlsTapLayer(Tap* tap, Clock::time_point deadline)
-      : DcmTLSTransportLayer(NET_REQUESTOR, nullptr, OFFalse), m_tap(tap), m_deadline(deadline) {}
+  TlsTapLayer(Tap* tap, Clock::time_point deadline, Endpoint peer)
+      : DcmTLSTransportLayer(NET_REQUESTOR, nullptr, OFFalse),
+        m_tap(tap),
+        m_deadline(deadline),
+        m_peer(peer) {}
   DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override;
 
  private:
   Tap* m_tap;
   Clock::time_point m_deadline;
+  Endpoint m_peer;
 };
 
 }  // namespace pacscan::dicom

@@ -1,5 +1,7 @@
 #include "arp.hpp"
 
+#include <pacscan/net/socket.hpp>
+
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -7,9 +9,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pcap/pcap.h>
-#include <sys/ioctl.h>
+#include <linux/if_packet.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -85,18 +86,19 @@ std::optional<ParsedReply> parse_reply(const std::uint8_t* p, std::size_t len, I
   return r;
 }
 
-std::optional<Mac> hw_address(const std::string& iface) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  ifreq ifr{};
-  std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", iface.c_str());
-  const int rc = ::ioctl(fd, SIOCGIFHWADDR, &ifr);
-  ::close(fd);
-  if (rc != 0 || ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) return std::nullopt;
-  Mac m{};
-  std::memcpy(m.data(), ifr.ifr_hwaddr.sa_data, 6);
-  if (std::all_of(m.begin(), m.end(), [](std::uint8_t b) { return b == 0; })) return std::nullopt;
-  return m;
+// The interface's Ethernet address, from its AF_PACKET entry of getifaddrs (no socket needed);
+// nullopt when it is not Ethernet or has none.
+std::optional<Mac> hw_address(const ifaddrs* list, const std::string& iface) {
+  for (const ifaddrs* a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_PACKET || iface != a->ifa_name) continue;
+    const auto* ll = reinterpret_cast<const sockaddr_ll*>(a->ifa_addr);
+    if (ll->sll_hatype != ARPHRD_ETHER || ll->sll_halen != 6) return std::nullopt;
+    Mac m{};
+    std::memcpy(m.data(), ll->sll_addr, 6);
+    if (std::all_of(m.begin(), m.end(), [](std::uint8_t b) { return b == 0; })) return std::nullopt;
+    return m;
+  }
+  return std::nullopt;
 }
 
 // pcap handle with its own cleanup.
@@ -238,7 +240,7 @@ std::optional<Segment> find_segment(const std::vector<Ipv4>& hosts, const std::s
       s.targets.push_back(h);
     }
     if (s.targets.empty() || (best && best->targets.size() >= s.targets.size())) continue;
-    auto mac = hw_address(s.iface);
+    auto mac = hw_address(list, s.iface);
     if (!mac) continue;  // not Ethernet
     s.mac = *mac;
     best = std::move(s);
@@ -314,8 +316,8 @@ Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::st
       if (st.answered) continue;  // answered while we waited for the permit
       const auto frame = who_has(seg, Ipv4{ip});
       st.last_sent = std::chrono::system_clock::now();
-      if (pcap_inject(p, frame.data(), frame.size()) < 0) {
-        return error(fmt::format("cannot send ARP on {}: {}", seg.iface, pcap_geterr(p)));
+      if (auto sent_ok = net::inject_arp(p, *permit, frame); !sent_ok) {
+        return error(fmt::format("cannot send ARP on {}: {}", seg.iface, sent_ok.error()));
       }
       st.attempts++;
       sent = true;

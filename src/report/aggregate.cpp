@@ -90,10 +90,11 @@ std::vector<WrittenObject> written_objects(const ScanResult& scan) {
   std::vector<WrittenObject> out;
   for (const auto& o : scan.observations) {
     const auto* d = data_as<StoreTestData>(o);
-    if (!d || d->outcome == "refused" || d->outcome == "not_sent") continue;
+    if (!d || d->outcome == DimseOutcome::refused || d->outcome == DimseOutcome::not_sent) continue;
     out.push_back({o.ep.str(), d->called_ae,
-                   d->outcome == "stored" ? std::string("stored")
-                                          : "possibly stored (" + d->outcome + ")",
+                   d->outcome == DimseOutcome::stored
+                       ? std::string("stored")
+                       : fmt::format("possibly stored ({})", to_string(d->outcome)),
                    d->object});
   }
   return out;

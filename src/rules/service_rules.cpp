@@ -4,6 +4,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "dicom_common.hpp"
 #include "evaluators.hpp"
@@ -41,14 +42,14 @@ std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view
       if (!pred(r.service)) continue;
       ev.push_back(fmt::format(
           "universal {} query ({} level) as calling '{}': {}{}{}", r.service, r.level,
-          r.calling_ae, r.outcome,
+          r.calling_ae, to_string(r.outcome),
           r.status >= 0 ? fmt::format(", status 0x{:04x} ({})", r.status, r.status_text) : "",
-          r.outcome == "success"
+          r.outcome == DimseOutcome::success
               ? fmt::format(", {}{} entr{} returned (values discarded unread{})",
                             r.capped ? "at least " : "", r.count, r.count == 1 ? "y" : "ies",
                             r.capped ? ", C-CANCEL sent at the --max-data-matches cap" : "")
               : ""));
-      if (r.outcome == "success") total += r.count;
+      if (r.outcome == DimseOutcome::success) total += r.count;
       capped = capped || r.capped;
     }
     if (total > 0) {
@@ -64,10 +65,10 @@ std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view
     const auto& x = st.object;
     const std::string line = fmt::format(
         "C-STORE of a synthetic Secondary Capture image as calling '{}': {}{}{}", st.calling_ae,
-        st.outcome,
+        to_string(st.outcome),
         st.status >= 0 ? fmt::format(", status 0x{:04x} ({})", st.status, st.status_text) : "",
         st.detail.empty() ? "" : ": " + st.detail);
-    if (st.outcome == "stored") {
+    if (st.outcome == DimseOutcome::stored) {
       ev.push_back(line);
       ev.push_back(fmt::format("written by pacscan, to be deleted: patient '{}' ID '{}', study "
                                "'{}' Study Instance UID {}, Series Instance UID {}, SOP Instance "
@@ -80,7 +81,7 @@ std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view
                   std::move(ev), with("dicom_store_test"), EvidenceLevel::written,
                   Confidence::confirmed);
     }
-    if (st.outcome == "refused") {
+    if (st.outcome == DimseOutcome::refused) {
       return pass(fmt::format("{} negotiated, but the server refused to store: {}", what, line));
     }
     ev.push_back(line + " (not conclusive)");
@@ -92,13 +93,22 @@ std::optional<RuleHit> intrusive_verdict(const EndpointView& v, std::string_view
     ev.push_back(fmt::format(
         "C-MOVE of the synthetic study {} as calling '{}' to the scanner's AE '{}' (listening on "
         "port {}): {}{}{}", m.study_instance_uid, m.calling_ae, m.destination_ae, m.listen_port,
-        m.outcome,
+        to_string(m.outcome),
         m.status >= 0 ? fmt::format(", status 0x{:04x} ({})", m.status, m.status_text) : "",
         m.detail.empty() ? "" : ": " + m.detail));
     for (const auto& r : m.received) {
       ev.push_back(fmt::format("the listener received an association from {} (calling AE '{}') "
-                               "with {} object(s), {} of them the synthetic one (dropped unread)",
-                               r.peer, r.calling_ae, r.objects, r.ours));
+                               "with {} object(s), {} of them the synthetic one (dropped unread){}",
+                               r.peer, r.calling_ae, r.objects, r.ours,
+                               r.outcome == Outcome::ok
+                                   ? std::string()
+                                   : fmt::format("; it ended {}: {}", to_string(r.outcome),
+                                                 r.detail)));
+    }
+    if (m.refused > 0) {
+      ev.push_back(fmt::format("the listener refused {} connection(s) from addresses other than "
+                               "the host under test ({}): nothing was read from them",
+                               m.refused, fmt::join(m.refused_from, ", ")));
     }
     if (ours > 0) {
       return fail(sev,
@@ -158,10 +168,11 @@ RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Se
     for (const auto& r : v.get<NullQueryData>()->results) {
       if (!pred(r.service)) continue;
       const std::string line = fmt::format(
-          "{} with a random UID as calling '{}': {}{}{}", r.service, r.calling_ae, r.outcome,
+          "{} with a random UID as calling '{}': {}{}{}", r.service, r.calling_ae,
+          to_string(r.outcome),
           r.status >= 0 ? fmt::format(", status 0x{:04x} ({})", r.status, r.status_text) : "",
           r.detail.empty() ? "" : ": " + r.detail);
-      if (r.outcome == "success") {
+      if (r.outcome == DimseOutcome::success) {
         ev.push_back(line);
         if (!r.move_destination.empty()) {
           ev.push_back(fmt::format("the random move destination '{}' was not refused "
@@ -180,7 +191,7 @@ RuleHit eval_service(const EndpointView& v, std::string_view what, Pred pred, Se
                     EvidenceLevel::confirmed,
                     r.move_destination.empty() ? Confidence::confirmed : Confidence::tentative);
       }
-      if (r.outcome == "refused" || r.outcome == "aborted") {
+      if (r.outcome == DimseOutcome::refused || r.outcome == DimseOutcome::aborted) {
         return pass(fmt::format("{} context negotiated, but the request itself was refused: {}",
                                 what, line));
       }

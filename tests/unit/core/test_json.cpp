@@ -67,7 +67,7 @@ TEST_CASE("intrusive probes' data round trips by probe name") {
   st.ep = Endpoint{*Ipv4::parse("127.0.0.1"), 104};
   StoreTestData sd;
   sd.object.sop_instance_uid = "2.25.1";
-  sd.outcome = "stored";
+  sd.outcome = DimseOutcome::stored;
   st.data = sd;
   Observation mv = st;
   mv.probe = "dicom_move_self";
@@ -77,7 +77,7 @@ TEST_CASE("intrusive probes' data round trips by probe name") {
   Observation dq = st;
   dq.probe = "dicom_data_query";
   DataQueryData dd;
-  dd.results.push_back({"StudyRootFind", "STUDY", "A", "B", "success", 0, "success", 3, true, "", 1});
+  dd.results.push_back({"StudyRootFind", "STUDY", "A", "B", DimseOutcome::success, 0, "success", 3, true, "", 1});
   dq.data = dd;
   for (const auto& o : {st, mv, dq}) {
     const nlohmann::json j = o;
@@ -88,4 +88,25 @@ TEST_CASE("intrusive probes' data round trips by probe name") {
         "2.25.1");
   CHECK(data_as<MoveSelfData>(nlohmann::json(mv).get<Observation>())->received[0].ours == 1);
   CHECK(data_as<DataQueryData>(nlohmann::json(dq).get<Observation>())->results[0].count == 3);
+}
+
+TEST_CASE("DIMSE outcomes keep the words of earlier observations; an unknown word is an error") {
+  const std::pair<DimseOutcome, const char*> words[] = {
+      {DimseOutcome::success, "success"},     {DimseOutcome::stored, "stored"},
+      {DimseOutcome::refused, "refused"},     {DimseOutcome::aborted, "aborted"},
+      {DimseOutcome::timed_out, "timed_out"}, {DimseOutcome::interrupted, "interrupted"},
+      {DimseOutcome::not_sent, "not_sent"},   {DimseOutcome::error, "error"}};
+  for (const auto& [o, w] : words) {
+    CHECK(nlohmann::json(o) == w);
+    CHECK(nlohmann::json(w).get<DimseOutcome>() == o);
+    CHECK(std::string(to_string(o)) == w);
+  }
+  // A word from a newer or tampered scan.json never reads as a success.
+  CHECK(nlohmann::json("sucess").get<DimseOutcome>() == DimseOutcome::error);
+  CHECK(nlohmann::json("").get<DimseOutcome>() == DimseOutcome::error);
+  NullQueryResult r;
+  nlohmann::json j = r;
+  j["outcome"] = "refused";
+  CHECK(j.get<NullQueryResult>().outcome == DimseOutcome::refused);
+  CHECK(nlohmann::json(j.get<NullQueryResult>()) == j);
 }

@@ -484,7 +484,7 @@ TEST_CASE("roles: archive, worklist broker, storage receiver, modality from a ca
   NullQueryResult find;
   find.service = "StudyRootFind";
   find.sop_class = "1.2.840.10008.5.1.4.1.2.2.1";
-  find.outcome = "success";
+  find.outcome = DimseOutcome::success;
   find.status = 0;
   q.results = {find};
   b.add(ep("198.18.0.140", 104), "dicom_null_query", q);

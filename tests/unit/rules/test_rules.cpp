@@ -285,20 +285,20 @@ DataQueryData counted(int studies) {
   r.service = "StudyRootFind";
   r.level = "STUDY";
   r.calling_ae = "PSRANDOMCALLING1";
-  r.outcome = "success";
+  r.outcome = DimseOutcome::success;
   r.status = 0;
   r.count = studies;
   d.results.push_back(r);
   return d;
 }
 
-StoreTestData store(std::string outcome, int status) {
+StoreTestData store(DimseOutcome outcome, int status) {
   StoreTestData d;
   d.object.sop_instance_uid = "2.25.111";
   d.object.study_instance_uid = "2.25.222";
   d.object.patient_id = "PACSCAN-1";
   d.calling_ae = "PSRANDOMCALLING1";
-  d.outcome = std::move(outcome);
+  d.outcome = outcome;
   d.status = status;
   return d;
 }
@@ -320,17 +320,17 @@ TEST_CASE("intrusive: entries returned by a universal query make DICOM-UNAUTH-FI
 }
 
 TEST_CASE("intrusive: a stored synthetic object is 'written' with its UIDs; a refused one passes") {
-  const auto r = open_qr_server({obs("dicom_store_test", store("stored", 0))});
+  const auto r = open_qr_server({obs("dicom_store_test", store(DimseOutcome::stored, 0))});
   const Finding* f = finding(r, "DICOM-UNAUTH-STORE");
   REQUIRE(f);
   CHECK(f->evidence_level == EvidenceLevel::written);
   CHECK(std::any_of(f->evidence.begin(), f->evidence.end(), [](const std::string& e) {
     return e.find("2.25.111") != std::string::npos && e.find("2.25.222") != std::string::npos;
   }));
-  const auto refused = open_qr_server({obs("dicom_store_test", store("refused", 0xA700))});
+  const auto refused = open_qr_server({obs("dicom_store_test", store(DimseOutcome::refused, 0xA700))});
   CHECK(check(refused, "DICOM-UNAUTH-STORE").verdict == Verdict::pass);
   // no reply: not conclusive, the negotiated finding stays
-  const auto unknown = open_qr_server({obs("dicom_store_test", store("timed_out", -1))});
+  const auto unknown = open_qr_server({obs("dicom_store_test", store(DimseOutcome::timed_out, -1))});
   REQUIRE(finding(unknown, "DICOM-UNAUTH-STORE"));
   CHECK(finding(unknown, "DICOM-UNAUTH-STORE")->evidence_level == EvidenceLevel::negotiated);
 }
@@ -339,14 +339,14 @@ TEST_CASE("intrusive: only the synthetic object arriving at the listener is data
   MoveSelfData m;
   m.calling_ae = "PSRANDOMCALLING1";
   m.destination_ae = "PACSCAN";
-  m.outcome = "success";
+  m.outcome = DimseOutcome::success;
   m.status = 0;
   m.received.push_back({"127.0.0.1:40000", "QRSCP", "PACSCAN", 1, 1});
   const auto r = open_qr_server({obs("dicom_move_self", m)});
   REQUIRE(finding(r, "DICOM-UNAUTH-MOVE-ANYDEST"));
   CHECK(finding(r, "DICOM-UNAUTH-MOVE-ANYDEST")->evidence_level == EvidenceLevel::data);
   m.received.clear();
-  m.outcome = "refused";
+  m.outcome = DimseOutcome::refused;
   m.status = 0xA801;
   const auto unknown_dest = open_qr_server({obs("dicom_move_self", m)});
   REQUIRE(finding(unknown_dest, "DICOM-UNAUTH-MOVE-ANYDEST"));

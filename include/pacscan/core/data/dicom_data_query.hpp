@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/dimse.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -15,7 +16,7 @@ struct DataQueryResult {
   std::string service;      // "StudyRootFind", "PatientRootFind", "ModalityWorklistFind"
   std::string level;        // query level ("STUDY", "PATIENT") or "WORKLIST"
   std::string calling_ae, called_ae;
-  std::string outcome;      // "success", "refused", "aborted", "timed_out", "not_sent", "error"
+  DimseOutcome outcome = DimseOutcome::not_sent;  // success, refused, aborted, timed_out, ...
   int status = -1;          // final DIMSE status, -1 when none
   std::string status_text;
   int count = 0;            // pending responses (identifiers discarded unread)

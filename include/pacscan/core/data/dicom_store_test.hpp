@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/dimse.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -23,7 +24,7 @@ struct StoreTestData {
   SyntheticObject object;
   std::string calling_ae, called_ae;
   std::string transfer_syntax;
-  std::string outcome;  // "stored" (status 0x0000 or warning), "refused", "aborted", "not_sent", ...
+  DimseOutcome outcome = DimseOutcome::not_sent;  // stored (0x0000 or warning), refused, ...
   int status = -1;
   std::string status_text;
   std::string detail;
