@@ -1,17 +1,10 @@
 #include "scan/host_watch.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <thread>
 
 #include <fmt/format.h>
+
+#include <pacscan/net/socket.hpp>
 
 namespace pacscan {
 
@@ -323,35 +316,14 @@ void record_left_alone(WatchIo& io, const Endpoint& ep) {
 }
 
 std::string tcp_check(const Permit& permit, std::chrono::milliseconds timeout) {
-  const Endpoint& ep = permit.endpoint();
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fmt::format("local error: {}", std::strerror(errno));
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(ep.port);
-  sa.sin_addr.s_addr = htonl(ep.ip.value);
-  int err = 0;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
-    err = errno;
-    if (err == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      const int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
-      if (n <= 0) {
-        ::close(fd);
-        return "no answer";
-      }
-      socklen_t len = sizeof err;
-      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    }
-  }
-  ::close(fd);  // no byte sent: the peer sees a connect and a FIN
-  switch (err) {
-    case 0: return "open";
-    case ECONNREFUSED: return "refused";
-    case ETIMEDOUT: return "no answer";
-    case EHOSTUNREACH:
-    case ENETUNREACH: return "unreachable";
-    default: return std::strerror(err);
+  // Through the one socket adapter; no byte is sent and the socket closes when `c` goes.
+  const auto c = net::connect_tcp(permit, std::chrono::steady_clock::now() + timeout);
+  switch (c.outcome) {
+    case Outcome::ok: return "open";
+    case Outcome::refused: return "refused";
+    case Outcome::timed_out: return "no answer";
+    case Outcome::unreachable: return "unreachable";
+    default: return c.error.empty() ? std::string("local error") : "local error: " + c.error;
   }
 }
 
