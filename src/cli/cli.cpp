@@ -28,6 +28,7 @@
 #include <pacscan/report/report.hpp>
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/scan/engine.hpp>
+#include <pacscan/tls/tls.hpp>
 
 
 namespace pacscan::cli {
@@ -348,6 +349,13 @@ int run_scan_command(const ScanOptions& o, const ScanPolicy& numeric,
   if (!p.tls_ca_file.empty()) {
     if (auto v = check_ca_bundle(p.tls_ca_file); !v) return log_error(v.error()), k_exit_usage;
   }
+  if (!p.tls_cert_file.empty() || !p.tls_key_file.empty()) {
+    auto c = tls::check_client_credential(p.tls_cert_file, p.tls_key_file);
+    if (!c) return log_error(c.error()), k_exit_usage;
+    log_info(o.quiet, fmt::format("TLS client certificate '{}' (SHA-256 {}): presented only in "
+                                  "the known peer's view, reported apart",
+                                  c->cert.subject, c->sha256));
+  }
   p.probes = split_list(o.probes);
   auto probes = select_probes(p);
   if (!probes) return log_error(probes.error()), k_exit_usage;
@@ -478,6 +486,8 @@ int main(int argc, char** argv) {
   scan->add_option("--assoc-deadline", so.assoc_deadline, "Hard limit for one association")->capture_default_str();
   scan->add_option("--endpoint-budget", so.endpoint_budget, "Time limit for all probes of one endpoint")->capture_default_str();
   scan->add_option("--tls-ca", pol.tls_ca_file, "PEM bundle of the site's own CA(s): TLS certificates are verified against it and the system store");
+  scan->add_option("--tls-cert", pol.tls_cert_file, "The site's TLS client certificate (PEM), with --tls-key: DICOM TLS is also measured as a known peer, reported apart");
+  scan->add_option("--tls-key", pol.tls_key_file, "The unencrypted private key (PEM) of --tls-cert; read, never logged or reported");
   scan->add_option("--probes", so.probes, "Comma-separated probes to run (default: all of the profile)");
   scan->add_option("--profile", so.profile, "safe (default) or intrusive")->capture_default_str();
   scan->add_option("--max-data-matches", pol.max_data_matches,

@@ -88,4 +88,8 @@ RuleHit eval_tls_cert_untrusted(const EndpointView& v);
 RuleHit eval_tls_cert_expired(const EndpointView& v);
 RuleHit eval_tls_cert_weak(const EndpointView& v);
 RuleHit eval_tls_no_client_cert(const EndpointView& v);
+// credential_rules.cpp (the known peer's view: --tls-cert)
+RuleHit eval_known_peer_access(const EndpointView& v);
+RuleHit eval_tls_client_cert_any_address(const EndpointView& v);
+RuleHit eval_tls_client_cert_weak_cipher(const EndpointView& v);
 }  // namespace pacscan::rules

@@ -53,6 +53,9 @@ struct EndpointView {
   // Files an observation's data into its slot (the latest one wins) and records its outcome.
   void add(const Observation& o);
 
+  // The known peer's view (observations made with the site's client certificate), not what an
+  // unknown peer saw.
+  bool known_peer = false;
   // Host-level: other endpoints of the same host where DICOM answered over TLS (for
   // DICOM-CLEARTEXT's evidence; rules otherwise see one endpoint at a time).
   bool host_offers_tls = false;
@@ -70,7 +73,9 @@ struct EndpointView {
  private:
   detail::SlotsOf<AllProbeData>::type m_slots;
 };
-std::vector<EndpointView> endpoint_views(const ScanResult& result);
+// The unknown peer's views (observations without an identity), one per endpoint; with
+// `known_peer`, the views of what the scanner saw with the site's client certificate instead.
+std::vector<EndpointView> endpoint_views(const ScanResult& result, bool known_peer = false);
 
 // What one rule says about one asset.
 struct RuleHit {
@@ -102,6 +107,9 @@ struct RuleSpec {
   std::vector<std::string_view> needs;
   std::string_view levels;      // how evidence levels raise severity
   RuleHit (*evaluate)(const EndpointView&);  // nullptr: evaluated elsewhere (not yet implemented)
+  // Judged on the known peer's view only: observations made with the site's client certificate
+  // (--tls-cert; Observation::identity). Every other rule sees only what an unknown peer saw.
+  bool known_peer = false;
 };
 
 const std::vector<RuleSpec>& catalogue();
