@@ -141,12 +141,15 @@ Observation run_credentialed(const ProbeContext& ctx, const Endpoint& ep, const 
   SessionOptions so;
   so.tls = true;
   so.present_cert = true;
-  Session s = open_session(ctx, ep, ctx.policy.calling_ae, dicom::random_ae_title(),
-                           dicom::verification_context(), so);
-  if (s.assoc) s.assoc->release();
-  d.association = s.attempt;
+  AssocAttempt a;
+  {
+    Session s = open_session(ctx, ep, ctx.policy.calling_ae, dicom::random_ae_title(),
+                             dicom::verification_context(), so);
+    if (s.assoc) s.assoc->release();
+    a = s.attempt;
+  }
+  d.association = a;
   ++conns;
-  const AssocAttempt& a = s.attempt;
   if (!site.client_error().empty()) {
     d.credential_result = "unknown";
     d.credential_detail = site.client_error();
@@ -262,12 +265,17 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
 
   SessionOptions so;
   so.tls = true;
-  Session s = open_session(ctx, ep, ctx.policy.calling_ae, dicom::random_ae_title(),
-                           dicom::verification_context(), so);
-  if (s.assoc) s.assoc->release();
-  d.association = s.attempt;
+  AssocAttempt a;
+  {
+    // Scoped: the session's permit must be back before the known peer's view asks for one (one
+    // association per host at a time: holding it would wait on ourselves).
+    Session s = open_session(ctx, ep, ctx.policy.calling_ae, dicom::random_ae_title(),
+                             dicom::verification_context(), so);
+    if (s.assoc) s.assoc->release();
+    a = s.attempt;
+  }
+  d.association = a;
   ++conns;
-  const AssocAttempt& a = s.attempt;
 
   const bool reached_certificate_stage =
       h.done || !h.chain.empty() ||

@@ -2,6 +2,8 @@
 // observations the scanner made presenting the site's client certificate (--tls-cert; rules with
 // RuleSpec::known_peer see only those). Each says fail with evidence, pass with the reason, or not
 // evaluated with the reason.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "evaluators.hpp"
@@ -75,7 +77,12 @@ RuleHit eval_known_peer_access(const EndpointView& v) {
   ev.push_back(fmt::format("as calling '{}' to called '{}': query/retrieve contexts accepted: {}",
                            s.attempt.calling_ae, s.attempt.called_ae,
                            list.empty() ? "none" : list));
-  int authorised = 0;
+  std::vector<std::string> authorised;
+  auto note = [&](const std::string& svc) {
+    if (std::find(authorised.begin(), authorised.end(), svc) == authorised.end()) {
+      authorised.push_back(svc);
+    }
+  };
   if (const auto* n = v.get<NullQueryData>()) {
     probes.emplace_back("dicom_null_query");
     for (const auto& r : n->results) {
@@ -84,7 +91,7 @@ RuleHit eval_known_peer_access(const EndpointView& v) {
                                r.status >= 0 ? fmt::format(", status 0x{:04x} ({})", r.status,
                                                            r.status_text)
                                              : ""));
-      if (r.outcome == DimseOutcome::success) ++authorised;
+      if (r.outcome == DimseOutcome::success) note(r.service);
     }
   }
   int entries = 0;
@@ -97,23 +104,26 @@ RuleHit eval_known_peer_access(const EndpointView& v) {
                                r.count, r.count == 1 ? "y" : "ies"));
       if (r.outcome == DimseOutcome::success) {
         entries += r.count;
-        ++authorised;
+        note(r.service);
       }
     }
   }
   if (negotiated.empty()) {
     return pass("the site's certificate got in, but no query/retrieve context was accepted");
   }
-  if (authorised == 0) {
+  if (authorised.empty()) {
     return pass(fmt::format("query/retrieve negotiated with the site's certificate ({}), but no "
                             "request was authorised",
                             list));
   }
+  std::string done;
+  for (const auto& a : authorised) done += (done.empty() ? "" : ", ") + a;
   return fail(Severity::info,
-              fmt::format("A known peer (the site's client certificate) may query and retrieve "
-                          "here ({}){}: expected for the site's own peers, recorded so the audit "
-                          "shows what that certificate opens",
-                          list, entries > 0 ? fmt::format("; {} entries returned", entries) : ""),
+              fmt::format("A known peer (the site's client certificate) was authorised to {} "
+                          "(negotiated: {}){}: expected for the site's own peers, recorded so the "
+                          "audit shows what that certificate opens",
+                          done, list,
+                          entries > 0 ? fmt::format("; {} entries returned", entries) : ""),
               std::move(ev), std::move(probes), EvidenceLevel::confirmed, Confidence::confirmed);
 }
 
