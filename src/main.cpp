@@ -1,4 +1,4 @@
 // pacscan: DICOM/PACS network exposure scanner. Parsing and dispatch live in src/cli/.
-#include "cli/cli.hpp"
+#include <pacscan/cli/cli.hpp>
 
 int main(int argc, char** argv) { return pacscan::cli::main(argc, argv); }

@@ -66,7 +66,7 @@ class TapConnection : public DcmTransportConnection {
     }
     const ssize_t r = m_inner->read(buf, n);
     if (r > 0) {
-      std::lock_guard lock(m_tap->mu);
+      std::unique_lock lock(m_tap->mu);
       const bool first = m_tap->bytes_in == 0;
       m_tap->bytes_in += static_cast<std::uint64_t>(r);
       const auto room = k_tap_bytes - std::min(k_tap_bytes, m_tap->head.size());
@@ -78,6 +78,13 @@ class TapConnection : public DcmTransportConnection {
         unsigned char extra[k_peek_bytes];
         const ssize_t e = ::recv(m_fd, extra, sizeof extra, MSG_PEEK | MSG_DONTWAIT);
         if (e > 0) m_tap->peeked.assign(extra, extra + e);
+      }
+      if (m_tap->byte_cap != 0 && m_tap->bytes_in > m_tap->byte_cap) {
+        lock.unlock();
+        m_tap->capped = true;
+        if (m_fd >= 0) cut(m_fd);
+        errno = ECONNRESET;
+        return -1;
       }
     }
     if (r > 0 && !m_tap->guard.feed({static_cast<const std::uint8_t*>(buf),
@@ -167,7 +174,17 @@ void Watchdog::shutdown_all() {
   std::lock_guard lock(m_mu);
   for (auto& e : m_entries) {
     e.tap->stopped = true;
-    cut(e.fd);
+    pacscan::dicom::cut(e.fd);
+  }
+}
+
+void Watchdog::cut(const Tap* tap) {
+  std::lock_guard lock(m_mu);
+  for (auto& e : m_entries) {
+    if (e.tap == tap) {
+      e.tap->stopped = true;
+      pacscan::dicom::cut(e.fd);
+    }
   }
 }
 
@@ -178,7 +195,7 @@ void Watchdog::loop() {
     auto next = now + std::chrono::seconds(1);
     for (auto& e : m_entries) {
       if (e.deadline <= now) {
-        if (!e.tap->deadline_fired.exchange(true)) cut(e.fd);
+        if (!e.tap->deadline_fired.exchange(true)) pacscan::dicom::cut(e.fd);
       } else {
         next = std::min(next, e.deadline);
       }
@@ -202,6 +219,23 @@ DcmTransportConnection* TapLayer::createConnection(DcmNativeSocketType socket, O
   if (!inner) return nullptr;
   Watchdog::instance().add(socket, m_deadline, m_tap);
   return new TapConnection(socket, inner, m_tap);
+}
+
+DcmTransportConnection* AcceptTapLayer::createConnection(DcmNativeSocketType socket,
+                                                         OFBool secure) {
+  sockaddr_in peer{};
+  socklen_t len = sizeof peer;
+  if (::getpeername(socket, reinterpret_cast<sockaddr*>(&peer), &len) != 0 ||
+      peer.sin_family != AF_INET) {
+    return nullptr;
+  }
+  const auto admitted = m_admit(Ipv4{ntohl(peer.sin_addr.s_addr)}, ntohs(peer.sin_port));
+  if (!admitted) return nullptr;  // DCMTK closes the socket: not a byte of it is read
+  DcmTransportConnection* inner = DcmTransportLayer::createConnection(socket, secure);
+  if (!inner) return nullptr;
+  Watchdog::instance().add(socket, admitted->deadline, admitted->tap);
+  if (admitted->tap->stopped) cut(socket);  // stopped while it was being admitted
+  return new TapConnection(socket, inner, admitted->tap);
 }
 
 DcmTransportConnection* TlsTapLayer::createConnection(DcmNativeSocketType socket, OFBool secure) {

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,8 @@ struct Tap {
   std::vector<unsigned char> head;    // first bytes received (capped)
   std::vector<unsigned char> peeked;  // bytes that had arrived after the first read, not consumed
   std::uint64_t bytes_in = 0;
+  std::uint64_t byte_cap = 0;  // 0: none; else the connection is cut past this many bytes
+  std::atomic<bool> capped{false};
   std::atomic<bool> deadline_fired{false};
   std::atomic<bool> stopped{false};
   std::string tls_alert;  // DICOM TLS: the first alert the peer sent, e.g. "fatal alert 116 (...)"
@@ -66,6 +70,7 @@ class Watchdog {
   void add(int fd, Clock::time_point deadline, Tap* tap);
   void remove(int fd);
   void shutdown_all();  // stop: every registered socket is shut down now
+  void cut(const Tap* tap);  // the sockets of that tap are shut down now (stopped)
 
  private:
   Watchdog();
@@ -95,6 +100,23 @@ class TapLayer : public DcmTransportLayer {
   Tap* m_tap;
   Clock::time_point m_deadline;
   Endpoint m_peer;
+};
+
+// The acceptor side (the scanner's storage listener): `admit` sees each accepted connection's
+// peer before DCMTK reads a byte of it, and returns the Tap and deadline to use, or nullopt to
+// close it at once (DCMTK's receive then fails and its caller goes on listening).
+class AcceptTapLayer : public DcmTransportLayer {
+ public:
+  struct Admitted {
+    Tap* tap;
+    Clock::time_point deadline;
+  };
+  using Admit = std::function<std::optional<Admitted>(Ipv4 peer, std::uint16_t peer_port)>;
+  explicit AcceptTapLayer(Admit admit) : m_admit(std::move(admit)) {}
+  DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override;
+
+ private:
+  Admit m_admit;
 };
 
 // The same watchdog and tap over DCMTK's TLS layer (requestor side). The tap sees the decrypted

@@ -100,6 +100,16 @@ std::vector<EndpointView> endpoint_views(const ScanResult& result, bool known_pe
   return out;
 }
 
+ScanView scan_view(const ScanResult& result) {
+  ScanView sv;
+  sv.endpoints = endpoint_views(result);
+  sv.observations = &result.observations;
+  for (std::size_t i = 0; i < sv.endpoints.size(); ++i) {
+    sv.by_host[sv.endpoints[i].ep.ip].push_back(i);
+  }
+  return sv;
+}
+
 bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
   const bool dicom = v.speaks_dicom();
   for (std::string_view need : rule.needs) {
@@ -108,46 +118,81 @@ bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
   return false;
 }
 
+namespace {
+
+// One verdict of a rule on one asset: a check, and a finding when it failed.
+void record(ScanResult& result, const RuleSpec& rule, const Endpoint& ep, RuleHit hit) {
+  const std::string asset = ep.port > 0 ? ep.str() : ep.ip.str();
+  Check check{std::string(rule.id), asset, hit.verdict, hit.reason};
+  if (hit.verdict == Verdict::fail) {
+    Finding f;
+    f.rule_id = rule.id;
+    f.title = rule.title;
+    f.severity = hit.severity;
+    f.ip = ep.ip.str();
+    f.port = ep.port;
+    f.asset = asset;
+    f.discriminator = hit.discriminator;
+    f.id = finding_id(f.rule_id, f.asset, f.discriminator);
+    f.evidence_level = hit.level;
+    f.confidence = hit.confidence;
+    f.summary = hit.summary;
+    f.evidence = std::move(hit.evidence);
+    f.probes = std::move(hit.probes);
+    f.related = std::move(hit.related);
+    f.hicp = rule.hicp;
+    f.vendor_action = rule.vendor_action;
+    f.remediation = rule.remediation;
+    check.reason = hit.summary;
+    result.findings.push_back(std::move(f));
+  }
+  result.checks.push_back(std::move(check));
+}
+
+// Every finding on a host where a `marks_decoy` rule failed is marked, pointing at the finding
+// that holds the evidence (the lowest port's, when several ports show it).
+void mark_decoys(ScanResult& result) {
+  std::map<std::string, const Finding*> decoy_by_ip;
+  for (const auto& f : result.findings) {
+    const auto* rule = find_rule(f.rule_id);
+    if (!rule || !rule->marks_decoy) continue;
+    auto [it, fresh] = decoy_by_ip.emplace(f.ip, &f);
+    if (!fresh && f.port < it->second->port) it->second = &f;
+  }
+  std::map<std::string, std::string> id_by_ip;
+  for (const auto& [ip, f] : decoy_by_ip) id_by_ip[ip] = f->id;
+  for (auto& f : result.findings) {
+    auto it = id_by_ip.find(f.ip);
+    if (it == id_by_ip.end()) continue;
+    f.suspected_decoy = true;
+    f.decoy_finding_id = it->second;
+  }
+}
+
+}  // namespace
+
 void evaluate(ScanResult& result) {
   result.findings.clear();
   result.checks.clear();
-  const auto unknown_views = endpoint_views(result);
-  const auto known_views = endpoint_views(result, true);
+  const ScanView sv = scan_view(result);
+  const auto& views = sv.endpoints;
+  const auto known_views = endpoint_views(result, true);  // with the site's client certificate
   std::vector<std::string> unimplemented;
   for (const auto& rule : catalogue()) {
-    if (!rule.evaluate) {
+    if (!implemented(rule)) {
       unimplemented.emplace_back(rule.id);
       continue;
     }
-    for (const auto& v : rule.known_peer ? known_views : unknown_views) {
-      const std::string asset = v.ep.str();
+    if (rule.evaluate_scan) {
+      for (auto& h : rule.evaluate_scan(sv)) record(result, rule, h.ep, std::move(h.hit));
+      continue;
+    }
+    for (const auto& v : rule.known_peer ? known_views : views) {
       if (!rule_applies(rule, v)) continue;
-      RuleHit hit = rule.evaluate(v);
-      Check check{std::string(rule.id), asset, hit.verdict, hit.reason};
-      if (hit.verdict == Verdict::fail) {
-        Finding f;
-        f.rule_id = rule.id;
-        f.title = rule.title;
-        f.severity = hit.severity;
-        f.ip = v.ep.ip.str();
-        f.port = v.ep.port;
-        f.asset = asset;
-        f.discriminator = hit.discriminator;
-        f.id = finding_id(f.rule_id, f.asset, f.discriminator);
-        f.evidence_level = hit.level;
-        f.confidence = hit.confidence;
-        f.summary = hit.summary;
-        f.evidence = hit.evidence;
-        f.probes = hit.probes;
-        f.hicp = rule.hicp;
-        f.vendor_action = rule.vendor_action;
-        f.remediation = rule.remediation;
-        check.reason = hit.summary;
-        result.findings.push_back(std::move(f));
-      }
-      result.checks.push_back(std::move(check));
+      record(result, rule, v.ep, rule.evaluate(v));
     }
   }
+  mark_decoys(result);
   if (!unimplemented.empty()) {
     std::string list;
     for (const auto& id : unimplemented) list += (list.empty() ? "" : ", ") + id;

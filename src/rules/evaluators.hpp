@@ -92,4 +92,11 @@ RuleHit eval_tls_no_client_cert(const EndpointView& v);
 RuleHit eval_known_peer_access(const EndpointView& v);
 RuleHit eval_tls_client_cert_any_address(const EndpointView& v);
 RuleHit eval_tls_client_cert_weak_cipher(const EndpointView& v);
+// Scan-level inventory rules (inventory_rules.cpp, decoy_rules.cpp): they see every endpoint.
+std::vector<AssetHit> eval_ae_title_duplicate(const ScanView& sv);
+std::vector<AssetHit> eval_impl_mixed(const ScanView& sv);
+std::vector<AssetHit> eval_impl_contradiction(const ScanView& sv);
+std::vector<AssetHit> eval_cloned_config(const ScanView& sv);
+std::vector<AssetHit> eval_decoy_suspected(const ScanView& sv);
+std::vector<AssetHit> eval_host_role(const ScanView& sv);
 }  // namespace pacscan::rules

@@ -17,11 +17,14 @@
 
 #include <pacscan/core/gate.hpp>
 #include <pacscan/core/text.hpp>
+#include <pacscan/core/version.hpp>
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/sweep/sweep.hpp>
 
 #include "discovery/arp.hpp"
 #include "scan/observation_log.hpp"
+
+#include <pacscan/core/journal.hpp>
 
 namespace pacscan {
 namespace {
@@ -172,14 +175,16 @@ Observation internal_error(std::string_view probe, const Endpoint& ep, std::stri
   return o;
 }
 
-void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
+// Returns false when the user stopped the chain before its end (then it is not "done": a resumed
+// scan probes that endpoint again).
+bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
                std::stop_token stop, const Endpoint& ep, HostFacts& host,
                ObservationLog& writer) {
   ServiceFacts facts;
   facts.port_open = true;
   Budget budget(policy.endpoint_budget);
   for (const ProbeSpec* spec : probes) {
-    if (stop.stop_requested()) return;  // not run: rules will say "did not run"
+    if (stop.stop_requested()) return false;  // not run: rules will say "did not run"
     if (!applies(*spec, facts)) {
       // Tell the auditor why a DICOM endpoint missed a DICOM probe (rules cite it).
       if (facts.speaks_dicom && spec->dicom_probe) {
@@ -222,6 +227,7 @@ void run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
     }
     for (auto& o : obs) writer.push(std::move(o));
   }
+  return !stop.stop_requested();
 }
 
 
@@ -301,6 +307,47 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
   return sweep;
 }
 
+// -iX: endpoints already found open (by nmap) go to the probes without discovery or a sweep.
+// Out of scope ones (--exclude, --do-not-probe, not among the targets) are left out here, and
+// the gate would refuse them anyway. Web-first ports of a host are queued first, as the sweep does.
+// Resumed: endpoints in `carried` were queued from the interrupted run's observations already.
+void queue_given_open(const ScanRequest& req, bool web_first, const std::set<Endpoint>& carried,
+                      ObservationLog& writer, ProbeQueue& queue, Progress& progress,
+                      std::mutex& progress_mu) {
+  std::set<Ipv4> shard;  // --shard K/N: only this scanner's share of the hosts
+  if (req.shard.active()) {
+    for (Ipv4 ip : shard_hosts(req.scope->hosts(), req.shard)) shard.insert(ip);
+  }
+  std::vector<Endpoint> eps;
+  for (const Endpoint& ep : *req.given_open) {
+    if (!req.scope->contains(ep.ip) || carried.contains(ep)) continue;
+    if (req.shard.active() && !shard.contains(ep.ip)) continue;
+    eps.push_back(ep);
+  }
+  std::sort(eps.begin(), eps.end());
+  eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
+  if (web_first) {
+    std::stable_sort(eps.begin(), eps.end(), [](const Endpoint& a, const Endpoint& b) {
+      return a.ip != b.ip ? a.ip < b.ip : web_first_port(a.port) && !web_first_port(b.port);
+    });
+  }
+  {
+    std::lock_guard lock(progress_mu);
+    progress.endpoints_total += eps.size() + carried.size();
+    progress.endpoints_swept += eps.size();
+    progress.open += eps.size();
+  }
+  for (const Endpoint& ep : eps) {
+    PortData d;
+    d.state = PortState::open;
+    d.detail = "open in " + req.given_source + " (not swept)";
+    Observation o = port_observation(ep, d);
+    o.summary = d.detail;
+    writer.push(std::move(o));
+    queue.push(ep);
+  }
+}
+
 }  // namespace
 
 Expected<std::vector<const ProbeSpec*>> select_probes(const ScanPolicy& policy) {
@@ -337,25 +384,89 @@ Millis worst_case_per_endpoint(const ScanPolicy& policy,
                           Millis(per_assoc.count() * associations));
 }
 
+std::string Shard::str() const { return fmt::format("{}/{}", k, n); }
+
+Expected<Shard> parse_shard(std::string_view text) {
+  Shard s;
+  const auto slash = text.find('/');
+  const auto num = [](std::string_view t, int& out) {
+    if (t.empty() || t.size() > 4) return false;
+    out = 0;
+    for (char c : t) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + (c - '0');
+    }
+    return true;
+  };
+  if (slash == std::string_view::npos || !num(text.substr(0, slash), s.k) ||
+      !num(text.substr(slash + 1), s.n) || s.n < 1 || s.n > 1024 || s.k < 1 || s.k > s.n) {
+    return error(fmt::format("--shard: \"{}\" is not K/N with 1 <= K <= N <= 1024 (e.g. 2/3)",
+                             text));
+  }
+  return s;
+}
+
+std::vector<Ipv4> shard_hosts(const std::vector<Ipv4>& hosts, const Shard& s) {
+  if (!s.active()) return hosts;
+  std::vector<Ipv4> out;
+  for (std::size_t i = static_cast<std::size_t>(s.k - 1); i < hosts.size();
+       i += static_cast<std::size_t>(s.n)) {
+    out.push_back(hosts[i]);
+  }
+  return out;
+}
+
 Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   std::error_code ec;
   std::filesystem::create_directories(req.out_dir, ec);
   if (ec) return error(fmt::format("cannot create output folder {}: {}", req.out_dir.string(), ec.message()));
-  ObservationLog writer(req.out_dir / "observations.jsonl", false);
+  const bool resuming = req.resume.has_value();
+  ObservationLog writer(req.out_dir / "observations.jsonl", resuming);
   if (!writer.opened()) return error(writer.open_error());
+  ScanJournal journal(req.out_dir / "resume.jsonl", resuming);
   auto probes = select_probes(req.policy);
   if (!probes) return error(probes.error());
 
   ScanResult result;
   auto& meta = result.meta;
-  meta.pacscan_version = PACSCAN_VERSION;
+  meta.pacscan_version = version();
   meta.command_line = req.command_line;
-  meta.started_at = utc_now_iso();
+  meta.started_at = resuming ? req.resume->started_at : utc_now_iso();
+  if (resuming) {
+    journal.resumed(utc_now_iso());
+    meta.notes.push_back(fmt::format(
+        "Resumed on {} (pacscan scan --resume): {} endpoint(s) probed before the interruption "
+        "were kept as they were; {} observation(s) of endpoints whose probes had been cut were "
+        "discarded and those endpoints probed again.",
+        utc_now_iso(), req.resume->done.size(), req.resume->dropped));
+  } else {
+    journal.started(req.command_line, meta.started_at);
+  }
   meta.profile = req.policy.profile == Profile::intrusive ? "intrusive" : "safe";
   meta.targets = req.scope->targets();
   meta.excludes = req.scope->excludes();
   meta.resolved = req.scope->resolved();
   meta.scope_size = req.scope->size();
+  auto texts = [](const std::vector<Ipv4Range>& ranges) {
+    std::vector<std::string> out;
+    for (const auto& r : ranges) out.push_back(r.str());
+    return out;
+  };
+  for (const auto& d : req.scope->dropped()) {
+    meta.dropped.push_back({d.target, d.reason, d.count, texts(d.ranges)});
+  }
+  for (const auto& n : req.scope->not_probed()) {
+    meta.do_not_probe.push_back(
+        {n.entry.target, n.entry.reason, n.entry.origin, n.count, texts(n.ranges)});
+  }
+  if (req.shard.active()) {
+    meta.shard = req.shard.str();
+    meta.notes.push_back(fmt::format(
+        "Shard {} of the scope: in-scope hosts number {}, {}, {}, ... in address order ({} "
+        "host(s)); `pacscan merge` joins the shards' scan.json files.",
+        req.shard.str(), req.shard.k, req.shard.k + req.shard.n, req.shard.k + 2 * req.shard.n,
+        shard_hosts(req.scope->hosts(), req.shard).size()));
+  }
   for (auto p : req.ports) meta.ports.push_back(p);
   for (const ProbeSpec* p : *probes) meta.probes.emplace_back(p->name);
 
@@ -371,8 +482,28 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   if (web_first) std::stable_partition(sweep_ports.begin(), sweep_ports.end(), web_first_port);
   Progress progress;
   std::mutex progress_mu;
-  const auto hosts = discover(req, req.scope->hosts(), gate, stop, writer, meta);
-  progress.endpoints_total = hosts.size() * req.ports.size();
+  std::set<Endpoint> swept_before;  // resumed: ports the interrupted run had swept
+  if (resuming) {
+    for (const ProbeSpec* p : *probes) {
+      if (!p->learn_host) continue;
+      for (const auto& o : req.resume->carried) {
+        if (o.probe == p->name) p->learn_host(o, host_facts.of(o.ep.ip));
+      }
+    }
+    for (const auto& o : req.resume->carried) {
+      if (data_as<PortData>(o)) swept_before.insert(o.ep);
+    }
+    writer.adopt(req.resume->carried);
+  }
+  std::vector<Ipv4> hosts;
+  if (!req.given_open) {  // -iX: no host discovery
+    hosts = resuming && req.resume->hosts
+                ? *req.resume->hosts
+                : discover(req, shard_hosts(req.scope->hosts(), req.shard), gate, stop, writer,
+                           meta);
+    if (!resuming || !req.resume->hosts) journal.hosts(hosts);
+    progress.endpoints_total = hosts.size() * req.ports.size();
+  }
 
   std::vector<std::jthread> workers;
   for (int i = 0; i < std::max(1, req.policy.workers); ++i) {
@@ -382,12 +513,14 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
           std::lock_guard lock(progress_mu);
           progress.probing++;
         }
+        bool completed = true;
         try {
-          run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer);
+          completed = run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer);
         } catch (...) {  // not reachable by design (run_chain contains its probes); never fatal
           writer.push(internal_error("engine", *ep, "probe chain ended by an exception"));
         }
         writer.sync();
+        if (completed) journal.done(*ep);
         queue.done(*ep);
         std::lock_guard lock(progress_mu);
         progress.probing--;
@@ -419,17 +552,34 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     });
   }
 
-  run_sweep(hosts, sweep_ports, gate, req.policy, stop, [&](const Endpoint& ep, const PortData& d) {
-    writer.push(port_observation(ep, d));
-    const bool open = d.state == PortState::open;
-    {
-      std::lock_guard lock(progress_mu);
+  if (resuming) {  // what the interrupted run swept: queued again unless its chain was done
+    for (const auto& o : req.resume->carried) {
+      const auto* d = data_as<PortData>(o);
+      if (!d) continue;
       progress.endpoints_swept++;
-      if (open) progress.open++;
+      if (d->state == PortState::open) progress.open++;
+      for (const Endpoint& e : hold.swept(o.ep, d->state == PortState::open)) {
+        if (req.resume->done.contains(e)) progress.probed++;
+        else queue.push(e);
+      }
     }
-    for (const Endpoint& e : hold.swept(ep, open)) queue.push(e);
-  });
-  for (const Endpoint& e : hold.rest()) queue.push(e);
+  }
+  if (req.given_open) {
+    queue_given_open(req, web_first, swept_before, writer, queue, progress, progress_mu);
+  } else {
+    run_sweep(hosts, sweep_ports, gate, req.policy, stop, swept_before,
+              [&](const Endpoint& ep, const PortData& d) {
+      writer.push(port_observation(ep, d));
+      const bool open = d.state == PortState::open;
+      {
+        std::lock_guard lock(progress_mu);
+        progress.endpoints_swept++;
+        if (open) progress.open++;
+      }
+      for (const Endpoint& e : hold.swept(ep, open)) queue.push(e);
+    });
+    for (const Endpoint& e : hold.rest()) queue.push(e);
+  }
   queue.close();
   for (auto& w : workers) w.join();
   if (reporter.joinable()) {
@@ -452,6 +602,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
         err, writer.lines_lost());
     meta.notes.push_back(result.output_error);
   }
+  if (!meta.interrupted) journal.finished(meta.finished_at);
   result.observations = writer.take();
   build_inventory(result);
   rules::evaluate(result);

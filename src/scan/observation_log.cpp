@@ -68,6 +68,11 @@ std::vector<Observation> ObservationLog::take() {
   return std::move(m_all);
 }
 
+void ObservationLog::adopt(const std::vector<Observation>& earlier) {
+  std::lock_guard lock(m_mu);
+  m_all.insert(m_all.begin(), earlier.begin(), earlier.end());
+}
+
 std::string ObservationLog::write_error() const {
   std::lock_guard lock(m_mu);
   return m_write_error;

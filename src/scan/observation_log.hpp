@@ -28,6 +28,8 @@ class ObservationLog {
   // Forces what was written to stable storage (end of an endpoint; power loss).
   void sync() noexcept;
   std::vector<Observation> take();
+  // Observations already on disk (a resumed scan): kept in memory, not written again.
+  void adopt(const std::vector<Observation>& earlier);
   // The first write error ("" when none) and how many lines were not written because of it.
   std::string write_error() const;
   std::uint64_t lines_lost() const;

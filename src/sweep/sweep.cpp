@@ -49,10 +49,13 @@ bool is_self_connect(int fd) {
 }  // namespace
 
 void run_sweep(const std::vector<Ipv4>& hosts, const std::vector<std::uint16_t>& ports, Gate& gate,
-               const ScanPolicy& policy, std::stop_token stop, const SweepSink& sink) {
+               const ScanPolicy& policy, std::stop_token stop, const std::set<Endpoint>& skip,
+               const SweepSink& sink) {
   std::deque<Endpoint> pending;
   for (auto port : ports) {
-    for (auto ip : hosts) pending.push_back(Endpoint{ip, port});
+    for (auto ip : hosts) {
+      if (!skip.contains(Endpoint{ip, port})) pending.push_back(Endpoint{ip, port});
+    }
   }
   std::vector<InFlight> flying;
   const auto elapsed_ms = [](Clock::time_point t) {

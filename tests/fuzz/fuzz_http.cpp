@@ -1,9 +1,7 @@
 // libFuzzer target: arbitrary bytes as an HTTP reply's header block and as its body (Orthanc
 // /system JSON, QIDO array), the pure functions of net/http.hpp.
-// Build (from the repository root, after building the library with the same compiler):
-//   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
-//     tests/fuzz/fuzz_http.cpp src/net/http_parse.cpp -o fuzz_http
-//   ./fuzz_http -max_total_time=60 -max_len=65536 [CORPUS_DIR]
+// Built with -DPACSCAN_FUZZ=ON (tests/CMakeLists.txt); run by `ctest -L fuzz`, or for longer:
+//   tests/fuzz/run.sh build-fuzz/tests/fuzz_http 60 /tmp/fuzz_http
 // Invariants: no crash, every kept string capped (256) and printable.
 #include <cstddef>
 #include <cstdint>

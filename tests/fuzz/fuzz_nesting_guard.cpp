@@ -1,9 +1,7 @@
 // libFuzzer target: arbitrary bytes into the nesting guard (dicom/nesting_guard.hpp), as a PDU
 // stream and as one element stream of each transfer syntax.
-// Build (from the repository root):
-//   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
-//     tests/fuzz/fuzz_nesting_guard.cpp src/dicom/nesting_guard.cpp -lfmt -o fuzz_nesting_guard
-//   ./fuzz_nesting_guard -max_total_time=60 -max_len=65536 [CORPUS_DIR]
+// Built with -DPACSCAN_FUZZ=ON (tests/CMakeLists.txt); run by `ctest -L fuzz`, or for longer:
+//   tests/fuzz/run.sh build-fuzz/tests/fuzz_nesting_guard 60 /tmp/fuzz_nesting_guard
 // Input: one byte choosing the chunk size, then the stream.
 // Invariants: no crash; the answer does not depend on how the bytes are split; a walker that did
 // not stop never saw more open sequences than its limit.

@@ -1,9 +1,6 @@
 // libFuzzer target: arbitrary bytes as a DER certificate (tls::certificate_facts).
-// Build (from the repository root, after building the library with the same compiler):
-//   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
-//     tests/fuzz/fuzz_x509.cpp src/tls/x509.cpp build/libpacscan_base.a -lssl -lcrypto -lfmt \
-//     -o fuzz_x509
-//   ./fuzz_x509 -max_total_time=60 -max_len=8192 [CORPUS_DIR]
+// Built with -DPACSCAN_FUZZ=ON (tests/CMakeLists.txt); run by `ctest -L fuzz`, or for longer:
+//   tests/fuzz/run.sh build-fuzz/tests/fuzz_x509 60 /tmp/fuzz_x509
 // Invariants: no crash or leak, an error or facts whose every string is capped and printable.
 #include <cstddef>
 #include <cstdint>

@@ -131,6 +131,8 @@ def main(t):
 
     with open(os.path.join(out, "scan.json"), encoding="utf-8") as f:
         scan = json.load(f)
+    errors = h.schema_errors(scan, os.path.join(t.source, "docs", "scan.schema.json"))
+    t.expect(not errors, "scan.json (with raw_hex evidence) validates against the schema", errors[:5])
     assoc = h.one_observation(t, scan, "dicom_associate", AC, port)
     a = (assoc or {}).get("data", {}).get("attempt", {})
     t.expect(a.get("outcome") == "ok", "the hostile A-ASSOCIATE-AC was read as an association",

@@ -34,10 +34,21 @@ Modes (one listener per --port; --port may be a comma-separated list):
   mover     the clean SCP of badbytes --variant nested-find, answering C-FIND with no match and
             C-STORE with success, that plays a hostile C-MOVE sender when asked to move to AE
             --move-aet (default PACSCAN): it connects from --bind to the requester's address on
-            --move-port. --variant trickle: sends an A-ASSOCIATE-RQ one byte per second and
-            keeps the C-MOVE open with a pending response every second; --variant nested: a
-            complete association and a C-STORE whose data set is nested --depth deep, then a
-            final C-MOVE response. Each sender appends "sender <variant> <event>" to --log.
+            --move-port (from --move-from instead when given). --variant trickle: a complete
+            association and a C-STORE whose data set arrives 16 bytes a second, each piece a
+            complete P-DATA-TF (no read timeout fires, only a hard deadline ends it); trickle-rq:
+            the A-ASSOCIATE-RQ itself one byte a second; both keep the C-MOVE open with a
+            pending response every second. --variant nested: a complete association and a
+            C-STORE whose data set is nested --depth deep, then a final C-MOVE response. Each
+            sender appends "sender <variant> <event>" to --log.
+  decoy     a DICOM honeypot as dicompot (github.com/nsmfoo/dicompot, default settings) answers,
+            per its source: every called and calling AE title accepted and echoed, every
+            presentation context accepted with the first transfer syntax proposed (unknown SOP
+            classes too), an A-ASSOCIATE-AC whose user information holds only the maximum
+            length (4194304) and no Implementation Class UID; C-ECHO, C-FIND, C-MOVE and C-GET
+            answered with success and no match, C-STORE with 0x0211 (it refuses to store);
+            A-RELEASE-RQ gets A-RELEASE-RP. No real honeypot is packaged for Debian or npm: this
+            is a mock of its protocol behaviour, not the honeypot itself.
   recorder  accept, append "<peer-ip> <peer-port> <local-port>\n" to --log, close. This is how a
             test proves that a connection did or did not happen.
   sniff     no listener: an AF_PACKET socket on --iface appends one line per received IPv4
@@ -320,6 +331,23 @@ def nested(depth):
     no delimiter is needed to make DCMTK 3.6.7 recurse."""
     return (struct.pack("<HHI", 0x0008, 0x1115, 0xFFFFFFFF) +
             struct.pack("<HHI", 0xFFFE, 0xE000, 0xFFFFFFFF)) * depth
+def rq_fields(body):
+    """(called AE, calling AE, [(pc id, first transfer syntax)]) of an A-ASSOCIATE-RQ body."""
+    called, calling = body[4:20], body[20:36]
+    pcs, i = [], 68
+    while i + 4 <= len(body):
+        t, n = body[i], struct.unpack(">H", body[i + 2:i + 4])[0]
+        v = body[i + 4:i + 4 + n]
+        if t == 0x20 and len(v) >= 4:
+            pcid, j, ts = v[0], 4, None
+            while j + 4 <= len(v):
+                st, sn = v[j], struct.unpack(">H", v[j + 2:j + 4])[0]
+                if st == 0x40 and ts is None:
+                    ts = v[j + 4:j + 4 + sn]
+                j += 4 + sn
+            pcs.append((pcid, ts or b"1.2.840.10008.1.2"))
+        i += 4 + n
+    return called, calling, pcs
 
 
 def command_set(elems):
@@ -445,24 +473,39 @@ def move_sender(variant, bind, to, rec, depth, done):
         s.connect(to)
         rec.write(f"sender {variant} connected")
         rq = assoc_rq(b"PACSCAN", b"HOSTILE", b"1.2.840.10008.5.1.4.1.1.7")
-        if variant == "trickle":
+        if variant == "trickle-rq":
             for i in range(len(rq)):
                 if done.is_set():
                     break
                 s.sendall(rq[i:i + 1])
                 time.sleep(1.0)
-            rec.write("sender trickle finished")
+            rec.write("sender trickle-rq finished")
             return
         s.sendall(rq)
         pdu = read_pdu(s)
         if pdu is None or pdu[0] != 0x02:
-            rec.write(f"sender nested no-ac {pdu[0] if pdu else None}")
+            rec.write(f"sender {variant} no-ac {pdu[0] if pdu else None}")
             return
+        rec.write(f"sender {variant} associated")
         cmd = command_set([(0x0002, b"1.2.840.10008.5.1.4.1.1.7"),
                            (0x0100, struct.pack("<H", 0x0001)), (0x0110, struct.pack("<H", 1)),
                            (0x0700, struct.pack("<H", 0)), (0x0800, struct.pack("<H", 0)),
                            (0x1000, b"1.2.826.0.1.3680043.9.7433.1.1")])
         send_message(s, 1, cmd, True)
+        if variant == "trickle":
+            # One element announced 1 MB long, its value sent 16 bytes a second, each piece a
+            # complete P-DATA-TF: no read timeout ever fires, only the receiver's deadline.
+            value = struct.pack("<HHI", 0x0008, 0x0018, 1 << 20)
+            s.sendall(b"\x04\x00" + struct.pack(">I", 6 + len(value)) +
+                      struct.pack(">I", 2 + len(value)) + bytes([1, 0x00]) + value)
+            s.settimeout(2)
+            while not done.is_set():
+                piece = b"1" * 16
+                s.sendall(b"\x04\x00" + struct.pack(">I", 22) + struct.pack(">I", 18) +
+                          bytes([1, 0x00]) + piece)
+                time.sleep(1.0)
+            rec.write("sender trickle finished")
+            return
         send_message(s, 1, nested(depth), False)
         rec.write("sender nested sent")
         s.settimeout(5)
@@ -493,15 +536,90 @@ def mover(conn, peer, variant, rec, move_port, move_aet, bind, depth):
         end = time.monotonic() + 120
         try:
             while th.is_alive() and time.monotonic() < end:
-                if variant == "trickle":
+                if variant.startswith("trickle"):
                     answer(conn, pcid, f, 0xFF00)  # pending: the C-MOVE never ends by itself
                 th.join(1.0)
             answer(conn, pcid, f, 0x0000)
         finally:
             done.set()
 
+
+def decoy_rsp(pcid, fields, status):
+    """A DIMSE response to the request whose command elements are `fields`."""
+    u16 = lambda k: struct.unpack("<H", fields[k][:2])[0] if len(fields.get(k, b"")) >= 2 else 0
+    sop = fields.get((0, 0x0002), fields.get((0, 0x0003), b"")).rstrip(b"\x00")
+    elems = [(0x0002, sop), (0x0100, struct.pack("<H", u16((0, 0x0100)) | 0x8000)),
+             (0x0120, struct.pack("<H", u16((0, 0x0110)))), (0x0800, struct.pack("<H", 0x0101)),
+             (0x0900, struct.pack("<H", status))]
+    if (0, 0x1000) in fields:
+        elems.append((0x1000, fields[(0, 0x1000)].rstrip(b"\x00")))
+    cmd = command_set(elems)
+    pdv = struct.pack(">I", len(cmd) + 2) + bytes([pcid, 0x03]) + cmd
+    return b"\x04\x00" + struct.pack(">I", len(pdv)) + pdv
+
+
+def decoy(conn):
+    pdu = read_pdu(conn)
+    if pdu is None or pdu[0] != 0x01:
+        return
+    called, calling, pcs = rq_fields(pdu[1])
+    body = b"\x00\x01\x00\x00" + called + calling + b"\x00" * 32
+    body += item(0x10, b"1.2.840.10008.3.1.1.1")
+    for pcid, ts in pcs:
+        body += item(0x21, bytes([pcid, 0, 0, 0]) + item(0x40, ts))
+    body += item(0x50, item(0x51, struct.pack(">I", 4 << 20)))  # no 0x52 class UID, no 0x55
+    conn.sendall(b"\x02\x00" + struct.pack(">I", len(body)) + body)
+    cmd, data, want_data = {}, {}, {}
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        pdu = read_pdu(conn)
+        if pdu is None:
+            return
+        t, body = pdu
+        if t == 0x05:
+            conn.sendall(b"\x06\x00" + struct.pack(">I", 4) + b"\x00" * 4)
+            time.sleep(0.2)
+            return
+        if t != 0x04:
+            return
+        i = 0
+        while i + 6 <= len(body):
+            n = struct.unpack(">I", body[i:i + 4])[0]
+            pcid, mch = body[i + 4], body[i + 5]
+            frag = body[i + 6:i + 4 + n]
+            i += 4 + n
+            if mch & 0x01:
+                cmd[pcid] = cmd.get(pcid, b"") + frag
+                if not mch & 0x02:
+                    continue
+                raw, fields, j = cmd.pop(pcid), {}, 0
+                while j + 8 <= len(raw):
+                    g, e, ln = struct.unpack("<HHI", raw[j:j + 8])
+                    fields[(g, e)] = raw[j + 8:j + 8 + ln]
+                    j += 8 + ln
+                want_data[pcid] = fields
+                dstype = struct.unpack("<H", fields.get((0, 0x0800), b"\x01\x01")[:2])[0]
+                if dstype != 0x0101:
+                    continue  # a data set follows: answer once it is in
+            else:
+                data[pcid] = data.get(pcid, b"") + frag
+                if not mch & 0x02:
+                    continue
+                data.pop(pcid, None)
+            fields = want_data.pop(pcid, None)
+            if fields is None:
+                continue
+            field = struct.unpack("<H", fields.get((0, 0x0100), b"\x00\x00")[:2])[0]
+            # C-STORE-RQ (0x0001) refused as dicompot does (0x0211 unrecognized operation);
+            # C-ECHO (0x0030), C-FIND (0x0020), C-MOVE (0x0021), C-GET (0x0010): success.
+            conn.sendall(decoy_rsp(pcid, fields, 0x0211 if field == 0x0001 else 0x0000))
+
+
 def handle(mode, conn, peer, local_port, rec, text="", http=False, variant="ac", opts=None):
     try:
+        if mode == "decoy":
+            decoy(conn)
+            return
         if mode == "badbytes" and variant in ("nested", "nested-find"):
             if opts.tls_cert:
                 conn = tls_wrap(conn, opts)
@@ -510,7 +628,8 @@ def handle(mode, conn, peer, local_port, rec, text="", http=False, variant="ac",
             nested_scp(conn, variant, opts.depth)
             return
         if mode == "mover":
-            mover(conn, peer, variant, rec, opts.move_port, opts.move_aet, opts.bind, opts.depth)
+            mover(conn, peer, variant, rec, opts.move_port, opts.move_aet,
+                  opts.move_from or opts.bind, opts.depth)
             return
         if mode == "badbytes":
             badbytes(conn, variant)
@@ -654,7 +773,7 @@ def sniff(iface, addr, rec, stop):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("mode", choices=["tarpit", "garbage", "hugepdu", "drip", "abort", "close",
-                                     "banner", "badbytes", "mover", "recorder", "sniff"])
+                                     "banner", "badbytes", "mover", "decoy", "recorder", "sniff"])
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", default="0", help="port or comma-separated ports (0 = ephemeral)")
     ap.add_argument("--log", default=None, help="file that recorder/sniff append to")
@@ -664,14 +783,17 @@ def main():
                     help="banner: the answer as hex bytes (any bytes, not only UTF-8)")
     ap.add_argument("--http", action="store_true", help="banner: answer HTTP, --text as Server")
     ap.add_argument("--variant", default=None,
-                    choices=["ac", "rj", "abort", "nested", "nested-find", "trickle"],
+                    choices=["ac", "rj", "abort", "nested", "nested-find", "trickle",
+                             "trickle-rq"],
                     help="badbytes: which PDU carries the hostile bytes (default ac); "
-                         "mover: trickle (default) or nested")
+                         "mover: trickle (default), trickle-rq or nested")
     ap.add_argument("--depth", type=int, default=20000, help="nesting depth of nested variants")
     ap.add_argument("--tls-cert", default=None, help="nested variants: PEM certificate (DICOM TLS)")
     ap.add_argument("--tls-key", default=None, help="nested variants: PEM key")
     ap.add_argument("--move-port", type=int, default=11113, help="mover: the scanner's listener")
     ap.add_argument("--move-aet", default="PACSCAN", help="mover: the destination AE it serves")
+    ap.add_argument("--move-from", default=None,
+                    help="mover: the address the C-MOVE sender connects from (default --bind)")
     a = ap.parse_args()
     if a.mode in ("recorder", "sniff") and not a.log:
         ap.error(f"{a.mode} needs --log")

@@ -2,6 +2,7 @@
 // The scan result: what scan.json holds and every report renders. Built by pure functions from
 // observations (inventory) and the rules table (checks, findings).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,11 +36,31 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Confidence, {{Confidence::tentative, "tentative"},
                                           {Confidence::confirmed, "confirmed"},
                                           {Confidence::version_inferred, "version_inferred"}})
 
+// Addresses a target brought in that were left out without being excluded (Scope::dropped).
+struct DroppedRecord {
+  std::string target;                  // the target token
+  std::string reason;
+  std::uint64_t count = 0;
+  std::vector<std::string> addresses;  // addresses or ranges, the first 64
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DroppedRecord, target, reason, count, addresses)
+
+// A --do-not-probe entry: listed, not probed (no packet at all), with the site's reason.
+struct DoNotProbeRecord {
+  std::string target;                  // as written in the file
+  std::string reason;
+  std::string origin;                  // file:line
+  std::uint64_t in_scope_count = 0;    // addresses of the targets it covered
+  std::vector<std::string> in_scope;   // those addresses or ranges, the first 64
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DoNotProbeRecord, target, reason, origin,
+                                                in_scope_count, in_scope)
+
 struct ScanMeta {
   int schema_version = k_schema_version;
   std::string tool = "pacscan";
   std::string pacscan_version;
-  std::string mode = "scan";                  // "scan" (active) or "pcap" (passive)
+  std::string mode = "scan";  // "scan" (active), "pcap" / "listen" (passive), "merge"
   std::vector<std::string> command_line;
   std::string started_at, finished_at;        // UTC ISO 8601
   bool interrupted = false;
@@ -52,12 +73,18 @@ struct ScanMeta {
   std::uint64_t permits_issued = 0;
   std::uint64_t refused_out_of_scope = 0;
   std::vector<std::string> notes;             // things the auditor should know (not evaluated ...)
+  std::vector<DroppedRecord> dropped;         // odd addresses of the targets, not probed
+  std::vector<DoNotProbeRecord> do_not_probe; // listed but not probed
+  std::string shard;                          // "K/N" when the scan took one shard of the scope
+  // pacscan merge: the scans this one joins (file, shard, start time, hosts), in input order.
+  std::vector<std::string> merged_from;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanMeta, schema_version, tool, pacscan_version, mode,
                                                 command_line, started_at, finished_at, interrupted,
                                                 profile, targets, excludes, resolved, scope_size,
                                                 ports, probes, options, permits_issued,
-                                                refused_out_of_scope, notes)
+                                                refused_out_of_scope, notes, dropped,
+                                                do_not_probe, shard, merged_from)
 
 struct EndpointRecord {
   std::string ip;
@@ -76,6 +103,19 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRecord, ip, port, state,
                                                 tls, association, called_ae, impl_class_uid,
                                                 impl_version, peer_max_pdu, accepted_services)
 
+// What a host is for, guessed from what it offers (core/asset_role.cpp): an archive answers
+// Q/R and accepts storage, a worklist broker answers MWL queries ... with the facts behind the
+// guess, so an auditor can check it against the site's own asset list.
+struct AssetRole {
+  // Most specific first: "archive", "worklist-broker", "router", "viewer-or-router",
+  // "web-viewer", "modality", "verification-only", "dicom-unknown", "not-imaging". One host can
+  // hold several (an archive that is also the worklist broker).
+  std::vector<std::string> roles;
+  std::string confidence = "low";  // "high", "medium", "low"
+  std::vector<std::string> evidence;  // one fact per line, with where it was seen
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssetRole, roles, confidence, evidence)
+
 struct HostRecord {
   std::string ip;
   bool up = false;                 // answered ARP or at least one connect (open or closed)
@@ -84,9 +124,10 @@ struct HostRecord {
   std::vector<int> open_ports;
   std::vector<int> closed_ports;
   int filtered_ports = 0;
+  AssetRole role;                  // what the host is for, guessed from what it offers
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostRecord, ip, up, via, mac, vendor, open_ports,
-                                                closed_ports, filtered_ports)
+                                                closed_ports, filtered_ports, role)
 
 enum class Verdict { fail, pass, not_evaluated };
 NLOHMANN_JSON_SERIALIZE_ENUM(Verdict, {{Verdict::fail, "fail"},
@@ -119,10 +160,18 @@ struct Finding {
   std::vector<int> hicp;               // HICP practices
   bool vendor_action = false;
   std::string remediation;
+  // The host shows signs of a DICOM honeypot or decoy (a rule marked `marks_decoy` failed on
+  // it): the finding is kept, but an auditor should verify the device before filing a ticket.
+  bool suspected_decoy = false;
+  std::string decoy_finding_id;  // the finding that holds the decoy evidence
+  // Other assets the finding involves ("ip:port"; whole-scan rules: the other endpoints with the
+  // same AE title or configuration, at most 10). The re-test command scans them too.
+  std::vector<std::string> related;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Finding, id, rule_id, title, severity, ip, port, asset,
                                                 discriminator, evidence_level, confidence, summary,
-                                                evidence, probes, hicp, vendor_action, remediation)
+                                                evidence, probes, hicp, vendor_action, remediation,
+                                                suspected_decoy, decoy_finding_id, related)
 
 struct ScanResult {
   ScanMeta meta;
@@ -140,6 +189,12 @@ void from_json(const nlohmann::json& j, ScanResult& r);
 
 // Inventory: hosts and endpoints from the observations (pure).
 void build_inventory(ScanResult& result);
+
+// The role of every host seen in the observations (core/asset_role.cpp; pure). Keys are hosts
+// with at least one observation of their own, or seen as a client in a capture.
+std::map<Ipv4, AssetRole> guess_roles(const std::vector<Observation>& observations);
+// "archive" -> "archive (Q/R and storage)", for reports.
+std::string role_label(const std::string& role);
 
 // Stable finding ID: "PSF-" + 16 hex of FNV-1a 64 over rule|asset|discriminator.
 std::string finding_id(const std::string& rule_id, const std::string& asset,

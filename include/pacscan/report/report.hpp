@@ -31,6 +31,8 @@ struct Diff {
   std::vector<EndpointChange> endpoints;
 };
 Diff compare(const ScanResult& old_scan, const ScanResult& new_scan);
+// The diff for a terminal: "md" (one line per change) or "json".
+std::string render_diff(const Diff& d, std::string_view format);
 
 struct Context {
   const ScanResult& scan;
@@ -58,6 +60,22 @@ Expected<void> prepare_output_dir(const std::filesystem::path& dir, bool force);
 
 // Loads scan.json (any schema_version this build understands).
 Expected<ScanResult> load_scan(const std::filesystem::path& file);
+
+// observations.jsonl, one observation per line: a last line cut by a crash is left out, a line
+// that is not an observation is skipped; each is said in `notes`.
+Expected<std::vector<Observation>> load_observations(const std::filesystem::path& file,
+                                                     std::vector<std::string>& notes);
+
+// What `pacscan report` and `diff` accept: a scan.json; an observations.jsonl (the inventory,
+// findings and reports are rebuilt from the observations alone: a scan that died before writing
+// scan.json); or an output folder (its scan.json, else its observations.jsonl).
+Expected<ScanResult> load_any(const std::filesystem::path& path);
+
+// pacscan merge: one scan from several (shards of a scope, or sites). Observations are joined
+// in time order and judged again, so finding IDs are those of a single scan; missing shards,
+// overlapping scopes and conflicting observations are said in meta.notes. names: one per input.
+ScanResult merge_scans(const std::vector<ScanResult>& inputs,
+                       const std::vector<std::string>& names);
 
 // The rules catalogue as a document (`pacscan rules --format md|json`, docs/rules.md).
 std::string render_rules(std::string_view format);  // "md" or "json"

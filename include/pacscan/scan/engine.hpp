@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
+#include <set>
+#include <string_view>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -21,6 +24,32 @@ namespace pacscan {
 // tcp and none: every host is swept (the sweep itself tells up from down).
 enum class Discovery { automatic, arp, tcp, none };
 
+// What an interrupted scan already did (pacscan scan --resume DIR): its observations are kept,
+// its completed endpoints are not probed again and its swept ports not swept again.
+struct ResumeState {
+  std::vector<Observation> carried;        // kept: sweep, discovery, completed endpoints
+  std::set<Endpoint> done;                 // probe chains that completed
+  std::optional<std::vector<Ipv4>> hosts;  // discovery's result, when it had finished
+  std::string started_at;
+  std::size_t dropped = 0;  // observations of endpoints cut mid-chain: those are probed again
+};
+
+// Reads DIR/resume.jsonl and DIR/observations.jsonl and rewrites the latter without the
+// observations of endpoints whose chain was cut. `argv`: the scan's recorded command line.
+Expected<ResumeState> prepare_resume(const std::filesystem::path& dir,
+                                     std::vector<std::string>& argv);
+
+// --shard K/N: this scanner takes every N-th in-scope host, starting with the K-th (1-based),
+// in address order. Interleaved, so each laptop gets a share of every subnet; deterministic, so
+// the N shards of one scope are disjoint and together cover it.
+struct Shard {
+  int k = 1, n = 1;
+  bool active() const { return n > 1; }
+  std::string str() const;  // "2/3"
+};
+Expected<Shard> parse_shard(std::string_view text);
+std::vector<Ipv4> shard_hosts(const std::vector<Ipv4>& hosts, const Shard& s);
+
 struct ScanRequest {
   const Scope* scope = nullptr;
   std::vector<std::uint16_t> ports;
@@ -31,6 +60,12 @@ struct ScanRequest {
   Discovery discovery = Discovery::automatic;
   std::string interface;  // ARP discovery only on this interface ("" any attached one)
   bool quiet = false;     // no discovery notices on stderr
+  std::optional<ResumeState> resume;
+  // Endpoints already known to be open (-iX: nmap -oX output). When set, even empty, there is
+  // no host discovery and no sweep: these are probed (each through the gate, like any other).
+  std::optional<std::vector<Endpoint>> given_open;
+  std::string given_source;  // e.g. "nmap XML scan.xml", recorded in their tcp_connect observations
+  Shard shard;
 };
 
 struct Progress {

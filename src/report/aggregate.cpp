@@ -1,0 +1,217 @@
+// Findings and checks grouped and counted the way the reports show them.
+#include "report/common.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace pacscan::report {
+namespace detail {
+
+namespace {
+
+bool more_severe_first(const Finding* a, const Finding* b) {
+  if (a->severity != b->severity) return a->severity > b->severity;
+  if (a->rule_id != b->rule_id) return a->rule_id < b->rule_id;
+  if (a->port != b->port) return a->port < b->port;
+  return a->id < b->id;
+}
+
+}  // namespace
+
+std::vector<const Finding*> findings_by_severity(const std::vector<Finding>& findings) {
+  std::vector<const Finding*> out;
+  for (const auto& f : findings) out.push_back(&f);
+  std::stable_sort(out.begin(), out.end(), [](const Finding* a, const Finding* b) {
+    if (a->severity != b->severity) return a->severity > b->severity;
+    if (a->rule_id != b->rule_id) return a->rule_id < b->rule_id;
+    if (a->ip != b->ip) return ip_less(a->ip, b->ip);
+    return a->port < b->port;
+  });
+  return out;
+}
+
+std::vector<HostFindings> findings_by_host(const ScanResult& scan) {
+  std::vector<HostFindings> out;
+  for (const auto& f : scan.findings) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& h) { return h.ip == f.ip; });
+    if (it == out.end()) {
+      out.push_back({f.ip, {}});
+      it = out.end() - 1;
+    }
+    it->findings.push_back(&f);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return ip_less(a.ip, b.ip); });
+  for (auto& h : out) std::stable_sort(h.findings.begin(), h.findings.end(), more_severe_first);
+  return out;
+}
+
+std::map<Severity, int> count_by_severity(const std::vector<Finding>& findings) {
+  std::map<Severity, int> out;
+  for (Severity s : k_severities_desc) out[s] = 0;
+  for (const auto& f : findings) out[f.severity]++;
+  return out;
+}
+
+std::map<int, int> count_by_hicp(const std::vector<Finding>& findings) {
+  std::map<int, int> out;
+  for (const auto& f : findings) {
+    std::set<int> seen(f.hicp.begin(), f.hicp.end());
+    for (int p : seen) out[p]++;
+  }
+  return out;
+}
+
+std::vector<RuleCount> findings_by_rule(const std::vector<Finding>& findings) {
+  std::vector<RuleCount> out;
+  for (const auto& f : findings) {
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& r) { return r.rule_id == f.rule_id; });
+    if (it == out.end()) {
+      out.push_back({f.rule_id, f.title, f.severity, {}});
+      it = out.end() - 1;
+    }
+    it->severity = std::max(it->severity, f.severity);
+    if (std::find(it->assets.begin(), it->assets.end(), f.asset) == it->assets.end()) {
+      it->assets.push_back(f.asset);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    if (a.severity != b.severity) return a.severity > b.severity;
+    return a.rule_id < b.rule_id;
+  });
+  return out;
+}
+
+std::vector<WrittenObject> written_objects(const ScanResult& scan) {
+  std::vector<WrittenObject> out;
+  for (const auto& o : scan.observations) {
+    const auto* d = data_as<StoreTestData>(o);
+    if (!d || d->outcome == DimseOutcome::refused || d->outcome == DimseOutcome::not_sent) continue;
+    out.push_back({o.ep.str(), d->called_ae,
+                   d->outcome == DimseOutcome::stored
+                       ? std::string("stored")
+                       : fmt::format("possibly stored ({})", to_string(d->outcome)),
+                   d->object});
+  }
+  return out;
+}
+
+std::vector<PassCount> passes_by_rule(const ScanResult& scan) {
+  std::vector<PassCount> out;
+  for (const auto& c : scan.checks) {
+    if (c.verdict != Verdict::pass) continue;
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.rule_id == c.rule_id; });
+    if (it == out.end()) {
+      const auto* spec = rules::find_rule(c.rule_id);
+      out.push_back({c.rule_id, spec ? std::string(spec->title) : std::string(), 0});
+      it = out.end() - 1;
+    }
+    it->assets++;
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.rule_id < b.rule_id; });
+  return out;
+}
+
+std::vector<const Check*> not_evaluated(const ScanResult& scan) {
+  std::vector<const Check*> out;
+  for (const auto& c : scan.checks) {
+    if (c.verdict == Verdict::not_evaluated) out.push_back(&c);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Check* a, const Check* b) { return a->rule_id < b->rule_id; });
+  return out;
+}
+
+std::string decoy_note(const Finding& f) {
+  return fmt::format("the host shows signs of a DICOM honeypot or decoy (finding {}): verify the "
+                     "device with its owner before filing a ticket",
+                     f.decoy_finding_id.empty() ? std::string("ASSET-DECOY-SUSPECTED")
+                                                : f.decoy_finding_id);
+}
+
+std::string role_text(const ScanResult& scan, const HostRecord& h) {
+  std::vector<std::string> labels;
+  for (const auto& r : h.role.roles) labels.push_back(role_label(r));
+  if (labels.empty()) return "";
+  std::string out = fmt::format("{} — {}", join(labels, "; "), h.role.confidence);
+  const bool decoy = std::any_of(scan.findings.begin(), scan.findings.end(), [&](const auto& f) {
+    return f.ip == h.ip && f.suspected_decoy;
+  });
+  if (decoy) out += " — suspected decoy";
+  return out;
+}
+
+const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& ip, int port) {
+  for (const auto& e : scan.endpoints) {
+    if (e.ip == ip && e.port == port) return &e;
+  }
+  return nullptr;
+}
+
+std::optional<Change> status_of(const Context& ctx, const Finding& f) {
+  if (!ctx.diff) return std::nullopt;
+  for (const auto& c : ctx.diff->findings) {
+    if ((c.change == Change::added || c.change == Change::still_open) && c.finding.id == f.id) {
+      return c.change;
+    }
+  }
+  return Change::added;
+}
+
+std::string status_key(const Context& ctx, const Finding& f) {
+  const auto s = status_of(ctx, f);
+  return s ? change_key(*s) : "open";
+}
+
+std::string retest_command(const ScanResult& scan, const Finding& f) {
+  std::string ip = f.ip;
+  if (ip.empty()) ip = f.asset.substr(0, f.asset.find(':'));
+  // The finding's own endpoint, a host-level finding's open ports, and the other endpoints a
+  // whole-scan finding involves (a duplicate AE title is only seen with the other device).
+  std::vector<std::string> targets{ip};
+  std::vector<int> ports;
+  auto add_port = [&](int p) {
+    if (p > 0 && p < 65536 && std::find(ports.begin(), ports.end(), p) == ports.end()) {
+      ports.push_back(p);
+    }
+  };
+  add_port(f.port);
+  if (f.port == 0) {
+    for (const auto& h : scan.hosts) {
+      if (h.ip == ip) for (int p : h.open_ports) add_port(p);
+    }
+  }
+  for (const auto& r : f.related) {
+    const auto colon = r.rfind(':');
+    const std::string rip = r.substr(0, colon);
+    if (!Ipv4::parse(rip)) continue;  // scan.json is untrusted: only addresses get through
+    if (std::find(targets.begin(), targets.end(), rip) == targets.end()) targets.push_back(rip);
+    if (colon != std::string::npos) add_port(std::atoi(r.c_str() + colon + 1));
+  }
+  std::vector<std::string> quoted;
+  for (const auto& t : targets) quoted.push_back(shell_quote(t));
+  std::string cmd = fmt::format("pacscan scan {}", join(quoted, " "));
+  if (!ports.empty()) cmd += fmt::format(" -p {}", fmt::join(ports, ","));
+  cmd += " -o " + shell_quote("retest-" + safe_id(f.id, 0));
+  // The called AE the server answered to, unless it answers to any (then it adds nothing), and
+  // only when `pacscan scan --called-aet` would accept it.
+  const auto* e = find_endpoint(scan, f.ip, f.port);
+  const bool any_called =
+      std::any_of(scan.findings.begin(), scan.findings.end(), [&](const auto& o) {
+        return o.rule_id == "DICOM-AE-ANY-CALLED" && o.ip == f.ip && o.port == f.port;
+      });
+  if (e && targets.size() == 1 && !any_called && usable_called_ae(e->called_ae)) {
+    cmd += " --called-aet " + shell_quote(e->called_ae);
+  }
+  return cmd;
+}
+
+}  // namespace detail
+
+}  // namespace pacscan::report
