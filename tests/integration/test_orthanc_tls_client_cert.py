@@ -163,7 +163,10 @@ def main(t):
     t.expect(not any(x in out for x in secret) and "PRIVATE KEY" not in out,
              "cert: no line of the key in any output or on the terminal")
     md = open(os.path.join(r.outdir, "report.md")).read()
-    t.expect("known peer" in md.lower(), "report.md shows the known peer's view", md[-3000:])
+    t.expect("## The known peer's view" in md and "client.test.invalid" in md,
+             "report.md has the known peer's section, naming the certificate", md[-3000:])
+    html = open(os.path.join(r.outdir, "report.html")).read()
+    t.expect('id="known-peer"' in html, "report.html has the known peer's section")
 
     # --- a certificate the site never issued
     r = t.scan([IP, "-p", str(port), "--tls-cert", p("rogue.crt"), "--tls-key", p("rogue.key"),
