@@ -34,6 +34,10 @@ Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::str
   req.identity_passcode = options.identity_passcode;
   req.tls = options.tls || ctx.facts.tls;  // a TLS endpoint is only spoken to over TLS
   req.tls_config.ca_file = ctx.policy.tls_ca_file;
+  if (req.tls && (options.present_cert || ctx.facts.tls_credential)) {
+    req.tls_config.cert_file = ctx.policy.tls_cert_file;
+    req.tls_config.key_file = ctx.policy.tls_key_file;
+  }
   s.assoc.emplace(dicom::Association::request(*s.permit, req, ctx.stop));
   s.attempt = s.assoc->attempt();
   if (ctx.listener) ctx.listener->attempt(ep, ctx.probe, s.attempt);

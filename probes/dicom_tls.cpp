@@ -8,6 +8,11 @@
 // only), under its own gate permit, bounded by the connect and I/O timeouts cut to the endpoint
 // budget. This file says what is offered and how the answers are judged. Worst case:
 // k_max_connections connections.
+//
+// With --tls-cert / --tls-key (the site's client certificate), a second observation, identity
+// "tls_client_cert", holds the known peer's view: one handshake, one offering only weak suites
+// and one association, each answering a CertificateRequest with the site's certificate
+// (k_credential_connections more). The first observation stays the unknown peer's view.
 #include "common.hpp"
 
 #include <algorithm>
@@ -20,6 +25,7 @@ namespace pacscan::probes {
 namespace {
 
 constexpr int k_max_connections = 7;        // first + 4 versions + weak suites + association
+constexpr int k_credential_connections = 3;  // with the certificate: first + weak + association
 // NULL, anonymous, EXPORT, RC4, DES and 3DES suites (whatever this OpenSSL build still has).
 constexpr const char* k_weak_suites = "eNULL:aNULL:EXPORT:RC4:DES:3DES:@SECLEVEL=0";
 
@@ -70,6 +76,114 @@ bool answered_at_once(const ServiceFacts& f) {
   return true;
 }
 
+// The weak-suites handshake's result, filed into `d`.
+void weak_result(const tls::HandshakeResult& r, TlsData& d) {
+  d.weak_offered = r.offered;
+  if (r.outcome == Outcome::skipped || r.outcome == Outcome::interrupted) {
+    d.weak_result = "not_tested";
+    d.weak_detail = r.error;
+    d.weak_offered.clear();
+  } else if (r.done && !r.post_alert) {
+    d.weak_result = "accepted";
+    d.weak_cipher = r.cipher;
+    d.weak_cert_sent = r.cert_sent;
+    d.weak_detail = fmt::format("{} {} ({} bits){}", r.version, r.cipher, r.bits,
+                                r.cert_sent ? ", the site's client certificate sent" : "");
+  } else if (r.tls_seen || r.outcome == Outcome::closed || r.outcome == Outcome::non_dicom) {
+    d.weak_result = "refused";
+    d.weak_detail = r.alert.empty() ? r.error : r.alert;
+    if (!r.cipher.empty() && !r.chain.empty()) {
+      // the server chose a weak suite and then failed on something else (client certificate)
+      d.weak_result = "accepted";
+      d.weak_cipher = r.cipher;
+      d.weak_detail = fmt::format("server chose {} ({}), then: {}", r.cipher, r.version,
+                                  d.weak_detail);
+    }
+  } else {
+    d.weak_result = "error";
+    d.weak_detail = fmt::format("{}: {}", to_string(r.outcome), r.error);
+  }
+}
+
+// The known peer's view: the same endpoint measured presenting the site's client certificate.
+Observation run_credentialed(const ProbeContext& ctx, const Endpoint& ep, const tls::Trust& site) {
+  Observation o = make_observation("dicom_tls", ep);
+  o.identity = "tls_client_cert";
+  const auto t0 = Budget::Clock::now();
+  TlsData d;
+  int conns = 0;
+  if (auto c = tls::check_client_credential(ctx.policy.tls_cert_file, ctx.policy.tls_key_file)) {
+    d.credential_subject = c->cert.subject;
+    d.credential_sha256 = c->sha256;
+  }
+  tls::HandshakeOptions first;
+  first.wait_after = true;
+  first.present_cert = true;
+  const auto h = handshake(ctx, ep, first, site, conns);
+  d.tls = h.tls_seen;
+  d.handshake_ok = h.done && !h.post_alert;
+  d.error = h.error;
+  d.alert = h.alert;
+  d.protocol = h.version;
+  d.cipher = h.cipher;
+  d.cipher_bits = h.bits;
+  d.chain = h.chain;
+  d.client_cert_requested = h.cert_requested;
+  d.credential_sent = h.cert_sent;
+  d.local_address = h.local_address;
+
+  tls::HandshakeOptions weak;
+  weak.max_version = tls::Version::tls1_2;
+  weak.cipher_list = k_weak_suites;
+  weak.present_cert = true;
+  weak_result(handshake(ctx, ep, weak, site, conns), d);
+
+  SessionOptions so;
+  so.tls = true;
+  so.present_cert = true;
+  AssocAttempt a;
+  {
+    Session s = open_session(ctx, ep, ctx.policy.calling_ae, dicom::random_ae_title(),
+                             dicom::verification_context(), so);
+    if (s.assoc) s.assoc->release();
+    a = s.attempt;
+  }
+  d.association = a;
+  ++conns;
+  if (!site.client_error().empty()) {
+    d.credential_result = "unknown";
+    d.credential_detail = site.client_error();
+  } else if (!h.cert_requested && h.done) {
+    d.credential_result = "not_requested";
+    d.credential_detail = "the server sent no CertificateRequest: the certificate was not sent";
+  } else if (h.cert_sent && h.done && !h.post_alert && a.valid_pdu()) {
+    d.credential_result = "accepted";
+    d.credential_detail = fmt::format("the certificate was sent from {} and the server went on to "
+                                      "a DICOM answer over TLS ({})",
+                                      h.local_address.empty() ? "the scanner" : h.local_address,
+                                      to_string(a.outcome));
+  } else if (h.cert_sent && (h.post_alert || !h.done || !a.valid_pdu())) {
+    d.credential_result = "refused";
+    d.credential_detail = fmt::format(
+        "the certificate was sent; then {}", !h.alert.empty() ? h.alert
+                                             : !h.done        ? h.error
+                                                              : describe_attempt(a));
+  } else {
+    d.credential_result = "unknown";
+    d.credential_detail = h.done ? describe_attempt(a) : h.error;
+  }
+  d.connections = conns;
+  o.outcome = a.outcome == Outcome::skipped ? (h.tls_seen ? Outcome::ok : h.outcome) : a.outcome;
+  o.elapsed_ms = std::chrono::duration_cast<Millis>(Budget::Clock::now() - t0).count();
+  o.summary = fmt::format("with the site's client certificate: {} ({}); TLS {} {}; weak suites {}; "
+                          "DICOM over TLS: {}",
+                          d.credential_result, d.credential_detail,
+                          d.protocol.empty() ? "?" : d.protocol, d.cipher.empty() ? "?" : d.cipher,
+                          d.weak_result, describe_attempt(a));
+  o.data = std::move(d);
+  return o;
+}
+
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   Observation o = make_observation("dicom_tls", ep);
   const auto t0 = Budget::Clock::now();
@@ -78,7 +192,9 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   tls::HandshakeOptions first;
   first.wait_after = true;
   const tls::Trust system_only;
-  const tls::Trust site(tls::Config{.ca_file = ctx.policy.tls_ca_file});
+  const tls::Trust site(tls::Config{.ca_file = ctx.policy.tls_ca_file,
+                                    .cert_file = ctx.policy.tls_cert_file,
+                                    .key_file = ctx.policy.tls_key_file});
   tls::HandshakeResult h = handshake(ctx, ep, first, site, conns);
   auto finish = [&](Outcome outcome, std::string summary) {
     d.connections = conns;
@@ -144,40 +260,22 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     tls::HandshakeOptions opt;
     opt.max_version = tls::Version::tls1_2;
     opt.cipher_list = k_weak_suites;
-    const auto r = handshake(ctx, ep, opt, system_only, conns);
-    d.weak_offered = r.offered;
-    if (r.outcome == Outcome::skipped || r.outcome == Outcome::interrupted) {
-      d.weak_result = "not_tested";
-      d.weak_detail = r.error;
-      d.weak_offered.clear();
-    } else if (r.done) {
-      d.weak_result = "accepted";
-      d.weak_cipher = r.cipher;
-      d.weak_detail = fmt::format("{} {} ({} bits)", r.version, r.cipher, r.bits);
-    } else if (r.tls_seen || r.outcome == Outcome::closed || r.outcome == Outcome::non_dicom) {
-      d.weak_result = "refused";
-      d.weak_detail = r.alert.empty() ? r.error : r.alert;
-      if (!r.cipher.empty() && !r.chain.empty()) {
-        // the server chose a weak suite and then failed on something else (client certificate)
-        d.weak_result = "accepted";
-        d.weak_cipher = r.cipher;
-        d.weak_detail = fmt::format("server chose {} ({}), then: {}", r.cipher, r.version,
-                                    d.weak_detail);
-      }
-    } else {
-      d.weak_result = "error";
-      d.weak_detail = fmt::format("{}: {}", to_string(r.outcome), r.error);
-    }
+    weak_result(handshake(ctx, ep, opt, system_only, conns), d);
   }
 
   SessionOptions so;
   so.tls = true;
-  Session s = open_session(ctx, ep, ctx.policy.calling_ae, dicom::random_ae_title(),
-                           dicom::verification_context(), so);
-  if (s.assoc) s.assoc->release();
-  d.association = s.attempt;
+  AssocAttempt a;
+  {
+    // Scoped: the session's permit must be back before the known peer's view asks for one (one
+    // association per host at a time: holding it would wait on ourselves).
+    Session s = open_session(ctx, ep, ctx.policy.calling_ae, dicom::random_ae_title(),
+                             dicom::verification_context(), so);
+    if (s.assoc) s.assoc->release();
+    a = s.attempt;
+  }
+  d.association = a;
   ++conns;
-  const AssocAttempt& a = s.attempt;
 
   const bool reached_certificate_stage =
       h.done || !h.chain.empty() ||
@@ -212,15 +310,25 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     if (v.result == "accepted") accepted += (accepted.empty() ? "" : " ") + v.version;
   }
   const Outcome out = a.outcome == Outcome::skipped ? Outcome::ok : a.outcome;
-  return finish(out, fmt::format("TLS {} {}; versions [{}]; client cert {}; DICOM over TLS: {}",
+  auto observations = finish(out, fmt::format("TLS {} {}; versions [{}]; client cert {}; DICOM over TLS: {}",
                                  d.protocol.empty() ? "?" : d.protocol,
                                  d.cipher.empty() ? "?" : d.cipher, accepted, d.client_cert,
                                  describe_attempt(a)));
+  if (!ctx.policy.tls_cert_file.empty() && !ctx.stop.stop_requested()) {
+    observations.push_back(run_credentialed(ctx, ep, site));
+  }
+  return observations;
 }
 
+// Later probes speak as an unknown peer where one got a DICOM answer over TLS; only where the
+// server answered the site's certificate alone do they present it (the known peer's view).
 void learn(const Observation& o, ServiceFacts& f) {
   const auto* d = data_as<TlsData>(o);
   if (!d || !d->association || !d->association->valid_pdu()) return;
+  if (!o.identity.empty()) {
+    if (f.tls) return;  // an unknown peer already got in: the probes measure that view
+    f.tls_credential = true;
+  }
   f.speaks_dicom = true;
   f.tls = true;
   f.first_attempt = *d->association;
@@ -239,6 +347,7 @@ PACSCAN_PROBE(dicom_tls){
     .also = &answered_at_once,
     .precondition = "an open port that did not answer DICOM in cleartext and was not silent",
     .max_associations = k_max_connections,
+    .credential_associations = k_credential_connections,
     .run = &run,
     .learn = &learn,
 };

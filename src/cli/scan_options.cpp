@@ -11,7 +11,9 @@
 
 #include "cli/learn.hpp"
 #include "cli/nmap_args.hpp"
+#include "cli/terminal.hpp"
 #include <pacscan/report/report.hpp>
+#include <pacscan/tls/tls.hpp>
 
 namespace pacscan::cli {
 
@@ -53,6 +55,8 @@ void add_scan_options(CLI::App& sub, ScanOptions& o) {
   sub.add_flag("--resume-fragile", pol.resume_fragile, "Probe a host that stopped answering and came back again (default: left alone for the rest of the scan)");
   sub.add_option("--endpoint-budget", o.endpoint_budget, "Time limit for all probes of one endpoint")->capture_default_str();
   sub.add_option("--tls-ca", pol.tls_ca_file, "PEM bundle of the site's own CA(s): TLS certificates are verified against it and the system store");
+  sub.add_option("--tls-cert", pol.tls_cert_file, "The site's TLS client certificate (PEM), with --tls-key: DICOM TLS is also measured as a known peer, reported apart");
+  sub.add_option("--tls-key", pol.tls_key_file, "The unencrypted private key (PEM) of --tls-cert; read, never logged or reported");
   sub.add_option("--probes", o.probes, "Comma-separated probes to run (default: all of the profile)");
   sub.add_option("--profile", o.profile, "safe (default) or intrusive")->capture_default_str();
   sub.add_option("--max-data-matches", pol.max_data_matches,
@@ -226,6 +230,13 @@ Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
   p.reverse_dns = o.reverse_dns;
   if (!p.tls_ca_file.empty()) {
     if (auto v = check_ca_bundle(p.tls_ca_file); !v) return error(v.error());
+  }
+  if (!p.tls_cert_file.empty() || !p.tls_key_file.empty()) {
+    auto c = tls::check_client_credential(p.tls_cert_file, p.tls_key_file);
+    if (!c) return error(c.error());
+    log_info(o.quiet, fmt::format("TLS client certificate '{}' (SHA-256 {}): presented only in "
+                                  "the known peer's view, reported apart",
+                                  c->cert.subject, c->sha256));
   }
   p.probes = split_list(o.probes);
   auto probes = select_probes(p);

@@ -60,6 +60,7 @@ void to_json(nlohmann::json& j, const Observation& o) {
                      {"at", o.at},              {"elapsed_ms", o.elapsed_ms},
                      {"summary", o.summary}};
   if (!o.raw_hex.empty()) j["raw_hex"] = o.raw_hex;
+  if (!o.identity.empty()) j["identity"] = o.identity;
   std::visit(
       [&](const auto& d) {
         using T = std::decay_t<decltype(d)>;
@@ -81,6 +82,7 @@ void from_json(const nlohmann::json& j, Observation& o) {
   o.at = j.value("at", std::string{});
   o.elapsed_ms = j.value("elapsed_ms", std::int64_t{0});
   o.summary = j.value("summary", std::string{});
+  o.identity = j.value("identity", std::string{});
   o.raw_hex.clear();
   if (auto it = j.find("raw_hex"); it != j.end() && it->is_object()) {
     for (const auto& [k, v] : it->items()) {
@@ -154,6 +156,7 @@ Observation admit(Observation o) {
     out.outcome = Outcome::error;
     out.at = escape_untrusted(o.at);
     out.elapsed_ms = o.elapsed_ms;
+    out.identity = o.identity;  // one of our own constants
     out.summary = "internal error: observation could not be recorded: " + escape_untrusted(e.what());
     return out;
   }

@@ -190,9 +190,18 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     auto tls = std::make_unique<TlsTapLayer>(&m.tap, m.started + req.deadline, permit.endpoint());
     // The widest DCMTK profile that still negotiates TLS 1.2+ suites and falls back (BCP 195);
     // the certificate is not verified here: probe dicom_tls judges it with OpenSSL directly.
-    // req.tls_config has no client certificate to present yet (Config::cert_file is empty).
     OFCondition tc = tls->setTLSProfile(TSP_Profile_BCP195);
     if (tc.good()) tc = tls->activateCipherSuites();
+    if (tc.good() && !req.tls_config.cert_file.empty()) {
+      // The site's client certificate (--tls-cert / --tls-key, checked at start; unencrypted,
+      // so DCMTK never prompts). Presented when the server asks for one.
+      tc = tls->setPrivateKeyFile(req.tls_config.key_file.c_str(), DCF_Filetype_PEM);
+      if (tc.good()) tc = tls->setCertificateFile(req.tls_config.cert_file.c_str(), DCF_Filetype_PEM);
+      if (tc.good() && !tls->checkPrivateKeyMatchesCertificate()) {
+        tc = makeOFCondition(OFM_dcmtls, 99, OF_error, "client key does not match certificate");
+      }
+      if (tc.good()) a.tls_client_cert = true;
+    }
     if (tc.bad()) {
       a.outcome = Outcome::error;
       a.detail = std::string("TLS setup: ") + tc.text();

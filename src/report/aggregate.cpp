@@ -49,6 +49,37 @@ std::vector<HostFindings> findings_by_host(const ScanResult& scan) {
   return out;
 }
 
+bool known_peer_finding(const Finding& f) {
+  const auto* r = rules::find_rule(f.rule_id);
+  return r && r->known_peer;
+}
+
+std::vector<HostFindings> findings_by_host(const ScanResult& scan, bool known_peer) {
+  auto hosts = findings_by_host(scan);
+  for (auto& h : hosts) {
+    std::erase_if(h.findings, [&](const Finding* f) { return known_peer_finding(*f) != known_peer; });
+  }
+  std::erase_if(hosts, [](const HostFindings& h) { return h.findings.empty(); });
+  return hosts;
+}
+
+std::vector<CredentialView> credential_views(const ScanResult& scan) {
+  std::vector<CredentialView> out;
+  for (const auto& o : scan.observations) {
+    if (o.identity.empty()) continue;
+    const std::string asset = o.ep.str();
+    if (const auto* t = data_as<TlsData>(o)) {
+      out.push_back({asset, t->credential_subject, t->credential_sha256, t->credential_result,
+                     t->credential_detail, {}});
+    } else if (auto it = std::find_if(out.begin(), out.end(),
+                                      [&](const CredentialView& c) { return c.asset == asset; });
+               it != out.end() && o.outcome == Outcome::ok) {
+      it->probes.push_back(o.probe);
+    }
+  }
+  return out;
+}
+
 std::map<Severity, int> count_by_severity(const std::vector<Finding>& findings) {
   std::map<Severity, int> out;
   for (Severity s : k_severities_desc) out[s] = 0;

@@ -40,6 +40,18 @@ struct HostFindings {
   std::vector<const Finding*> findings;
 };
 std::vector<HostFindings> findings_by_host(const ScanResult& scan);
+// Only the findings of one view: what a known peer can do (rules judged on observations made
+// with the site's client certificate, --tls-cert) or what anyone can do.
+std::vector<HostFindings> findings_by_host(const ScanResult& scan, bool known_peer);
+bool known_peer_finding(const Finding& f);
+// Where the scan measured as a known peer: the certificate presented and what the server did.
+struct CredentialView {
+  std::string asset;              // ip:port
+  std::string subject, sha256;    // the site's certificate (never anything of the key)
+  std::string result, detail;     // "accepted", "refused", "not_requested", "unknown"
+  std::vector<std::string> probes;  // probes that ran inside as the known peer
+};
+std::vector<CredentialView> credential_views(const ScanResult& scan);
 
 // Findings sorted most severe first, then by rule, then by asset.
 std::vector<const Finding*> findings_by_severity(const std::vector<Finding>& findings);

@@ -239,9 +239,35 @@ void finding_block(std::string& out, const Context& ctx, const Finding& f) {
   out += "**How to fix:** " + md_or_dash(f.remediation) + "\n\n";
 }
 
+// --tls-cert: what the site's client certificate opens, apart from what anyone can do.
+void known_peer_section(std::string& out, const Context& ctx) {
+  const auto views = credential_views(ctx.scan);
+  if (views.empty()) return;
+  out += "## The known peer's view (the site's client certificate)\n\n";
+  out += "These endpoints were also measured presenting the site's TLS client certificate "
+         "(--tls-cert). What is listed here a known peer can do; the findings above are what an "
+         "unknown peer can do.\n\n";
+  table_head(out, {"Endpoint", "Certificate", "SHA-256", "Result", "Probes inside"});
+  for (const auto& v : views) {
+    row(out, {md(v.asset), md_or_dash(v.subject), md_or_dash(v.sha256),
+              md(v.result + (v.detail.empty() ? "" : ": " + v.detail)), md_list(v.probes)});
+  }
+  out += "\n";
+  const auto hosts = findings_by_host(ctx.scan, true);
+  if (hosts.empty()) out += "No finding in the known peer's view.\n\n";
+  for (const auto& h : hosts) {
+    out += "### Host " + md_or_dash(h.ip) + " (known peer)\n\n";
+    for (const auto* f : h.findings) finding_block(out, ctx, *f);
+  }
+}
+
 void findings_section(std::string& out, const Context& ctx) {
   out += "## Findings\n\n";
-  const auto hosts = findings_by_host(ctx.scan);
+  const auto hosts = findings_by_host(ctx.scan, false);
+  if (!credential_views(ctx.scan).empty()) {
+    out += "What an unknown peer can do. What the site's client certificate opens is in \"The "
+           "known peer's view\" below.\n\n";
+  }
   if (hosts.empty()) {
     out += "No findings.\n\n";
     return;
@@ -297,6 +323,7 @@ std::string render_markdown(const Context& ctx) {
   not_probed_section(out, scan);
   inventory_section(out, scan);
   findings_section(out, ctx);
+  known_peer_section(out, ctx);
   checks_sections(out, scan);
   return out;
 }

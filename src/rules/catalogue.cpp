@@ -237,6 +237,42 @@ const std::vector<RuleSpec>& catalogue() {
        "Require client certificates signed by the site CA (DCMTK --require-peer-cert; Orthanc "
        "DicomTlsRemoteCertificateRequired: true).",
        {"DICOM PS3.15 B.12"}, {"dicom_tls"}, "observed", &eval_tls_no_client_cert},
+      // ---------- the known peer's view (credentialed scan: --tls-cert / --tls-key) ----------
+      {"DICOM-KNOWN-PEER-ACCESS", "A known peer can query and retrieve", {3, 5}, false,
+       Severity::info,
+       "Info: expected for the site's own peers; recorded so the audit shows what the "
+       "certificate opens.",
+       "With the site's client certificate, the archive accepted query/retrieve contexts and "
+       "authorised the requests (keyed on random UIDs, or counted unread in the intrusive "
+       "profile). Anyone who obtains that certificate and its key can do the same.",
+       "Keep the certificate's key on the devices that need it only; issue one certificate per "
+       "device so one can be revoked alone; review which peers may query and retrieve.",
+       {"DICOM PS3.15 B.12", "HICP 405(d) practice 3"}, {"dicom_tls"},
+       "confirmed: requests authorised as the known peer.", &eval_known_peer_access, nullptr, false, true},
+      {"TLS-CLIENT-CERT-ANY-ADDRESS", "A known peer's certificate is accepted from any address",
+       {3, 6}, false, Severity::medium,
+       "Medium, tentative: a copied certificate and key work from anywhere; the scanner sees one "
+       "address only (its own).",
+       "The server accepted the site's client certificate from the scanner's address, which is the "
+       "auditor's machine and not a host of the site: the certificate does not seem bound to the "
+       "address of the device it was issued for.",
+       "Bind each peer to its address as well as its certificate: list the modalities with their "
+       "IP addresses (Orthanc: DicomModalities with DicomCheckModalityHost: true) and allow the "
+       "DICOM TLS port only from them at the firewall; one certificate per device.",
+       {"DICOM PS3.15 B.12", "HICP 405(d) practice 6"}, {"dicom_tls"},
+       "observed: accepted from the scanner's address; tentative that no site host shares it.",
+       &eval_tls_client_cert_any_address, nullptr, false, true},
+      {"TLS-CLIENT-CERT-WEAK-CIPHER", "Weak cipher suite accepted with a client certificate",
+       {4, 7}, true, Severity::medium,
+       "NULL/anon/EXPORT/RC4/DES high; 3DES medium: a known peer's traffic is only as safe as "
+       "the suite.",
+       "Presenting the site's client certificate, the scanner offered only weak suites (TLS <= 1.2) "
+       "and the server completed the handshake: a server requiring certificates can still carry "
+       "its known peers' traffic on a broken cipher. Unknown peers cannot show this when the "
+       "server ends their handshake first.",
+       "Use the non-downgrading BCP 195 profile (ECDHE/DHE with AES-GCM) for every peer.",
+       {"DICOM PS3.15 B.12", "RFC 9325"}, {"dicom_tls"}, "observed",
+       &eval_tls_client_cert_weak_cipher, nullptr, false, true},
       // ---------------- AE titles ----------------
       {"DICOM-AE-ANY-CALLED", "Any called AE title accepted", {3}, false, Severity::low,
        "Low alone: it removes the only 'secret' an attacker would otherwise need to guess.",

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -63,21 +64,30 @@ bool judged_by(std::string_view need, const EndpointView& v, bool dicom, TypeLis
 
 }  // namespace
 
-std::vector<EndpointView> endpoint_views(const ScanResult& result) {
+std::vector<EndpointView> endpoint_views(const ScanResult& result, bool known_peer) {
   std::map<Endpoint, EndpointView> views;
+  std::map<Ipv4, std::vector<std::uint16_t>> tls_ports;
+  std::set<Endpoint> known_tls;  // DICOM answered over TLS to the site's certificate
   for (const auto& o : result.observations) {
+    if (const auto* t = data_as<TlsData>(o);
+        t && !o.identity.empty() && t->association && t->association->valid_pdu()) {
+      known_tls.insert(o.ep);
+    }
+    if (o.identity.empty() == known_peer) continue;  // the other view's
     auto it = views.find(o.ep);
     if (it == views.end()) {
-      if (!opens_endpoint(o)) continue;
+      // The known peer's observations are made on open ports only; the unknown peer's view
+      // starts at the sweep's open port (or a capture's association).
+      if (!known_peer && !opens_endpoint(o)) continue;
       it = views.emplace(o.ep, EndpointView{}).first;
       it->second.ep = o.ep;
+      it->second.known_peer = known_peer;
     }
     if (const auto* p = data_as<PortData>(o); p && p->state != PortState::open) continue;
     it->second.add(o);
   }
-  std::map<Ipv4, std::vector<std::uint16_t>> tls_ports;
   for (const auto& [ep, v] : views) {
-    if (v.dicom_over_tls()) tls_ports[ep.ip].push_back(ep.port);
+    if (v.dicom_over_tls() || known_tls.contains(ep)) tls_ports[ep.ip].push_back(ep.port);
   }
   std::vector<EndpointView> out;
   for (auto& [ep, v] : views) {
@@ -166,6 +176,7 @@ void evaluate(ScanResult& result) {
   result.checks.clear();
   const ScanView sv = scan_view(result);
   const auto& views = sv.endpoints;
+  const auto known_views = endpoint_views(result, true);  // with the site's client certificate
   std::vector<std::string> unimplemented;
   for (const auto& rule : catalogue()) {
     if (!implemented(rule)) {
@@ -176,7 +187,7 @@ void evaluate(ScanResult& result) {
       for (auto& h : rule.evaluate_scan(sv)) record(result, rule, h.ep, std::move(h.hit));
       continue;
     }
-    for (const auto& v : views) {
+    for (const auto& v : rule.known_peer ? known_views : views) {
       if (!rule_applies(rule, v)) continue;
       record(result, rule, v.ep, rule.evaluate(v));
     }

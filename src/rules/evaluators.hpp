@@ -88,6 +88,10 @@ RuleHit eval_tls_cert_untrusted(const EndpointView& v);
 RuleHit eval_tls_cert_expired(const EndpointView& v);
 RuleHit eval_tls_cert_weak(const EndpointView& v);
 RuleHit eval_tls_no_client_cert(const EndpointView& v);
+// credential_rules.cpp (the known peer's view: --tls-cert)
+RuleHit eval_known_peer_access(const EndpointView& v);
+RuleHit eval_tls_client_cert_any_address(const EndpointView& v);
+RuleHit eval_tls_client_cert_weak_cipher(const EndpointView& v);
 // Scan-level inventory rules (inventory_rules.cpp, decoy_rules.cpp): they see every endpoint.
 std::vector<AssetHit> eval_ae_title_duplicate(const ScanView& sv);
 std::vector<AssetHit> eval_impl_mixed(const ScanView& sv);

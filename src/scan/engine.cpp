@@ -221,6 +221,7 @@ bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
         const auto needs = precondition(*spec);
         o.summary = needs.empty() ? std::string("not applicable to this endpoint")
                                   : fmt::format("not applicable: needs {}", needs);
+        if (facts.tls && facts.tls_credential) o.identity = "tls_client_cert";
         writer.push(std::move(o));
       }
       continue;
@@ -229,17 +230,22 @@ bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& po
       Observation o = make_observation(spec->name, ep);
       o.outcome = Outcome::skipped;
       o.summary = "endpoint time budget exhausted";
+      if (facts.tls && facts.tls_credential) o.identity = "tls_client_cert";
       writer.push(std::move(o));
       continue;
     }
     ProbeContext ctx{policy, gate, budget, stop, facts, &host, site, &w.watch, spec->name};
     w.watch.begin_probe(ep, spec->name);
+    // Probes that run with the site's client certificate see what a known peer sees: their
+    // observations say so, and rules keep them apart from what an unknown peer can do.
+    const bool known_peer = facts.tls && facts.tls_credential;
     std::vector<Observation> obs;
     // Whatever a probe (or what it learned from a device) throws ends that probe only: it becomes
     // the endpoint's error observation and the chain goes on.
     try {
       obs = spec->run(ctx, ep);
-      for (const auto& o : obs) {
+      for (auto& o : obs) {
+        if (known_peer && o.identity.empty()) o.identity = "tls_client_cert";
         if (spec->learn) spec->learn(o, facts);
         if (spec->learn_host) spec->learn_host(o, host);
       }

@@ -28,7 +28,8 @@ std::string_view precondition(const ProbeSpec& p) {
 }
 
 int max_associations(const ProbeSpec& p, const ScanPolicy& policy) {
-  return p.guesses_ae_titles ? policy.max_ae_attempts : p.max_associations;
+  if (p.guesses_ae_titles) return policy.max_ae_attempts;
+  return p.max_associations + (policy.tls_cert_file.empty() ? 0 : p.credential_associations);
 }
 
 std::span<const ProbeSpec* const> all_probes() {

@@ -11,6 +11,13 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <sstream>
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -47,6 +54,79 @@ struct X509Deleter {
   void operator()(X509* x) const { X509_free(x); }
 };
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+struct KeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using KeyPtr = std::unique_ptr<EVP_PKEY, KeyDeleter>;
+
+// Never prompts: an encrypted key fails to load instead of waiting on a terminal.
+int no_password(char*, int, int, void*) { return -1; }
+
+// The certificate and key of --tls-cert / --tls-key, or why not. Error texts name the file and
+// the problem only: nothing read from the key file is ever put into them.
+struct Loaded {
+  X509Ptr cert;
+  KeyPtr key;
+  std::string error;
+};
+
+Loaded load_credential(const std::string& cert_file, const std::string& key_file) {
+  Loaded l;
+  {
+    std::ifstream in(cert_file);
+    if (!in) {
+      l.error = fmt::format("--tls-cert: cannot read {}", clip(cert_file));
+      return l;
+    }
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> cb(BIO_new_file(cert_file.c_str(), "r"), &BIO_free);
+  if (cb) l.cert.reset(PEM_read_bio_X509(cb.get(), nullptr, &no_password, nullptr));
+  ERR_clear_error();
+  if (!l.cert) {
+    l.error = fmt::format("--tls-cert: no PEM certificate (-----BEGIN CERTIFICATE-----) in {}",
+                          clip(cert_file));
+    return l;
+  }
+  std::string text;
+  {
+    std::ifstream in(key_file);
+    if (!in) {
+      l.error = fmt::format("--tls-key: cannot read {}", clip(key_file));
+      return l;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str().substr(0, 1 << 20);
+  }
+  if (text.find("ENCRYPTED") != std::string::npos) {
+    l.error = fmt::format("--tls-key: the private key in {} is encrypted; pacscan runs unattended "
+                          "and never prompts: give it a decrypted copy (openssl pkey -in KEY "
+                          "-out KEY.plain), kept only for the audit",
+                          clip(key_file));
+    return l;
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> kb(BIO_new_mem_buf(text.data(),
+                                                               static_cast<int>(text.size())),
+                                               &BIO_free);
+  if (kb) l.key.reset(PEM_read_bio_PrivateKey(kb.get(), nullptr, &no_password, nullptr));
+  ERR_clear_error();
+  OPENSSL_cleanse(text.data(), text.size());
+  if (!l.key) {
+    l.cert.reset();
+    l.error = fmt::format("--tls-key: no PEM private key (-----BEGIN PRIVATE KEY-----) in {}",
+                          clip(key_file));
+    return l;
+  }
+  if (X509_check_private_key(l.cert.get(), l.key.get()) != 1) {
+    ERR_clear_error();
+    l.cert.reset();
+    l.key.reset();
+    l.error = fmt::format("--tls-key: the key in {} does not belong to the certificate in {}",
+                          clip(key_file), clip(cert_file));
+    return l;
+  }
+  return l;
+}
 
 int openssl_version(Version v) {
   switch (v) {
@@ -66,6 +146,9 @@ struct Trust::Impl {
   std::vector<X509Ptr> certs;  // the site's CA certificates (--tls-ca)
   bool site = false;
   std::string anchor;
+  X509Ptr client_cert;         // --tls-cert / --tls-key, loaded once
+  KeyPtr client_key;
+  std::string client_error;
 };
 
 Trust::Trust() : m_impl(std::make_unique<Impl>()) {}
@@ -73,8 +156,14 @@ Trust::Trust() : m_impl(std::make_unique<Impl>()) {}
 // The CLI has already checked that the file holds at least one certificate, so an error here
 // means the file changed during the scan: it is said in the anchor text.
 Trust::Trust(const Config& config) : m_impl(std::make_unique<Impl>()) {
-  if (config.ca_file.empty()) return;
   Impl& t = *m_impl;
+  if (!config.cert_file.empty() || !config.key_file.empty()) {
+    Loaded l = load_credential(config.cert_file, config.key_file);
+    t.client_cert = std::move(l.cert);
+    t.client_key = std::move(l.key);
+    t.client_error = std::move(l.error);
+  }
+  if (config.ca_file.empty()) return;
   t.site = true;
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(config.ca_file.c_str(), "r"),
                                                 &BIO_free);
@@ -97,6 +186,34 @@ Trust& Trust::operator=(Trust&&) noexcept = default;
 Trust::~Trust() = default;
 bool Trust::has_site_ca() const { return m_impl->site; }
 const std::string& Trust::site_anchor() const { return m_impl->anchor; }
+bool Trust::has_client_cert() const { return m_impl->client_cert && m_impl->client_key; }
+const std::string& Trust::client_error() const { return m_impl->client_error; }
+
+Expected<ClientCredential> check_client_credential(const std::string& cert_file,
+                                                   const std::string& key_file) {
+  if (cert_file.empty() != key_file.empty()) {
+    return error(cert_file.empty() ? "--tls-key needs --tls-cert (the certificate it belongs to)"
+                                   : "--tls-cert needs --tls-key (the certificate's private key)");
+  }
+  Loaded l = load_credential(cert_file, key_file);
+  if (!l.cert || !l.key) return error(l.error);
+  ClientCredential c;
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(l.cert.get(), &der);
+  if (len > 0 && der) {
+    if (auto f = certificate_facts(std::span<const std::uint8_t>(der, static_cast<std::size_t>(len)))) {
+      c.cert = *f;
+    }
+    OPENSSL_free(der);
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (X509_digest(l.cert.get(), EVP_sha256(), md, &n) == 1) {
+    for (unsigned int i = 0; i < n; ++i) c.sha256 += fmt::format("{}{:02X}", i ? ":" : "", md[i]);
+  }
+  ERR_clear_error();
+  return c;
+}
 
 const char* version_name(Version v) {
   switch (v) {
@@ -127,10 +244,22 @@ std::string alert_text(int ret) {
 
 namespace {
 
+// What the callbacks of one handshake reach through SSL_get_app_data.
+struct CallbackData {
+  HandshakeResult* result;
+  X509* cert;      // the site's client certificate to present, or nullptr
+  EVP_PKEY* key;
+};
+
+HandshakeResult* result_of(const SSL* ssl) {
+  auto* d = ssl ? static_cast<CallbackData*>(SSL_get_app_data(ssl)) : nullptr;
+  return d ? d->result : nullptr;
+}
+
 int verify_cb(int ok, X509_STORE_CTX* store) {
   auto* ssl = static_cast<SSL*>(
       X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
-  auto* r = ssl ? static_cast<HandshakeResult*>(SSL_get_app_data(ssl)) : nullptr;
+  auto* r = result_of(ssl);
   if (!ok && r) {
     const int code = X509_STORE_CTX_get_error(store);
     const std::string e = fmt::format("depth {}: {}", X509_STORE_CTX_get_error_depth(store),
@@ -143,14 +272,24 @@ int verify_cb(int ok, X509_STORE_CTX* store) {
   return 1;  // never abort the handshake: the scanner reports, it does not trust
 }
 
-int client_cert_cb(SSL* ssl, X509**, EVP_PKEY**) {
-  if (auto* r = static_cast<HandshakeResult*>(SSL_get_app_data(ssl))) r->cert_requested = true;
-  return 0;  // no certificate
+// Called when the server sends a CertificateRequest: recorded, and answered with the site's
+// certificate only when this handshake presents it (OpenSSL frees what it is given: new refs).
+int client_cert_cb(SSL* ssl, X509** x509, EVP_PKEY** pkey) {
+  auto* d = static_cast<CallbackData*>(SSL_get_app_data(ssl));
+  if (!d) return 0;
+  d->result->cert_requested = true;
+  if (!d->cert || !d->key) return 0;  // no certificate, as an unknown peer
+  X509_up_ref(d->cert);
+  EVP_PKEY_up_ref(d->key);
+  *x509 = d->cert;
+  *pkey = d->key;
+  d->result->cert_sent = true;
+  return 1;
 }
 
 void info_cb(const SSL* ssl, int where, int ret) {
   if (!(where & SSL_CB_READ_ALERT) || (ret & 0xff) == SSL_AD_CLOSE_NOTIFY) return;
-  if (auto* r = static_cast<HandshakeResult*>(SSL_get_app_data(ssl))) {
+  if (auto* r = result_of(ssl)) {
     if (r->alert.empty()) {
       r->alert = alert_text(ret);
       r->alert_code = ret & 0xff;
@@ -227,13 +366,25 @@ HandshakeResult handshake(const Permit& permit, const HandshakeOptions& opt, con
     return r;
   }
   const int fd = conn.socket.fd();
+  {
+    sockaddr_in local{};
+    socklen_t len = sizeof local;
+    char buf[INET_ADDRSTRLEN] = {};
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 &&
+        local.sin_family == AF_INET && ::inet_ntop(AF_INET, &local.sin_addr, buf, sizeof buf)) {
+      r.local_address = fmt::format("{}:{}", buf, ntohs(local.sin_port));
+    }
+  }
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(c), &SSL_free);
   if (!ssl) {
     r.error = "SSL_new: " + openssl_errors();
     return r;
   }
   SSL_set_fd(ssl.get(), fd);
-  SSL_set_app_data(ssl.get(), &r);
+  const bool present = opt.present_cert && trust.has_client_cert();
+  CallbackData cbd{&r, present ? trust.m_impl->client_cert.get() : nullptr,
+                   present ? trust.m_impl->client_key.get() : nullptr};
+  SSL_set_app_data(ssl.get(), &cbd);
   if (STACK_OF(SSL_CIPHER)* list = SSL_get1_supported_ciphers(ssl.get())) {
     for (int i = 0; i < sk_SSL_CIPHER_num(list); ++i) {
       const SSL_CIPHER* ci = sk_SSL_CIPHER_value(list, i);

@@ -103,6 +103,9 @@ struct AssocAttempt {
   std::string reply_text;              // same, printable characters only
   std::string identity_sent;           // user identity type proposed ("" none, "user+passcode")
   bool identity_response = false;      // the A-ASSOCIATE-AC carried a User Identity response
+  // DICOM over TLS: the site's client certificate (--tls-cert) was ready to answer the server's
+  // CertificateRequest; false: the scanner spoke as an unknown peer, with no certificate.
+  bool tls_client_cert = false;
   std::int64_t elapsed_ms = 0;
   bool valid_pdu() const {
     return outcome == Outcome::ok || outcome == Outcome::rejected || outcome == Outcome::aborted;
@@ -111,7 +114,8 @@ struct AssocAttempt {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssocAttempt, calling_ae, called_ae, outcome, detail,
                                                 reject, abort, impl_class_uid, impl_version,
                                                 peer_max_pdu, contexts, reply_hex, reply_text,
-                                                identity_sent, identity_response, elapsed_ms)
+                                                identity_sent, identity_response, tls_client_cert,
+                                                elapsed_ms)
 
 // Where an AE title came from, and so how the rules judge it.
 //   random       a title made up by the scanner: any title works

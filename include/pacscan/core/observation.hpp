@@ -47,6 +47,10 @@ struct Observation {
   std::string at;         // UTC start time, ISO 8601
   std::int64_t elapsed_ms = 0;
   std::string summary;    // one line for humans
+  // Who the scanner was on the wire: "" an unknown peer (no credential of the site), or
+  // "tls_client_cert" when it presented the site's client certificate (--tls-cert). Rules judge
+  // the two views apart: what anyone can do, and what a known peer can do.
+  std::string identity;
   ProbeData data;
   // JSON pointer of a string field ("/data/attempt/impl_version") -> the raw bytes the device
   // sent, as hex, for each field whose text admit() had to escape. Empty for clean observations.

@@ -51,6 +51,10 @@ struct ScanPolicy {
   int max_data_matches = 1000;     // dicom_data_query sends C-CANCEL after this many entries
   std::uint16_t listen_port = 11113;  // dicom_move_self: the scanner's storage SCP (AE calling_ae)
   std::string tls_ca_file;  // --tls-ca: PEM bundle of the site's own CA(s), trusted with the system store
+  // --tls-cert / --tls-key: the site's client certificate and its unencrypted key (PEM), checked
+  // at start. Probe dicom_tls measures with and without it; DICOM-over-TLS probes present it only
+  // where the server refused an unknown peer. The key is read, never copied into any output.
+  std::string tls_cert_file, tls_key_file;
 };
 
 }  // namespace pacscan

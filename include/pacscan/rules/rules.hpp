@@ -54,6 +54,9 @@ struct EndpointView {
   // Files an observation's data into its slot (the latest one wins) and records its outcome.
   void add(const Observation& o);
 
+  // The known peer's view (observations made with the site's client certificate), not what an
+  // unknown peer saw.
+  bool known_peer = false;
   // Host-level: other endpoints of the same host where DICOM answered over TLS (for
   // DICOM-CLEARTEXT's evidence; rules otherwise see one endpoint at a time).
   bool host_offers_tls = false;
@@ -71,7 +74,9 @@ struct EndpointView {
  private:
   detail::SlotsOf<AllProbeData>::type m_slots;
 };
-std::vector<EndpointView> endpoint_views(const ScanResult& result);
+// The unknown peer's views (observations without an identity), one per endpoint; with
+// `known_peer`, the views of what the scanner saw with the site's client certificate instead.
+std::vector<EndpointView> endpoint_views(const ScanResult& result, bool known_peer = false);
 
 // What one rule says about one asset.
 struct RuleHit {
@@ -126,6 +131,9 @@ struct RuleSpec {
   // A fail of this rule makes its host a suspected decoy: every finding on that host is kept
   // but marked (Finding::suspected_decoy), so nobody files tickets against a trap.
   bool marks_decoy = false;
+  // Judged on the known peer's view only: observations made with the site's client certificate
+  // (--tls-cert; Observation::identity). Every other rule sees only what an unknown peer saw.
+  bool known_peer = false;
 };
 
 // Has an evaluator of either kind (else always "not evaluated").

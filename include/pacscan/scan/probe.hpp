@@ -28,6 +28,9 @@ struct ServiceFacts {
   bool port_open = false;
   bool speaks_dicom = false;       // a valid PDU was received
   bool tls = false;                // DICOM answered over TLS (dicom_tls): later probes use TLS
+  // Over TLS, DICOM answered only with the site's client certificate (--tls-cert): later probes
+  // present it, and their observations are the known peer's view (identity "tls_client_cert").
+  bool tls_credential = false;
   std::string working_called_ae;   // a called AE title the server accepts
   AeSource working_called_source = AeSource::none;
   std::string calling_ae;          // the calling AE to use for service probes
@@ -108,6 +111,7 @@ struct ProbeSpec {
   bool dicom_probe = true;
   int max_associations = 1;         // worst case, for --dry-run
   bool guesses_ae_titles = false;   // worst case is --max-ae-attempts instead
+  int credential_associations = 0;  // more, worst case, with --tls-cert (the known peer's view)
   std::vector<Observation> (*run)(const ProbeContext&, const Endpoint&) = nullptr;
   void (*learn)(const Observation&, ServiceFacts&) = nullptr;       // facts for later probes
   void (*learn_host)(const Observation&, HostFacts&) = nullptr;     // facts for the host's ports

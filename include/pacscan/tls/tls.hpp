@@ -22,10 +22,23 @@ namespace pacscan::tls {
 // What the scanner trusts and presents on every TLS connection it makes.
 struct Config {
   std::string ca_file;  // --tls-ca: PEM bundle of the site's own CA(s), trusted with the system store
-  // The site's client certificate and its key (PEM), for servers that require one. Nothing sets
-  // them yet (a later --tls-cert / --tls-key); empty means the scanner presents no certificate.
+  // --tls-cert / --tls-key: the site's client certificate and its key (PEM, the key unencrypted),
+  // presented only where a handshake asks for it (HandshakeOptions::present_cert, or an
+  // association whose request names them). Empty: the scanner presents no certificate.
   std::string cert_file, key_file;
 };
+
+// What the scanner can say about the site's client certificate: the facts of the certificate and
+// its SHA-256 fingerprint, never anything of the key.
+struct ClientCredential {
+  TlsCertificate cert;
+  std::string sha256;  // fingerprint of the DER certificate, hex with colons
+};
+// Checks --tls-cert / --tls-key before any packet: both readable, the certificate PEM, the key
+// PEM and not encrypted (the scan runs unattended: no prompt), the key the certificate's own.
+// Errors name the option, the file and the problem; they never quote the key.
+Expected<ClientCredential> check_client_credential(const std::string& cert_file,
+                                                   const std::string& key_file);
 
 struct HandshakeOptions;
 struct Limits;
@@ -40,6 +53,10 @@ class Trust {
   Trust& operator=(Trust&&) noexcept;
   ~Trust();
   bool has_site_ca() const;   // a --tls-ca file was given (loaded or not)
+  // The client certificate and key of Config were loaded (they are presented only when a
+  // handshake's options ask for it). A load error is in client_error().
+  bool has_client_cert() const;
+  const std::string& client_error() const;
   // "site CA FILE (N certificates)" or "site CA FILE: not loaded (why)"; "" without --tls-ca.
   const std::string& site_anchor() const;
 
@@ -65,6 +82,9 @@ struct HandshakeOptions {
   Version max_version = Version::tls1_3;
   std::string cipher_list = "DEFAULT:@SECLEVEL=0";  // TLS <= 1.2 suites (OpenSSL syntax)
   bool wait_after = false;  // read briefly after the handshake (certificate_required in TLS 1.3)
+  // Answer a CertificateRequest with the Trust's client certificate (when it has one); otherwise
+  // the scanner presents none, as an unknown peer would.
+  bool present_cert = false;
 };
 
 // Time limits of one handshake: each wait is the smaller of its own bound and what is left
@@ -82,6 +102,8 @@ struct HandshakeResult {
   bool done = false;
   bool tls_seen = false;             // the peer answered as a TLS server
   bool cert_requested = false;
+  bool cert_sent = false;            // the site's client certificate was sent in answer
+  std::string local_address;         // the scanner's end of the TCP connection ("ip:port")
   std::string version, cipher;
   int bits = 0;
   std::string error;

@@ -68,6 +68,17 @@ struct TlsData {
   std::string client_cert_detail;
   std::optional<AssocAttempt> association;  // Verification, random called AE, over TLS
   int connections = 0;                     // TCP connections this probe opened
+  // The known peer's view (an observation whose identity is "tls_client_cert", made only with
+  // --tls-cert): the handshakes above answered a CertificateRequest with the site's certificate.
+  std::string credential_subject;          // the site's certificate, as the scanner presented it
+  std::string credential_sha256;           // its fingerprint (never anything of the key)
+  bool credential_sent = false;            // the server asked for it and it was sent
+  // "accepted": handshake done and a DICOM answer over TLS with it; "refused": the server ended
+  // the connection after it was sent; "not_requested": the server never asked; "unknown".
+  std::string credential_result;
+  std::string credential_detail;
+  std::string local_address;               // the scanner's address:port as the server saw it
+  bool weak_cert_sent = false;             // the weak-suites handshake completed with it sent
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsData, tls, handshake_ok, error, alert, protocol,
                                                 cipher, cipher_bits, versions, weak_result,
@@ -75,7 +86,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsData, tls, handshake_ok, erro
                                                 trust_anchors, verified, trusted_by, verify_code,
                                                 verify_result,
                                                 verify_errors, client_cert_requested, client_cert,
-                                                client_cert_detail, association, connections)
+                                                client_cert_detail, association, connections,
+                                                credential_subject, credential_sha256,
+                                                credential_sent, credential_result,
+                                                credential_detail, local_address, weak_cert_sent)
 
 template <>
 struct ProbeDataTraits<TlsData> : JudgedWhereObserved {
