@@ -61,7 +61,14 @@ std::string error_comment(DcmDataset* status_detail) {
   return {};
 }
 
+// Bytes one outgoing association may receive: DCMTK allocates an element's declared length (up to
+// 4 GB) as its first byte arrives, and nothing in DCMTK caps a message. A probe's replies are a
+// few KB (the intrusive data query at its 1,000-entry cap, about 1 MB): 64 MiB is far above any
+// honest answer and far below what would hurt the auditor's laptop.
+constexpr std::uint64_t k_assoc_byte_cap = 64ull << 20;
+
 struct Association::Impl {
+  Impl() { tap.byte_cap = k_assoc_byte_cap; }
   Tap tap;
   std::unique_ptr<DcmTransportLayer> layer;  // TapLayer, or TlsTapLayer for DICOM TLS
   T_ASC_Network* net = nullptr;
@@ -298,6 +305,9 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
   } else if (m.tap.guard.tripped()) {
     a.outcome = Outcome::error;
     a.detail = m.tap.guard.why();
+  } else if (m.tap.capped) {
+    a.outcome = Outcome::error;
+    a.detail = fmt::format("more than {} bytes received: connection cut", m.tap.byte_cap);
   } else if (m.tap.stopped || stop.stop_requested()) {
     a.outcome = Outcome::interrupted;
   } else if (m.tap.deadline_fired) {
@@ -490,6 +500,9 @@ EchoResult Association::echo(Millis dimse_timeout) {
     if (m_impl->tap.guard.tripped()) {
       r.outcome = Outcome::error;
       r.detail = m_impl->tap.guard.why();
+    } else if (m_impl->tap.capped) {
+      r.outcome = Outcome::error;
+      r.detail = fmt::format("more than {} bytes received: connection cut", m_impl->tap.byte_cap);
     }
     // The association is no longer usable: abort it.
     ASC_abortAssociation(m_impl->assoc);

