@@ -32,6 +32,7 @@ Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::str
   req.max_pdu = ctx.policy.max_pdu;
   req.identity_user = options.identity_user;
   req.identity_passcode = options.identity_passcode;
+  req.application_context = options.application_context;
   req.tls = options.tls || ctx.facts.tls;  // a TLS endpoint is only spoken to over TLS
   req.tls_config.ca_file = ctx.policy.tls_ca_file;
   if (req.tls && (options.present_cert || ctx.facts.tls_credential)) {

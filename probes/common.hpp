@@ -20,6 +20,7 @@ struct SessionOptions {
   std::string identity_user, identity_passcode;  // User Identity Negotiation when set
   bool tls = false;  // DICOM TLS even before facts.tls is known (probe dicom_tls)
   bool present_cert = false;  // present --tls-cert even before facts.tls_credential (dicom_tls)
+  std::string application_context;  // empty: DICOM's (probe dicom_app_context sends another)
 };
 
 // Waits for the gate, then requests the association. The attempt always says what happened.

@@ -13,6 +13,7 @@
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/cond.h>
 #include <dcmtk/dcmnet/dimse.h>
+#include <dcmtk/ofstd/ofstd.h>
 
 #include "transport.hpp"
 
@@ -256,6 +257,13 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     a.contexts.push_back(std::move(c));
   }
 
+  if (!req.application_context.empty()) {
+    // DCMTK has no setter; ASC_createAssociationParameters filled in DICOM's. Bounded copy: the
+    // field is char[DUL_LEN_NAME + 1] (a UID is at most 64 characters).
+    OFStandard::strlcpy(m.params->DULparams.applicationContextName,
+                        req.application_context.c_str(),
+                        sizeof m.params->DULparams.applicationContextName);
+  }
   if (!req.identity_user.empty()) {
     ASC_setIdentRQUserPassword(m.params, req.identity_user.c_str(), req.identity_passcode.c_str(),
                                OFTrue);

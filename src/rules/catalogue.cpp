@@ -330,6 +330,25 @@ const std::vector<RuleSpec>& catalogue() {
        "name, --ae-wordlist, or a default given as --calling-aet) after a random one was "
        "rejected.",
        &eval_ae_guessable_calling},
+      // ---------------- protocol conformance ----------------
+      {"DICOM-APP-CONTEXT-UNCHECKED", "Association accepted with an unknown application context",
+       {7, 9}, true, Severity::low,
+       "Low: no access is gained by it, but the acceptor checks nothing in the association "
+       "request, and its other answers deserve the same doubt.",
+       "DICOM defines one application context, 1.2.840.10008.3.1.1.1 (PS3.7 A.2.1); an acceptor "
+       "must reject any other with A-ASSOCIATE-RJ reason 2 'application-context-name-not-"
+       "supported' (PS3.8 9.3.4), as DCMTK and Orthanc do. This one accepted a random one: it "
+       "does not validate the association request, a sign of a non-conformant implementation, a "
+       "protocol shim in front of the real service, or a decoy.",
+       "Ask the vendor which DICOM stack the device runs and whether it validates association "
+       "requests; check the device against the asset inventory (an unexpected shim or decoy "
+       "should be explained by its owner).",
+       {"DICOM PS3.7 Annex A.2.1 (DICOM Application Context Name)",
+        "DICOM PS3.8 §9.3.4 (A-ASSOCIATE-RJ reasons)"},
+       {"dicom_app_context"},
+       "observed: an A-ASSOCIATE-AC answered a request whose Application Context Name was a "
+       "random 2.25 UID; the association was released without any request on it.",
+       &eval_app_context_unchecked},
       // ---------------- services open to unknown peers ----------------
       {"DICOM-UNAUTH-ECHO", "C-ECHO answered for an unknown peer", {3}, false, Severity::low,
        "Low: confirms a live DICOM service to anyone.",

@@ -1,5 +1,5 @@
 // Evaluators of the DICOM inventory rules: a DICOM service found, its fingerprint, cleartext
-// DICOM, a DICOM service on a public address.
+// DICOM, a DICOM service on a public address, an unknown application context accepted.
 #include <optional>
 
 #include <fmt/format.h>
@@ -179,6 +179,43 @@ RuleHit eval_public_address(const EndpointView& v) {
                            "and reserved ranges",
                            v.ep.str())},
               {"dicom_associate"}, EvidenceLevel::observed, Confidence::confirmed);
+}
+
+// DICOM-APP-CONTEXT-UNCHECKED: PS3.7 A.2.1 defines one application context; an acceptor that
+// takes another does not validate the A-ASSOCIATE-RQ at all.
+RuleHit eval_app_context_unchecked(const EndpointView& v) {
+  const auto* d = v.get<AppContextData>();
+  if (!d) return not_evaluated(missing(v, "dicom_app_context"));
+  const auto& a = d->attempt;
+  const std::string sent = fmt::format(
+      "A-ASSOCIATE-RQ (Verification) with Application Context Name {} instead of DICOM's "
+      "1.2.840.10008.3.1.1.1",
+      d->sent_context);
+  if (a.outcome == Outcome::rejected) {
+    if (a.reject && a.reject->source == 1 && a.reject->reason == 2) {
+      return pass(fmt::format("rejected as PS3.8 9.3.4 expects: {}", describe(a)));
+    }
+    return pass(fmt::format("rejected, though not with reason 2 "
+                            "(application-context-name-not-supported): {}",
+                            describe(a)));
+  }
+  if (a.outcome != Outcome::ok) {
+    return not_evaluated(fmt::format("the request ended {}: {}", to_string(a.outcome),
+                                     describe(a)));
+  }
+  std::vector<std::string> ev{
+      fmt::format("sent: {}", sent),
+      fmt::format("answer: A-ASSOCIATE-AC, {}", describe(a)),
+  };
+  if (!a.impl_class_uid.empty() || !a.impl_version.empty()) {
+    ev.push_back(fmt::format("the acceptor announced implementation class UID '{}' version '{}'",
+                             a.impl_class_uid, a.impl_version));
+  }
+  ev.push_back(d->released ? "released at once, no request sent on it"
+                           : "no request sent on it");
+  return fail(Severity::low, "association accepted with an unknown application context",
+              std::move(ev), {"dicom_app_context"}, EvidenceLevel::observed,
+              Confidence::confirmed);
 }
 
 }  // namespace pacscan::rules

@@ -56,6 +56,7 @@ RuleHit eval_ae_any_calling(const EndpointView& v);
 RuleHit eval_ae_default_title(const EndpointView& v);
 RuleHit eval_ae_guessable_calling(const EndpointView& v);
 RuleHit eval_unauth_echo(const EndpointView& v);
+RuleHit eval_app_context_unchecked(const EndpointView& v);  // dicom_rules.cpp
 RuleHit eval_public_address(const EndpointView& v);
 RuleHit eval_userid_not_enforced(const EndpointView& v);
 RuleHit eval_unauth_find(const EndpointView& v);

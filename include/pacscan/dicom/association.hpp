@@ -44,6 +44,9 @@ struct AssocRequest {
   std::uint32_t max_pdu = 16384;
   // User Identity Negotiation (PS3.7 D.3.3.7): username + passcode, positive response requested.
   std::string identity_user, identity_passcode;
+  // Application Context Name (PS3.7 A.2.1); empty: DICOM's, 1.2.840.10008.3.1.1.1. Another one
+  // tests whether the acceptor validates the request (probe dicom_app_context).
+  std::string application_context;
   bool tls = false;  // DICOM TLS (dcmtls; the certificate is not verified: the scanner judges it)
   // What the scanner trusts and presents over TLS (the TLS adapter's; a site client certificate
   // will come from here: Association::request configures DCMTK's layer in one place).
