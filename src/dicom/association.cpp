@@ -68,6 +68,10 @@ std::string error_comment(DcmDataset* status_detail) {
 // honest answer and far below what would hurt the auditor's laptop.
 constexpr std::uint64_t k_assoc_byte_cap = 64ull << 20;
 
+std::string cut_at_cap(const Tap& tap) {
+  return fmt::format("more than {} bytes received: connection cut", tap.byte_cap);
+}
+
 struct Association::Impl {
   Impl() { tap.byte_cap = k_assoc_byte_cap; }
   Tap tap;
@@ -315,7 +319,7 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     a.detail = m.tap.guard.why();
   } else if (m.tap.capped) {
     a.outcome = Outcome::error;
-    a.detail = fmt::format("more than {} bytes received: connection cut", m.tap.byte_cap);
+    a.detail = cut_at_cap(m.tap);
   } else if (m.tap.stopped || stop.stop_requested()) {
     a.outcome = Outcome::interrupted;
   } else if (m.tap.deadline_fired) {
@@ -510,7 +514,7 @@ EchoResult Association::echo(Millis dimse_timeout) {
       r.detail = m_impl->tap.guard.why();
     } else if (m_impl->tap.capped) {
       r.outcome = Outcome::error;
-      r.detail = fmt::format("more than {} bytes received: connection cut", m_impl->tap.byte_cap);
+      r.detail = cut_at_cap(m_impl->tap);
     }
     // The association is no longer usable: abort it.
     ASC_abortAssociation(m_impl->assoc);
@@ -529,6 +533,7 @@ namespace {
 // Why a DIMSE exchange got no final response. The association is aborted by the caller.
 DimseOutcome failure_outcome(const Tap& tap, std::stop_token stop, const OFCondition& cond) {
   if (tap.guard.tripped()) return DimseOutcome::error;  // a message cut before DCMTK parsed it
+  if (tap.capped) return DimseOutcome::error;            // more than the byte cap received
   if (tap.stopped || stop.stop_requested()) return DimseOutcome::interrupted;
   if (tap.deadline_fired) return DimseOutcome::timed_out;
   if (cond == DUL_PEERABORTEDASSOCIATION || cond == DUL_NETWORKCLOSED) return DimseOutcome::aborted;
@@ -570,7 +575,11 @@ DimseResult Association::exchange(std::string_view sop_class, const DataSet& ds,
     return r;
   }
   r.outcome = failure_outcome(m_impl->tap, m_impl->stop, cond);
-  if (m_impl->tap.guard.tripped()) r.detail = m_impl->tap.guard.why();
+  if (m_impl->tap.guard.tripped()) {
+    r.detail = m_impl->tap.guard.why();
+  } else if (m_impl->tap.capped) {
+    r.detail = cut_at_cap(m_impl->tap);
+  }
   if (r.detail.empty()) r.detail = cond.text();
   r.status = -1;
   abort();  // no final response: the association is unusable, the next request opens another
