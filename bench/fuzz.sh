@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Long fuzz runs: each libFuzzer target in turn (one at a time), from its committed seeds, for as
 # long as it is told; new inputs and any crash/leak/timeout input stay in build-fuzz/fuzz-work/.
 #   bash bench/fuzz.sh [SECONDS | -runs=N] [TARGET...]     (default: 3600 s, every target)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Passive analysis on captures crafted to hurt a parser (samples/pcaps/make-hostile.py): time and
 # peak RSS of `pacscan pcap` and of tshark's DICOM dissector on the same files, side by side.
 # Figures are printed, never asserted (tests check work and memory by counting, not by clocks).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `pacscan listen` under sustained traffic: tcpreplay loops crafted captures (short associations,
 # a tag flood, a scan of many flows, a memory hog, timestamps running backwards) at a high rate
 # into a veth pair inside a network namespace made for the run (nothing leaves it; addresses are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Passive parse throughput: MB/s of capture for `pacscan pcap` and for tshark's DICOM dissector on
 # the same larger capture, built from the sample captures (samples/pcaps): the store, find and echo
 # connections repeated N times with distinct client ports and shifted times. Figures are printed,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Scan benchmark: prints wall time and peak memory of pacscan on a loopback "farm" (one storescp
 # answers on every 127.0.0.x of an `unshare -n` sandbox, plus tarpits), next to nmap's dicom-ping
 # on the same farm when nmap is installed. Figures are printed, never asserted.

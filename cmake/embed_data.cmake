@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Turns every data/*.txt and data/*.tsv into a string in one generated .cpp:
 #   std::string_view pacscan::embedded_data(std::string_view name)
 file(GLOB files ${DATA_DIR}/*.txt ${DATA_DIR}/*.tsv)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Install layout and the Debian package:
 #   cmake --build build --target package   ->   build/pacscan_<version>_<arch>.deb
 # Paths are relative to the prefix: /usr in the package (CPack's default for DEB), /usr/local for

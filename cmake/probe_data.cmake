@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Derives the lists that every probe and data type would otherwise be added to by hand:
 #  - include/pacscan/core/data/*.hpp each declare one or more data types with a specialisation of
 #    ProbeDataTraits<T> (core/probe_data.hpp); generated/pacscan/core/probe_data_list.hpp includes

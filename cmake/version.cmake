@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # pacscan_version(OUT FALLBACK): the package and --version string.
 #   tag v0.2.0 on HEAD            -> 0.2.0
 #   12 commits after tag v0.2.0    -> 0.2.0+12.g1a2b3c4

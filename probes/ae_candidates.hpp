@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Which AE titles dicom_ae_policy tries, and in which order: pure (no network), fed by what the
 // scan knows when the search starts. What the site itself says comes first (its own traffic, the

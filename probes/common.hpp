@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Shared by the DICOM probes: one association under a gate permit, with the policy's bounds.
 #include <optional>

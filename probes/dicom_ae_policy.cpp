@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_ae_policy: which called and calling AE titles does the server accept?
 //  1. random called AE (reuses dicom_associate's attempt): accepted -> any called AE works.
 //  2. otherwise (calling, called) pairs in the order ae_candidates.hpp gives: what the site says

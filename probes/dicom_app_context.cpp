@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_app_context: one A-ASSOCIATE-RQ (Verification, the AE pair already accepted) whose
 // Application Context Name is a fresh random UID instead of DICOM's 1.2.840.10008.3.1.1.1
 // (PS3.7 A.2.1). A conformant acceptor rejects it with A-ASSOCIATE-RJ source service-user,

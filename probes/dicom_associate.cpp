@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_associate: does this port speak DICOM? One A-ASSOCIATE-RQ (Verification) with a random
 // called AE title and the scanner's calling AE title. Only a valid PDU (AC, RJ, A-ABORT) counts;
 // the port number never does.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_data_query (intrusive): how much does the server tell an unknown peer? Universal-match
 // C-FIND at PATIENT and STUDY level and a universal Modality Worklist query, as the unknown calling
 // AE the earlier probes admitted. Only the number of pending responses is kept: the callback counts

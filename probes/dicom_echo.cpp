@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_echo: C-ECHO on an association opened with the least-privileged identity that works
 // (a random calling AE if any is accepted, else the admitted guessable title).
 #include "common.hpp"

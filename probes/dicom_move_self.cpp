@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_move_self (intrusive): will the server send images out on an unknown peer's request?
 // After dicom_store_test stored the synthetic study, this probe opens the scanner's own storage SCP
 // (AE title = --calling-aet, port --listen-port), asks the server with C-MOVE, as the unknown

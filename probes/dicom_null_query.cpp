@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_null_query: does the server actually answer an unknown peer's query? For each query/
 // retrieve service that dicom_services saw negotiated, one request whose unique key is a random UID
 // (it can match nothing): C-FIND (Study or Patient Root), Modality Worklist C-FIND, C-MOVE to a

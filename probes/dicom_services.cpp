@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_services: what would the server negotiate with an unknown peer? One association proposing
 // Verification, Patient/Study Root FIND/MOVE/GET, Modality Worklist, a few storage classes and a
 // canary SOP class nobody implements (accepted => the server accepts every proposal). Negotiation

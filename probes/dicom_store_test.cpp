@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_store_test (intrusive): will the server keep an object from an unknown peer? One C-STORE of
 // a tiny synthetic Secondary Capture image whose every identifying attribute says what it is
 // (patient "PACSCAN^SECURITY TEST", study "pacscan security test object - safe to delete"), with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_tls: DICOM over TLS (PS3.15 Annex B) on open ports that did not answer DICOM in cleartext.
 // One plain OpenSSL handshake first: a port that does not answer it as a TLS server costs one
 // connection and the probe stops. On a TLS server: one handshake per protocol version (TLS 1.0,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dicom_user_identity: is DICOM user identity enforced? One association with the titles that were
 // accepted without identity, now proposing a random username + passcode with a positive response
 // requested (PS3.7 D.3.3.7, PS3.15 B.4). Accepted without a response = identity ignored; accepted

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // http_imaging: imaging web interfaces on open ports that did not answer DICOM. Orthanc REST
 // (GET /system), Orthanc Explorer, the DICOMweb QIDO roots of Orthanc's plugin and of
 // dcm4chee-arc (count of studies only), HTTP vs HTTPS, and ONE attempt with Orthanc's documented

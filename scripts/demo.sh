@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The README's first command: install the dependencies, build pacscan, start the sample imaging
 # lab (network namespaces, 198.18.0.0/15, no route out), scan it, show where the report is, and
 # always take the lab down again. Needs root (namespaces).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what pacscan needs to build, test and run its demo lab: Debian 12 packages only.
 set -euo pipefail
 packages=(

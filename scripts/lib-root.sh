@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the README's two commands. They need root (apt, network namespaces); a root shell
 # often has no sudo at all, and a user shell usually has it: run as we are when root, else re-run
 # the same script through sudo, else say what to do.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Package test: builds the .deb (cmake --target package), checks it with lintian (errors fail),
 # installs it with apt in a clean Debian 12 chroot (debootstrap --variant=minbase, from the
 # mirror this machine's apt uses), runs `pacscan --version`, `pacscan rules` and a scan of a

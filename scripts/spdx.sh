@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SPDX licence headers on every tracked source file.
 #   scripts/spdx.sh          adds "// SPDX-License-Identifier: Apache-2.0" (C++) or
 #                            "# SPDX-License-Identifier: Apache-2.0" (shell, Python, CMake) as

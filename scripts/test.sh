@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The README's test command: install dependencies, build, run every test (unit + integration).
 # Integration tests start real DICOM servers in network namespaces: runs as root (a user is asked
 # for sudo). CI builds Release, the build type of the README's demo, with warnings as errors.

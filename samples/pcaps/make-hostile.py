@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes captures crafted to hurt a passive DICOM parser (pacscan pcap, tshark's dissector).
 
     samples/pcaps/make-hostile.py OUTDIR [--scale S] [--only NAME,...]

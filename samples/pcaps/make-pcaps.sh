@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Makes the synthetic sample captures of passive analysis (pacscan pcap) from a loopback lab.
 # Everything runs inside a private network namespace (`unshare -n`, only `lo`): no packet can
 # leave it. Needs root (unshare), tcpdump, openssl, python3 and DCMTK (storescp, echoscu, storescu,

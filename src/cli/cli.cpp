@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command line: builds the CLI11 app from one file per subcommand, parses, dispatches.
 #include <pacscan/cli/cli.hpp>
 

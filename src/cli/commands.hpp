@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One file per subcommand: each adds its options to the CLI11 app and returns how to run it once
 // parsed. src/cli/cli.cpp only builds the app and dispatches.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Ctrl-C / SIGTERM: the first one stops the run cleanly (what was observed is kept and reported),
 // a second one exits at once (exit code 130).

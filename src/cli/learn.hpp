@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // pacscan scan --learn FILE: the (calling, called) AE title pairs a site's own traffic shows, from
 // a capture (analysed passively: nothing is sent) or from a `pacscan pcap` result.

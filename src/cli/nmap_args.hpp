@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // nmap spells some options with one dash and two letters (-iL FILE). CLI11 reads "-iL" as the
 // short option -i with the value "L", so these are rewritten before CLI11 sees the arguments.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pacscan pcap / listen: capture analysis; nothing is sent. Same outputs as an active scan.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

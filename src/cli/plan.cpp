@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `pacscan scan --dry-run`: the plan, with its worst-case time. Sends nothing.
 #include "cli/plan.hpp"
 

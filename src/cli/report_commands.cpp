@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pacscan report / diff / rules / probes: nothing is sent; every input file is untrusted.
 #include <fstream>
 

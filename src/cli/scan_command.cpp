@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pacscan scan: options -> plan or scan -> reports; --resume continues an interrupted scan.
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `pacscan scan` options: registered on a CLI11 subcommand, then turned into a ScanRequest.
 #include <cstdint>

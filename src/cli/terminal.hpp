@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the CLI prints on stderr. Messages can quote a file, a target or a device: every line is
 // escaped (core/text.hpp) before it reaches the terminal.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What each host is for, guessed from what it offers: the asset summary of the inventory (HICP
 // practice 5). Pure: observations in, one AssetRole per host out. The guess is only as good as
 // the observations, so every role carries the facts it rests on and a confidence:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nmap XML with libxml2's streaming reader: already in the dependency closure (libdcmtk17
 // depends on it), in Debian with security support, and its parser keeps nesting (256) and entity
 // expansion bounded by default. No network access, no external DTD, nothing printed on stderr.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The files and lists that feed the scope: port lists (-p), target files (-iL) and the
 // site's do-not-probe list, each parsed with a clear error for the first bad line.
 #include <pacscan/core/scope.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Target syntax shared by the scope and its files: address spans and their set operations,
 // nmap's target forms (address, CIDR, a.b.c.d-e.f.g.h, octet ranges and lists), host names.
 #include "scope_syntax.hpp"

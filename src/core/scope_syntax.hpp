@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Target syntax shared by the scope (scope.cpp) and the files that feed it (scope_files.cpp):
 // address spans with their set operations, and one target token parsed the way nmap reads it.

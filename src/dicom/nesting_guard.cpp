@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // See nesting_guard.hpp. The reading rules follow DCMTK 3.6.7's DcmItem::readTagAndLength,
 // DcmItem::newDicomElement / readSubElement and DcmSequenceOfItems::read / makeSubObject with
 // their default options (CP-246 on, no unknown-VR conversion, no parsing-error tolerance):

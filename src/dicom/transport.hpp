@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A DCMTK transport layer that (1) registers every socket with a watchdog enforcing a hard
 // deadline, (2) cuts a connection whose bytes DCMTK must not parse (nesting_guard.hpp) and (3)

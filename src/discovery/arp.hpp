@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // ARP discovery of a directly attached Ethernet segment: who-has requests injected with libpcap
 // (paced by the Gate, in-scope addresses only), replies captured with libpcap, one retry for the

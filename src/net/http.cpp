@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP client: libcurl behind a gate permit.
 #include <pacscan/net/http.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The only file that calls socket(), connect() and pcap_inject() (see net/socket.hpp).
 #include <pacscan/net/socket.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Association PDUs of the passive reader (see association_pdus.hpp).
 #include "association_pdus.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Association PDUs of the passive reader (PS3.8 §9.3.2-9.3.3): recognising an A-ASSOCIATE-RQ from
 // its first bytes, and reading the facts of complete A-ASSOCIATE-RQ/AC PDUs into PassiveData.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Incremental DICOM upper-layer reader (see pdu_reader.hpp and conversation_impl.hpp): the
 // decision on the first bytes and the PDU layer.
 #include <algorithm>

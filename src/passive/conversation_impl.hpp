@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Internal state of a Conversation (pdu_reader.hpp). Three layers, each a small state machine
 // that keeps only what it must across chunk boundaries:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Data-set element walker of the passive reader (see dataset_walker.hpp).
 #include "dataset_walker.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Follows the element headers of one data set as it streams past (values are skipped by count,
 // never copied) and notes which patient-identifying tags carry a value at the top level. When the

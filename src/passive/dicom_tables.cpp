@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fixed DICOM tables of the passive reader (see dicom_tables.hpp) and the public name look-ups of
 // pdu_reader.hpp.
 #include "dicom_tables.hpp"

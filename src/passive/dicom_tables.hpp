@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Fixed DICOM tables of the passive reader: patient-identifying attributes, VRs, command names.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TCP reassembly per direction (see flow_table.hpp). Sequence numbers compare modulo 2^32 and
 // are turned into 64-bit offsets from the start of each direction, which key the segments held
 // out of order; bytes already delivered (retransmissions, overlaps) are trimmed. A hole that

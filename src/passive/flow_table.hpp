@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // TCP flows of a capture, reassembled per direction into a DICOM Conversation each.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Passive DICOM reader, message layer (see conversation_impl.hpp): complete association PDUs,
 // PDV items, command sets and data sets.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pacscan pcap: captures -> TCP flows -> DICOM conversations -> "passive_dicom" observations ->
 // the same inventory, rules and reports as an active scan. Sends nothing.
 #include <pacscan/passive/passive.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libpcap front end of passive analysis (see pcap_reader.hpp).
 #include "pcap_reader.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads a pcap or pcapng file with libpcap and hands out its IPv4 TCP segments. Link types:
 // Ethernet (with up to two VLAN tags), Linux cooked (SLL, SLL2), raw IPv4, BSD loopback

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Incremental DICOM upper-layer reader for one TCP connection seen in a capture (PS3.8 §9).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Summaries of closed flows (see summaries.hpp).
 #include "summaries.hpp"
 

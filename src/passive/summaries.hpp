@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Associations of closed flows, summarised as they close so that the flows can be released: the
 // analysis of a capture or of days of live traffic keeps only these records, within a budget.

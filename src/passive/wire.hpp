@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Byte-level helpers shared by the passive readers: fixed-width integers in either byte order and
 // device-controlled text made safe to keep (printable ASCII, trimmed, capped).

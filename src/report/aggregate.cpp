@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Findings and checks grouped and counted the way the reports show them.
 #include "report/common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // findings.csv: one row per finding for Jira / ServiceNow / GLPI import. RFC 4180 (every field
 // quoted, CRLF between records); cells that a spreadsheet would read as a formula are neutralised.
 #include <fmt/format.h>

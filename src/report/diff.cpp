@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scan-to-scan comparison (pacscan diff, --baseline) and its text for the terminal.
 #include <map>
 #include <set>

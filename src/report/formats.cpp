@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The table of formats, writing them into the output folder, and the output-folder policy.
 #include "report/common.hpp"
 

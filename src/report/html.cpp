@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // report.html: one self-contained page (no script, no external resource; a Content Security
 // Policy forbids both). Every string from the scan goes through escape_html.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Human labels: severities, evidence levels, diff states, HICP practices, times.
 #include "report/common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading back what a scan wrote (scan.json, observations.jsonl, an output folder): every file is
 // untrusted, bounded and escaped.
 #include "report/common.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // report.md: the full report in Markdown. Every string from the scan goes through escape_md.
 #include <fmt/format.h>
 

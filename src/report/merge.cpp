@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pacscan merge: shards of one scope, or scans of several sites, joined into one scan. The
 // findings are judged again on all the observations together, so their IDs are those a single
 // scan would have given.

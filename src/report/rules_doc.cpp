@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rules catalogue as a document: `pacscan rules --format md|json` and docs/rules.md.
 #include <fmt/format.h>
 

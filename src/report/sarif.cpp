@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // findings.sarif: SARIF 2.1.0 for tools that ingest it (DefectDojo, code-scanning dashboards).
 // Built with nlohmann::json, so every device-controlled string is JSON-escaped.
 #include <fmt/format.h>

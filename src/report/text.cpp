@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text for the formats: the escapers (Markdown, HTML), one-line cleaning, lists, shell quoting,
 // safe file names.
 #include "report/common.hpp"

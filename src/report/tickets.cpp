@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tickets/<finding-id>.md: one ticket body per finding, ready to paste or attach.
 #include <fmt/format.h>
 

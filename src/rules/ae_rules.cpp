@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Evaluators of the AE-title rules: is any called or calling title accepted, is a default or
 // guessable title enough. Each says fail (with evidence), pass or not evaluated (with the reason).
 #include <optional>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The rules catalogue: every rule pacscan knows, as data. IDs are stable: never renumber or reuse
 // one; retire a rule by keeping its entry. docs/rules.md and `pacscan rules` render this table.
 #include <pacscan/rules/rules.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Evaluators of the rules only a credentialed scan can judge: the known peer's view, made of the
 // observations the scanner made presenting the site's client certificate (--tls-cert; rules with
 // RuleSpec::known_peer see only those). Each says fail with evidence, pass with the reason, or not

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ASSET-DECOY-SUSPECTED: signs of a DICOM honeypot or decoy. A decoy is not a weakness, but a
 // finding filed against it wastes the site's time and tells the decoy's owner that someone
 // looked: the rule is marked `marks_decoy`, so every other finding of the host is kept but

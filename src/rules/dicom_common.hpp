@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Evidence wording shared by the DICOM rule families (dicom_rules, ae_rules, service_rules).
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Evaluators of the DICOM inventory rules: a DICOM service found, its fingerprint, cleartext
 // DICOM, a DICOM service on a public address, an unknown application context accepted.
 #include <optional>

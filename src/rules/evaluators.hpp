@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Evaluators of the rules catalogue (one function per implemented rule).
 #include <pacscan/rules/rules.hpp>

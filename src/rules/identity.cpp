@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Implementation identities: data/implementation-identities.txt, and what each endpoint
 // announced in its A-ASSOCIATE-AC. Shared by the inventory and decoy rules.
 #include "identity.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Implementation identities (data/implementation-identities.txt) and what an endpoint announced.
 #include <optional>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scan-level inventory rules: they compare endpoints with each other ("an inventory that checks
 // itself", HICP practice 5). Each is a pure function of the observations of the whole scan and
 // returns one verdict per asset it judged.

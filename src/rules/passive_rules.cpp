@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Evaluators of the rules judged on captures ("passive_dicom" observations). Evidence is made of
 // protocol facts and attribute TAG names only; no observation holds a dataset value.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Evaluators of the service rules: what an unknown peer may do (C-ECHO, C-FIND, C-MOVE, C-GET,
 // C-STORE, worklist) and whether user identity is enforced, from negotiation up to the intrusive
 // probes' data and written evidence.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Evaluators for the TLS rules (probe dicom_tls). They are judged only where a TLS server answered
 // (see rule_applies in evaluate.cpp); each says fail with evidence, pass with the reason, or not
 // evaluated with the reason — never pass for data the probe could not gather.

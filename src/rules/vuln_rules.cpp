@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // VULN-DCMTK-VERSION: the DCMTK release a peer announces, against data/vulnerable-versions.txt.
 // The same file's parser serves VULN-ORTHANC-VERSION (web_rules.cpp) through vulnerable_versions().
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DEVICE-STOPPED-ANSWERING: a host that answered stopped answering during the scan (the engine's
 // host watch, src/scan/host_watch.cpp, records it as "host_watch" observations).
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Evaluators for the imaging web rules (probe http_imaging). Each reads the HttpData of one
 // endpoint and says fail (evidence: paths, status codes, header names, counts — never bodies),
 // pass (with the reason) or not evaluated (with the reason).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The watch on hosts that stop answering during the scan (issue 13). A scan must not be what
 // takes a modality offline; when a device that answered stops answering, every probe to it stops

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // observations.jsonl: every observation goes through admit() (the one door that escapes device
 // bytes) and is appended as one line, written through at once, so a crash or a kill loses at

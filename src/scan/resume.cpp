@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pacscan scan --resume DIR: what the interrupted run already did, from its own files.
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <pacscan/sweep/sweep.hpp>
 
 #include <pacscan/net/socket.hpp>

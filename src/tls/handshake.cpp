@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One TLS handshake measured with OpenSSL directly, and the trust anchors it verifies against.
 #include <pacscan/tls/tls.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // X.509 facts from DER: the one place certificate bytes a device sent become observation text.
 #include <pacscan/tls/tls.hpp>
 

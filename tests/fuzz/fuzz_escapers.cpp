@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the report escapers (escape_md, escape_html, the CSV cell) on arbitrary
 // bytes. Invariants, checked on the output:
 //   all three: valid UTF-8, no control character but what the format allows;

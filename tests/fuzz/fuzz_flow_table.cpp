@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: TCP segments with arbitrary sequence numbers, times, flags and payloads into
 // the flow table at its default limits (FlowLimits{}, ReaderLimits{}).
 // Input: records of 12 bytes and a payload:

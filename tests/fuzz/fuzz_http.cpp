@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: arbitrary bytes as an HTTP reply's header block and as its body (Orthanc
 // /system JSON, QIDO array), the pure functions of net/http.hpp.
 // Built with -DPACSCAN_FUZZ=ON (tests/CMakeLists.txt); run by `ctest -L fuzz`, or for longer:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: arbitrary bytes into the nesting guard (dicom/nesting_guard.hpp), as a PDU
 // stream and as one element stream of each transfer syntax.
 // Built with -DPACSCAN_FUZZ=ON (tests/CMakeLists.txt); run by `ctest -L fuzz`, or for longer:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: arbitrary bytes into the nmap XML parser (-iX), with invariant checks.
 // Build: clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address -Iinclude \
 //          $(xml2-config --cflags) tests/fuzz/fuzz_nmap_xml.cpp src/core/nmap_xml.cpp \

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the door into the observation stream (admit) and the writer behind it.
 // Two inputs from one buffer:
 //   1. the bytes as device-controlled strings of a dicom_associate observation (AE titles,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: arbitrary bytes as a pcap/pcapng file through libpcap, the link-layer and
 // IPv4/TCP decoding, TCP reassembly and the DICOM reader (everything `pacscan pcap` does before
 // the rules), at the default limits.

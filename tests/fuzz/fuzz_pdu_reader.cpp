@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: arbitrary bytes into the passive DICOM reader, with its real limits
 // (ReaderLimits{}), and invariant checks.
 // Input: records of one header byte (bit 0: side, bits 1-7: length - 1) and that many bytes

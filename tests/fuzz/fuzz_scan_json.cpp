@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: a scan.json we did not write (`pacscan report`, `diff`, `--baseline`,
 // `merge` read one from anyone). The bytes are loaded as a scan.json; whatever loads is compared
 // with itself, merged, and rendered in every format into a scratch folder. Invariants: nothing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: arbitrary bytes into the target/port parsers, with invariant checks.
 // Build: clang++ -std=c++20 -fsanitize=fuzzer,address -Iinclude tests/fuzz/fuzz_scope.cpp \
 //          src/core/scope.cpp src/core/net.cpp

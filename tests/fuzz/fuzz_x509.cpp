@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: arbitrary bytes as a DER certificate (tls::certificate_facts).
 // Built with -DPACSCAN_FUZZ=ON (tests/CMakeLists.txt); run by `ctest -L fuzz`, or for longer:
 //   tests/fuzz/run.sh build-fuzz/tests/fuzz_x509 60 /tmp/fuzz_x509

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the committed seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/) from the
 sample captures (samples/pcaps/*.pcap) and small hostile captures (samples/pcaps/make-hostile.py):
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs one libFuzzer target for SECONDS from its committed seed corpus (read only: new inputs go
 # to WORKDIR, which is searched first). Any crash, leak, sanitizer report, timeout (10 s per
 # input) or RSS above 2 GiB fails, and libFuzzer writes the input to WORKDIR/crash-* etc.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared helpers for pacscan's integration tests (python3 stdlib only).
 
 Each test file does:

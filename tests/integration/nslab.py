@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small namespace lab of its own for one integration test (python3 stdlib, needs root).
 
 Several real hosts are what the inventory rules compare, and DCMTK 3.6.7's servers cannot bind

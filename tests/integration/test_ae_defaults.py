@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Guessable AE titles on real servers, as a new user would scan them (no hint):
 
 1. dcmjs-dimse 0.3.3 (npm, pure JavaScript: not DCMTK) running its README's SCP

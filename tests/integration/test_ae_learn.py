@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """AE titles learnt from the site's own traffic (pacscan scan --learn), on real dcmqrscp servers
 whose rejects do not tell a wrong called title from a wrong calling one (1/1/7 for both):
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """AE titles one host of a scan shows, tried on the others (the site-wide table), on real servers
 in a namespace lab of its own (nslab.py, namespaces psaet<pid>-*, 198.19.78.0/24). DCMTK servers
 bind every address of a namespace, so each host is a namespace:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """dicom_app_context: an A-ASSOCIATE-RQ whose Application Context Name is a random UID.
 storescp (DCMTK) rejects it with A-ASSOCIATE-RJ source service-user, reason 2
 (application-context-name-not-supported): DICOM-APP-CONTEXT-UNCHECKED passes. The

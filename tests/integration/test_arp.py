@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """ARP discovery on the namespace lab (tests/lab/lab.sh): scan 198.18.0.8-47 (excluding
 198.18.0.30) from pslab-scan with --discovery arp. Every lab host in scope is found with the MAC
 of its eth0 (read with `ip -o link` inside its namespace), the drop host (ARP answered, TCP

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """dcmqrscp with an AE allow-list (AE QRSCP; only peer FINDSCU from "localhost"): DICOM found,
 random calling AE rejected with the reject reason recorded, the configured peer AE (a
 well-known tool default) admitted, FIND negotiated only for the allowed peer. dcmqrscp answers

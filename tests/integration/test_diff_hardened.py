@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Scan-to-scan comparison on a real server that is hardened between two scans.
 
 1. Orthanc with the permissive configuration (DICOM and HTTP ports) is scanned with

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """--do-not-probe, proven with a capture: a namespace lab of its own (pspkg-scan and pspkg-seg,
 one veth pair, 198.19.77.0/24, no route out, torn down by the test). pspkg-seg holds the neighbour
 198.19.77.10 and the do-not-probe host 198.19.77.11 on its eth0, each with a recorder; a sniffer

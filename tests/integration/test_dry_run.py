@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """--dry-run prints the plan (endpoints x probes, worst-case time) and sends nothing: the
 recorder and a packet sniffer on the target address stay empty."""
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A finding ID is the same for the same rule/asset across two scans (and unique within one)."""
 import os
 import sys

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A real DICOM server that dies after its first association (issue 13): Debian 12's dcmqrscp
 3.6.7 in --single-process mode segfaults once its first association ends (fixed upstream in
 3.6.8; the harness otherwise runs it in fork mode for that reason). pacscan must notice that the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A host whose firewall starts dropping in the middle of a scan (issue 13), in a namespace lab
 of its own: psfrag<pid>-scan (the scanner, 198.19.201.2) and psfrag<pid>-dev (a storescp at
 198.19.201.10), one veth pair, no route out, torn down by the test. nftables in the device's

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Hostile bytes in everything a device says: the scan finishes, every output parses, and no raw
 control byte, invalid UTF-8 or bidi override reaches a file or the terminal.
 

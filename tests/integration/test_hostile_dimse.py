@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Hostile DIMSE behaviour after a valid association (tests/tools/hostile_scp, a DCMTK SCP: no
 real server does this on purpose), safe and intrusive profiles:
 - flood: every C-FIND / C-MOVE / C-GET gets pending responses without end, C-CANCEL ignored, each

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The scanner's C-MOVE listener (intrusive profile, probe dicom_move_self) against hostile
 C-MOVE senders (tests/lab/hostile.py mover: a clean SCP that stores anything and, asked to move
 to PACSCAN, connects back to the scanner's listener itself).

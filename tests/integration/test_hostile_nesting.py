@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A peer whose DIMSE messages are nested thousands of sequences deep must not end the scan.
 
 DCMTK 3.6.7 (Debian 12) parses nested sequences with unbounded recursion (CVE-2026-44031,

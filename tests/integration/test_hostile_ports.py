@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Hostile and non-DICOM ports: an HTTP server, a closed port, a tarpit (accepts, never answers),
 a garbage responder, a well-formed PDU header with an absurd length, a peer that trickles an
 A-ASSOCIATE-AC one byte per second, and one that answers A-ABORT. No false DICOM finding (the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """An interrupted scan (SIGINT after a few seconds against tarpit-heavy targets) stops promptly,
 exits 130, and still writes observations.jsonl and scan.json (meta.interrupted true) and the
 report from what was observed."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Safe and intrusive profiles against dcmqrscp that admits any calling AE, holding three canary
 studies of two canary patients, with the scanner's AE as a C-MOVE destination.
 Safe: the null-match C-FIND and C-GET are confirmed, no intrusive probe runs, nothing is written.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Intrusive profile against Orthanc 1.10.1, both ways:
 1. the lab's permissive Orthanc (unknown peers may store, not query or retrieve): Orthanc
    negotiates FIND/MOVE then aborts the commands, so the data query and the C-MOVE test report

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The inventory checks itself, on real servers in a namespace lab of its own (nslab.py):
 
   .11  dcmqrscp AE QRSCP on 104 (any peer)     } the same own AE title on two hosts: dcmqrscp

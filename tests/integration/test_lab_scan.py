@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """End to end on the namespace lab (tests/lab/lab.sh): scan 198.18.0.8-47 from pslab-scan with
 --exclude 198.18.0.30 and check the expected findings per host, the hostile and drop-all hosts,
 and that the excluded address and the addresses just outside the range (.7, .48) received no

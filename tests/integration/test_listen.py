@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """pacscan listen: live capture on the sandbox's loopback while DCMTK's echoscu talks to a real
 storescp. The association (AE titles, C-ECHO) is found, the scan is marked mode "listen", the
 capture ends at --duration, and the outputs are written like an active scan's."""

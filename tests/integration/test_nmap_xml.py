@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """-iX: nmap's own XML output as input. In the `unshare -n` sandbox (loopback only): a storescp on
 127.0.0.1, Debian's nmap writes -oX for its port, `pacscan scan -iX out.xml` probes exactly that
 endpoint without a sweep (a recorder on another port given with -p sees nothing) and findings

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Orthanc's REST /system names its DICOM AE title; pacscan feeds it back to the AE-title probe.
 
 Debian's Orthanc with DicomCheckCalledAet: true, a title no list holds (ZQ7PACSXR) and its HTTP

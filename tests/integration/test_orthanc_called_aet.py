@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Orthanc with DicomCheckCalledAet: true (AE ORTHANC, the factory default): a random called AE
 is rejected (1/1/7), ORTHANC is found by the well-known list -> DICOM-AE-DEFAULT-TITLE, and no
 DICOM-AE-ANY-CALLED. Calling AEs are still unchecked (echo/store always allowed)."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Orthanc (Debian 12: 1.10.1, DCMTK 3.6.7 inside) as a real DICOM TLS peer on loopback.
 
 Certificates are made here: a test CA (self-signed root, not in the system store) and a server

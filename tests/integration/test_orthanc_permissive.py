@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Orthanc (Debian's package) with a permissive configuration (called AE not checked, echo and
 store always allowed, REST without authentication): the matching findings; its HTTP port is not
 DICOM; the canary study it holds never reaches an output."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A credentialed scan (--tls-cert / --tls-key) of a real DICOM TLS server that requires client
 certificates: Orthanc (Debian 12) with DicomTlsRemoteCertificateRequired, on loopback.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Probe http_imaging and the web rules against real servers, on loopback inside `unshare -n`:
 Debian's Orthanc (1.10.1) with HTTP authentication off, on with its implicit default user, and on
 with a declared user; a plain `python3 -m http.server`; and `openssl s_server -www` with a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The output folder: an earlier scan is never silently mixed with or destroyed by a new one, a
 full disk is reported (exit 3) and what was observed up to then is kept.
 

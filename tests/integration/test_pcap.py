@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """pacscan pcap on the sample captures (samples/pcaps, made by make-pcaps.sh): one passive_dicom
 observation per association with the exact facts, DICOM-CLEARTEXT-OBSERVED where C-STORE/C-FIND
 crossed in clear and nowhere else, no canary patient data in any output file, and the same

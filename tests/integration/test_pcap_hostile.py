@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """pacscan pcap on captures crafted to hurt a parser (samples/pcaps/make-hostile.py, small scale):
 each one is read to the end with exit 0 and the right facts, and the peak RSS of the process
 (wait4's ru_maxrss, not a clock) stays within the memory bound the README states: with small

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Device-controlled strings carrying HTML, Markdown and CSV injection payloads, from real
 servers, are inert in every output format.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Issue 3's reports on a real scan (storescp and a permissive Orthanc, DICOM and HTTP ports, one
 run): every output is produced and parsed back by an independent reader.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A scan killed with SIGKILL halfway can be resumed: `pacscan scan --resume DIR` continues from
 DIR's observations.jsonl and resume.jsonl without probing again what was done, and its findings
 are those of an uninterrupted scan of the same lab.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Scope: an excluded address (--exclude and --exclude-file) and addresses just outside the
 target range get no packet at all. Proof: recorders (log every accepted connection) on every
 scanned port, plus a packet sniffer on `lo` per address (logs every IPv4 packet to it: also SYNs

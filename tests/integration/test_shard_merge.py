@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Several scanners share one scope: `pacscan scan --shard K/N` takes an interleaved K-th of the
 scope, and `pacscan merge` joins the shards into one scan.json and one set of reports whose
 findings (stable IDs) are those of one unsharded scan of the same lab.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """storescp (accepts anything): DICOM found, any called and calling AE accepted, echo open,
 storage negotiated; nothing written to the server (safe profile)."""
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """DICOM TLS against real TLS servers on loopback, certificates generated here:
 - storescp +tls -ic (self-signed RSA-2048, no client certificate): TLS facts, TLS 1.2/1.3 accepted,
   TLS-CERT-UNTRUSTED (self-signed), TLS-NO-CLIENT-CERT, association over TLS accepted,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """--tls-cert / --tls-key are checked before any packet: each bad pair is a usage error (exit 2)
 whose message names the option, the file and the problem, never quotes the key, and nothing is
 sent (the target is a recorder on loopback that logs every connection). Certificates and keys are

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """--tls-ca FILE: the site's own CA for TLS-CERT-UNTRUSTED, against storescp +tls on loopback.
 
 Certificates made here: a site CA (root) and a server certificate it signed, plus an unrelated

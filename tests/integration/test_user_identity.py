@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """User Identity Negotiation (PS3.7 D.3.3.7) against tests/tools/ident_scp, a small DCMTK SCP of
 the tests' own (no Debian DICOM server answers user identity; DCMTK 3.6.7 cannot send the AC
 sub-item through its API, see the file's header):

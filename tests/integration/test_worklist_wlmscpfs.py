@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Modality Worklist against DCMTK's real worklist SCP (wlmscpfs, default file checks on), with two
 canary worklist entries under AE WLMSCP. Safe profile: the null-match worklist query is confirmed
 (DICOM-UNAUTH-MWL high, confirmed) and nothing else is asked. Intrusive: the universal worklist

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Tiny mock TCP responders for the behaviour no real DICOM server shows (stdlib only).
 
 Modes (one listener per --port; --port may be a comma-separated list):

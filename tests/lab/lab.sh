@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pacscan sample imaging lab: real DICOM servers and hostile hosts in Linux network namespaces.
 #
 #   tests/lab/lab.sh up [--farm N]   build the lab (cleans a previous one first), wait until ready

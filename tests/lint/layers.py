@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The layers and what each may include (README, "Architecture"). Fails, naming file and line,
 when a file includes a pacscan header of a layer it may not use, or a third-party network or
 DICOM library outside the adapters.

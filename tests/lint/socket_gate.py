@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """One adapter opens sockets (issue 11): fails, naming the file and line, when code in src/,
 probes/ or include/ calls one of the calls below outside the file(s) allowed to.
 

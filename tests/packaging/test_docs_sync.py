@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The man page (docs/pacscan.1) and the bash completion (packaging/bash-completion/pacscan) stay
 true to the binary: every subcommand and every option that `pacscan <sub> --help` prints must be
 described in that subcommand's section of the man page, and the completion must offer every

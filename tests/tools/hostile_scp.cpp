@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hostile_scp: a DICOM SCP for tests, on DCMTK's ASC_*/DIMSE_* API, for hostile behaviour after a
 // valid association, which no real server shows on purpose. It accepts every proposed context and
 // answers C-ECHO, then per mode:

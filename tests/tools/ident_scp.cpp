@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ident_scp: a small DICOM SCP for tests, built on DCMTK's ASC_* API, for the one behaviour no
 // Debian DICOM server shows: answering User Identity Negotiation (PS3.7 D.3.3.7). DCMTK 3.6.7 does
 // not export ASC_setIdentAC, so the AC sub-item is attached to the parameters directly.

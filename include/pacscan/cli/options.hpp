@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Parsers for command-line values (durations, lists, AE titles, CA bundles): plain functions, so
 // tests reach them.

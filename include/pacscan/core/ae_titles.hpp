@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // AE titles the scanner may try, as data: the sourced vendor-default list (data/ae-titles.tsv)
 // and the (calling, called) pairs a site's own traffic shows (pacscan scan --learn).

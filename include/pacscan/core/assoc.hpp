@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Value types shared by the observations of several probes: how a network step ended (Outcome),
 // port states, and one association attempt as seen on the wire (AssocAttempt).

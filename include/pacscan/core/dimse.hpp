@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // How one DIMSE request ended, as the DICOM probes record it (dicom_null_query, dicom_data_query,
 // dicom_store_test, dicom_move_self), and what a DIMSE status means (PS3.4 / PS3.7).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data files (data/*.txt): built into the binary by cmake/embed_data.cmake, and installed under
 // <prefix>/share/pacscan/ by the package so that a site can update one (vulnerable-versions.txt

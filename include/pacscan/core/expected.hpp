@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Minimal expected<T, E> (std::expected is C++23; this toolchain lacks it).
 #include <string>

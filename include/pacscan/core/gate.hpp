@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One gate mints every network permit: scope check, global rate, per-host concurrency and gap.
 // No code path opens a connection without a Permit (the adapters take `const Permit&`).

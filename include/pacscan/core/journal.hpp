@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // resume.jsonl in the output folder: what `pacscan scan --resume DIR` needs to continue a scan
 // that died hard (SIGKILL, power loss, a crash inside a library). One JSON object per line,

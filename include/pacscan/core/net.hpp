@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Plain value types for addresses. Numeric only: names are resolved once, in Scope.
 #include <compare>

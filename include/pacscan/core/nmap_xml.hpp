@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // nmap's XML output (-oX) as scan input (-iX): the open TCP ports of the hosts nmap listed.
 // A pure function of the text (no file, no network), bounded in size and depth, for untrusted

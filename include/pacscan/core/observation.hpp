@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What a probe saw. Observations are the only input of rules and reports, and the only thing
 // streamed to observations.jsonl. No type here has a field that could hold a value read from a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Every bound of a scan, with gentle defaults. Each one is a command-line option.
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // How a type of observation data declares itself. Every probe (and the sweep, ARP discovery and
 // passive analysis) records its facts in one data type, declared in its own header under

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The scan result: what scan.json holds and every report renders. Built by pure functions from
 // observations (inventory) and the rules table (checks, findings).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The scope: the only yes/no on addresses. Every connection passes Gate, which asks Scope.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Bytes pacscan did not produce (from the network, a capture, a scan.json or a device's
 // certificate) become text here and nowhere else: valid UTF-8 in which every character that could

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The DICOM adapter: RAII over DCMTK's ASC_* and DIMSE_* API. Probes ask for associations and
 // DIMSE requests here, with plain types: no DCMTK type crosses this header. Every association has

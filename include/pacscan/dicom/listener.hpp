@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The scanner's own storage SCP for the C-MOVE test (probe dicom_move_self, intrusive profile).
 // It admits connections from the host under test only: any other address is closed at accept,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A guard against deeply nested DICOM data sets, in front of DCMTK 3.6.7, whose parser recurses
 // without bound on nested sequences (CVE-2026-44031, DCMTK #1191: about 10,000 levels, 160 KB,

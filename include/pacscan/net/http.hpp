@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HTTP for probe http_imaging: one GET under a gate permit (libcurl, behind this adapter), and
 // what a reply's header block and JSON body say, as pure functions of the bytes a device sent

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The one door to the network: every socket pacscan opens toward a device is opened here, under
 // a gate permit, to the permit's endpoint and nowhere else (TCP connects of the sweep and of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Passive analysis: DICOM associations found in pcap/pcapng captures (pacscan pcap) or live
 // traffic (pacscan listen). Same observations, rules and reports as an active scan.

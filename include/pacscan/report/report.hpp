@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reports are pure functions of a ScanResult (and optionally a comparison with a baseline).
 // One table of formats; `pacscan report` re-renders any of them from scan.json.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The rules catalogue: one table of data (rules/catalogue.cpp) plus one evaluator per rule.
 // Rules are pure functions of the observations; they never touch the network.

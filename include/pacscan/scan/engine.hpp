@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The scan: sweep (one thread) -> probe scheduler (worker pool, one endpoint per task, one task
 // per host at a time) -> one writer streaming observations.jsonl -> ScanResult.

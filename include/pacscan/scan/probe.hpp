@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A probe is one file in probes/ that defines one ProbeSpec with PACSCAN_PROBE(name); the build
 // lists them (cmake/probe_data.cmake) and the engine runs them in `order` on every endpoint they

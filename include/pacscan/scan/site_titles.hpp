@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // AE titles one host of a scan accepted or published, for the AE-title search on the others: a
 // small thread-safe table the engine owns for the whole scan (probes of different hosts run in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // TCP connect sweep: one thread, non-blocking connects, bounded by the Gate and the policy.
 #include <cstdint>

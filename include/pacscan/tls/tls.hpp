@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The TLS adapter: what the scanner trusts and presents on TLS, the X.509 facts of a certificate,
 // and one TLS handshake measured with OpenSSL directly. Shared by probe dicom_tls (handshakes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command-line value parsers (src/cli/options.cpp) and the --resume re-parse of a recorded scan.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Installed data files (/usr/share/pacscan) are preferred to the built-in copies.
 #include <doctest/doctest.h>
 

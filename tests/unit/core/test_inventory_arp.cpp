@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ARP discovery in the inventory: a host that answered ARP is up, found "via arp", with its MAC
 // and vendor, even without any open port; "arp_discovery" observations survive a JSON round trip.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON round trip of observations and scan results: what scan.json and observations.jsonl hold
 // must come back identical (pacscan report re-renders from them).
 #include <doctest/doctest.h>

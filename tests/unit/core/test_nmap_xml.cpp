@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nmap XML input (-iX): parse_nmap_xml is a pure function of the text. The fixtures are shaped
 // as nmap 7.93 writes them (the integration test feeds real nmap output too).
 #include <doctest/doctest.h>

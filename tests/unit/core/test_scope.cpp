@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scope, target tokens, port lists, target files, Ipv4/Endpoint. No test touches DNS or the
 // network: every Scope::parse call that may meet a host name gets `fake_resolver`.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Untrusted bytes become visible, valid UTF-8 in one place (core/text.hpp), and every observation
 // passes through admit() before anything reads or writes it.
 #include <doctest/doctest.h>

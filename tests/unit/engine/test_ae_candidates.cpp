@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // AE-title candidates: which titles dicom_ae_policy tries, in which order, and with which source
 // (probes/ae_candidates.cpp, pure). The vendor list is the shipped data/ae-titles.tsv where the
 // shipped order matters, and small hand-made lists where only the rule is tested.

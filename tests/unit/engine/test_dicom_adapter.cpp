@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The DICOM adapter's plain-type surface: the SOP class UIDs probes use are DCMTK's own, and no
 // probe includes a DCMTK header or holds a raw DCMTK handle (the adapter is the only door).
 #include <doctest/doctest.h>

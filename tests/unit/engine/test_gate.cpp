@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The gate is the only place that says yes to an address: these are the safety invariants.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The watch on hosts that stop answering (src/scan/host_watch.cpp): its state machine, what
 // counts as a stop and what does not (a tarpit, a slow reply, our own deadline), and the gate
 // hold that stops every probe at once.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What http_imaging keeps of a reply: header fields as libcurl's curl_easy_header gives them, the
 // Orthanc /system facts and the QIDO count, all pure functions of the bytes a device sent.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The nesting guard in front of DCMTK's recursive parser (CVE-2026-44031): what it cuts, what it
 // lets through, and that where the bytes are split changes nothing.
 #include <doctest/doctest.h>

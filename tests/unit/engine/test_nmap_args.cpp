@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nmap spellings rewritten before CLI11 sees them (src/cli/nmap_args.cpp).
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // observations.jsonl: one line per observation, written through at once; a write error (a full
 // disk) is remembered and counted, never thrown, and the scan keeps the observation in memory.
 #include <doctest/doctest.h>

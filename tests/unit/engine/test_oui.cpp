@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The IEEE OUI registry parser (Debian's ieee-data oui.txt) behind ARP discovery's vendor names.
 #include <doctest/doctest.h>
 

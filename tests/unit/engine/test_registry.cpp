@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The probe registry is derived from probes/*.cpp (PACSCAN_PROBE) and the data types from
 // include/pacscan/core/data/*.hpp (ProbeDataTraits): these checks keep the two in step.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --shard K/N: deterministic, interleaved, disjoint shares that together cover the scope.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The socket adapter only opens what a permit names: libcurl's socket callback and ARP frames
 // for any other address or port are refused (no packet is sent by these tests).
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // X.509 facts from DER (tls::certificate_facts): certificates made here with OpenSSL, then
 // hostile bytes.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Passive analysis on captures crafted to hurt a parser (samples/pcaps/make-hostile.py, at a
 // small scale): the work done is linear in the bytes (counted, not timed), the memory counted
 // stays within the budget and follows the real heap, and the facts are still right.

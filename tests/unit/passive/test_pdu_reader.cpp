@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Passive analysis: the sample captures of samples/pcaps (made by make-pcaps.sh) give exact facts;
 // the DICOM reader gives the same result however its input is split; garbage does not crash it;
 // the canary patient name reaches no output.

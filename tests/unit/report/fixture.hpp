@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A small hand-built scan result for the report tests, plus readers for what the reports write.
 #include <algorithm>

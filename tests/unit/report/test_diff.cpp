@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scan-to-scan comparison and how the reports show it.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // docs/rules.md is generated from the rules table: this fails when someone edits one and not the
 // other. Regenerate with scripts/gen-docs.sh.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every format produced from the fixture and read back.
 #include <doctest/doctest.h>
 

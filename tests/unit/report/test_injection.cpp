@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Device-controlled strings (AE titles, implementation names, evidence, summaries) must be inert
 // in every output: escaped for Markdown and HTML, quoted and neutralised in CSV, JSON-escaped in
 // scan.json and SARIF.

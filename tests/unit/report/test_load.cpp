@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading back what a scan wrote, whole or cut by a crash: scan.json, observations.jsonl, folders.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // docs/scan.schema.json describes what to_json(ScanResult) writes. A small validator (the subset
 // of JSON Schema the file uses, in fixture.hpp) checks the fixture against it; tests on real scans
 // can check real output the same way with schema_errors().

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DICOM-APP-CONTEXT-UNCHECKED on hand-built dicom_app_context observations
 // (tests/integration/test_app_context.py checks it on scans of storescp and an accept-everything
 // decoy).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The known peer's view (--tls-cert) on hand-built observations: rules of the credentialed view
 // see only observations made with the site's client certificate, the others never do
 // (tests/integration/test_orthanc_tls_client_cert.py checks the same against Orthanc).

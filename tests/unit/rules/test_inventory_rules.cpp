@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The scan-level inventory rules on hand-built observations of several endpoints (the
 // integration tests check them on real servers: test_inventory_*.py). Each case states what was
 // observed and what the auditor must read.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // VULN-ORTHANC-VERSION reads its table from data/vulnerable-versions.txt (the "Orthanc" lines):
 // for every such line, a release just below its fixed version fails with that line's CVEs and
 // severity, and the newest fixed release passes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rule evaluation on hand-built observations (the integration tests check the same rules on scans
 // of real servers). Each case states what was observed and what the auditor must read.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TLS rules on hand-built dicom_tls observations (tests/integration/test_tls.py checks the same
 // rules on scans of storescp +tls and openssl s_server).
 #include <doctest/doctest.h>

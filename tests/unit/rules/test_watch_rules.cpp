@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DEVICE-STOPPED-ANSWERING on hand-built host_watch observations (the integration tests make a
 // real server crash and a real firewall drop: test_fragile_*.py).
 #include <doctest/doctest.h>

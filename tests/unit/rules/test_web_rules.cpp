@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Web rules on hand-built http_imaging observations (tests/integration/test_orthanc_web.py checks
 // the same rules on scans of Debian's Orthanc and a plain HTTP server).
 #include <doctest/doctest.h>

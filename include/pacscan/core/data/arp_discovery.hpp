@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of "arp_discovery" (one observation per host that answered an ARP who-has on a directly
 // attached Ethernet segment). The MAC is formatted by us from the reply's sender hardware

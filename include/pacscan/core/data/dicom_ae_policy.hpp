@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_ae_policy": which called and calling AE titles the server accepts, and
 // every association tried to find out.

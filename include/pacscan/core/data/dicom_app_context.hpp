@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_app_context": one A-ASSOCIATE-RQ whose Application Context Name is not
 // DICOM's (PS3.7 A.2.1), and how the acceptor answered it.

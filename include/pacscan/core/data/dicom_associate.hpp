@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_associate": one A-ASSOCIATE-RQ with Verification and a random called AE
 // title; the answer (AC / RJ / A-ABORT / garbage / silence) decides whether a port speaks DICOM.

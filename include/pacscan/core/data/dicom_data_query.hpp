@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_data_query" (intrusive profile only): how many entries a universal C-FIND / worklist
 // query returns to an unknown peer. Identifiers are counted in DCMTK's callback, never read (DCMTK

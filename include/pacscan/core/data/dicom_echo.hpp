@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_echo": C-ECHO as the least-privileged identity that was accepted.
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_move_self" (intrusive profile only): C-MOVE of the synthetic study (stored by
 // dicom_store_test) to the scanner's own listening AE, and what arrived at the listener.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_null_query": DIMSE requests built to match nothing (a random UID), sent as
 // an unknown peer. The answer's status tells whether the peer is authorised; no patient data is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_services": one association proposing many presentation contexts (Q/R,
 // worklist, storage and a canary SOP class) and the result of each.

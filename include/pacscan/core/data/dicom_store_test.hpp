@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_store_test" (intrusive profile only): one clearly labelled synthetic object sent with
 // C-STORE; its UIDs are kept so the site can delete it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_tls": TLS handshake facts measured with OpenSSL directly (the probe's own
 // SSL_CTX), then one association over TLS through DCMTK's dcmtls. Certificate strings are

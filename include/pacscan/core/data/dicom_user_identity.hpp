@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "dicom_user_identity": an association proposing a bogus username + passcode
 // (User Identity Negotiation, PS3.7 D.3.3.7, positive response requested), compared with the

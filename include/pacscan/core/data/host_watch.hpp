@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of "host_watch" observations: a host that had answered stopped answering during the scan
 // (the engine's watch, src/scan/host_watch.cpp). One observation per event, on the host (port 0):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of probe "http_imaging" (imaging web interfaces). Owned by that probe; statuses, header
 // values and counts only, never response bodies. Header values (Server, Location,

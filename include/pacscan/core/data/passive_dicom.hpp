@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of "passive_dicom" observations: one DICOM association seen in a capture. Protocol facts,
 // counts and tag lists only: no field here can hold a value read from a dataset. Strings are AE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Data of "tcp_connect" observations: the sweep's TCP connect to one port (open / closed /
 // filtered). Rules judge inventory facts on every open port.
