@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tickets/<finding-id>.md: one ticket body per finding, ready to paste or attach.
+#include <set>
+
 #include <fmt/format.h>
 
 #include "report/common.hpp"
@@ -86,9 +88,18 @@ Expected<bool> write_tickets(const Context& ctx, const std::filesystem::path& di
       std::filesystem::remove(entry.path(), ec);
     }
   }
+  // A scan.json we did not write may repeat an ID, or hold an ID safe_id keeps next to one it
+  // alters into the same name: a later finding must not overwrite an earlier one's ticket, so a
+  // name already taken gets the finding's index (and a counter: bounded, unlike re-suffixing).
+  std::set<std::string> taken;
   for (std::size_t i = 0; i < ctx.scan.findings.size(); ++i) {
     const auto& f = ctx.scan.findings[i];
-    auto r = write_file(folder / (safe_id(f.id, i) + ".md"), render_ticket(ctx, f));
+    const std::string base = safe_id(f.id, i);
+    std::string name = base;
+    for (int n = 1; !taken.insert(name).second; ++n) {
+      name = fmt::format("{}-{}-{}", base.substr(0, 100), i + 1, n);
+    }
+    auto r = write_file(folder / (name + ".md"), render_ticket(ctx, f));
     if (!r) return r;
   }
   return true;

@@ -280,6 +280,33 @@ TEST_CASE("a finding ID that is not a safe file name stays inside tickets/") {
   std::filesystem::remove_all(dir);
 }
 
+// Found by fuzz_scan_json: a scan.json we did not write may repeat an ID, or hold an ID that
+// safe_id leaves as it is next to one it alters into the same name ("a/b" at index 2 is
+// "a_b-3"); each finding still gets its own ticket.
+TEST_CASE("findings whose IDs give one file name each keep their ticket") {
+  auto scan = make_fixture();
+  REQUIRE(scan.findings.size() == 4);
+  scan.findings[1].id = scan.findings[0].id;
+  scan.findings[2].id = "a/b";
+  scan.findings[3].id = "a_b-3";
+  for (std::size_t i = 0; i < scan.findings.size(); ++i) {
+    scan.findings[i].title = "Title of finding " + std::to_string(i);
+  }
+  const auto dir = render_all(scan, "colliding-ids");
+  std::vector<std::string> bodies;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "tickets")) {
+    bodies.push_back(read_file(e.path()));
+  }
+  CHECK(bodies.size() == 4);
+  for (std::size_t i = 0; i < scan.findings.size(); ++i) {
+    const auto want = "Title of finding " + std::to_string(i);
+    CHECK_MESSAGE(std::count_if(bodies.begin(), bodies.end(),
+                                [&](const std::string& b) { return contains(b, want); }) == 1,
+                  want);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("render_rules gives the whole catalogue as Markdown and JSON") {
   const auto& cat = rules::catalogue();
   const auto md = report::render_rules("md");
