@@ -53,9 +53,17 @@ void check(bool ok, std::string_view what, std::string_view where = {}) {
 }
 
 const fs::path& scratch() {
-  static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("pacscan-fuzz-scan-json-" + std::to_string(getpid()));
-    fs::create_directories(d);
+  // Never destroyed, so that the exit handler below can still read it.
+  static const fs::path& dir = *[] {
+    auto* d = new fs::path(fs::temp_directory_path() /
+                           ("pacscan-fuzz-scan-json-" + std::to_string(getpid())));
+    fs::create_directories(*d);
+    // libFuzzer ends a timed run with exit(): the folder goes. abort() (an invariant broken)
+    // keeps it, with the files that broke it.
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(scratch(), ec);
+    });
     return d;
   }();
   return dir;
