@@ -48,8 +48,8 @@ void check(bool ok, std::string_view what, std::string_view detail = {}) {
 
 void check_string_fields(const json& j) {
   if (j.is_string()) {
-    check(!pacscan::needs_escape(j.get<std::string>()), "string not escaped:",
-          pacscan::hex_bytes(j.get<std::string>()));
+    check(!pacscan::needs_escape(j.get<std::string>()),
+          "string not escaped:", pacscan::hex_bytes(j.get<std::string>()));
   } else if (j.is_structured()) {
     for (const auto& [k, v] : j.items()) {
       check(!pacscan::needs_escape(k), "key not escaped:", pacscan::hex_bytes(k));
@@ -71,8 +71,8 @@ std::string strict_dump(const json& j) {
 
 struct TypeShape {
   std::string_view name;
-  json proto;                         // T's JSON with every vector at one element, optionals set
-  std::vector<json::json_pointer> strings;  // free-text string fields (enums left out)
+  json proto;  // T's JSON with every vector at one element, optionals set
+  std::vector<json::json_pointer> strings;              // free-text string fields (enums left out)
   std::function<pacscan::ProbeData(const json&)> make;  // JSON -> T, in the variant
 };
 
@@ -174,7 +174,8 @@ struct Pieces {
   std::string_view rest;
   bool next(std::string& out) {
     if (rest.empty()) return false;
-    const std::size_t n = std::min<std::size_t>(static_cast<unsigned char>(rest[0]), rest.size() - 1);
+    const std::size_t n =
+        std::min<std::size_t>(static_cast<unsigned char>(rest[0]), rest.size() - 1);
     out.assign(rest.substr(1, n));
     rest.remove_prefix(1 + n);
     return true;
@@ -215,13 +216,15 @@ void every_type(std::string_view raw) {
     const auto it = a.raw_hex.find(ptr);
     if (needs_escape(s)) {
       ++dirty;
-      check(it != a.raw_hex.end() && it->second == hex_bytes(s), "raw_hex missing or wrong at", ptr);
+      check(it != a.raw_hex.end() && it->second == hex_bytes(s), "raw_hex missing or wrong at",
+            ptr);
     } else {
       check(it == a.raw_hex.end(), "raw_hex for a clean string at", ptr);
     }
     const json::json_pointer jp(ptr);
     // (an empty identity is left out of the JSON: value() reads it back as "")
-    check(aj.value(jp, std::string{}) == escape_untrusted(s), "string not escape_untrusted at", ptr);
+    check(aj.value(jp, std::string{}) == escape_untrusted(s), "string not escape_untrusted at",
+          ptr);
   }
   check(a.raw_hex.size() == dirty, "raw_hex holds a key nothing planted, in", t.name);
   const std::string line = strict_dump(aj);

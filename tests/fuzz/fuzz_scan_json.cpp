@@ -94,17 +94,19 @@ void check_file_text(const fs::path& p) {
 // Every tag and attribute src/report/html.cpp writes. A renderer change that adds one fails the
 // seed run here until it is added: on purpose, the list is the check.
 const std::set<std::string, std::less<>> k_tags = {
-    "a",     "article", "body",  "br",     "code",  "dd",   "div",   "dl",    "dt",
-    "footer", "g",      "h1",    "h2",     "h3",    "h4",   "head",  "header", "html",
-    "li",    "main",    "meta",  "nav",    "p",     "rect", "section", "span", "strong",
-    "style", "svg",     "table", "tbody",  "td",    "text", "th",    "thead", "title",
-    "tr",    "ul"};
+    "a",     "article", "body", "br",   "code",    "dd",    "div",    "dl",    "dt",  "footer",
+    "g",     "h1",      "h2",   "h3",   "h4",      "head",  "header", "html",  "li",  "main",
+    "meta",  "nav",     "p",    "rect", "section", "span",  "strong", "style", "svg", "table",
+    "tbody", "td",      "text", "th",   "thead",   "title", "tr",     "ul"};
 const std::set<std::string, std::less<>> k_attrs = {
-    "aria-labelledby", "charset", "class", "content", "fill", "font-family", "font-size",
-    "font-weight", "height", "href", "http-equiv", "id", "lang", "name", "role", "viewBox",
-    "width", "x", "y"};
+    "aria-labelledby", "charset",   "class",       "content", "fill",
+    "font-family",     "font-size", "font-weight", "height",  "href",
+    "http-equiv",      "id",        "lang",        "name",    "role",
+    "viewBox",         "width",     "x",           "y"};
 
-bool is_tag_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_tag_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 bool is_attr_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
 }
@@ -128,8 +130,7 @@ void check_attr_value(std::string_view html, std::string_view name, std::string_
     check(v[k] != '&' || entity_at(v, k), "bare '&' in an attribute value", around(html, at));
   }
   if (name == "id" || name == "aria-labelledby") {
-    check(!v.empty() && std::all_of(v.begin(), v.end(), is_id_char), "unsafe id",
-          around(html, at));
+    check(!v.empty() && std::all_of(v.begin(), v.end(), is_id_char), "unsafe id", around(html, at));
   } else if (name == "href") {
     check(v.size() > 1 && v[0] == '#' && std::all_of(v.begin() + 1, v.end(), is_id_char),
           "a link that is not to an id of the page", around(html, at));
@@ -215,8 +216,8 @@ void check_markdown(std::string_view md, std::string_view file) {
         if (line[k] != '<') continue;
         std::size_t bs = 0;
         while (bs < k && line[k - 1 - bs] == '\\') ++bs;
-        check(bs % 2 == 1, "unescaped '<' in Markdown", std::string(file) + ": " +
-                                                             std::string(around(line, k)));
+        check(bs % 2 == 1, "unescaped '<' in Markdown",
+              std::string(file) + ": " + std::string(around(line, k)));
       }
     }
     pos = eol + 1;
@@ -324,8 +325,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!scan) return 0;
   const auto d = pacscan::report::compare(*scan, *scan);
   for (const auto& c : d.findings) {
-    check(c.change != pacscan::report::Change::added &&
-              c.change != pacscan::report::Change::fixed,
+    check(c.change != pacscan::report::Change::added && c.change != pacscan::report::Change::fixed,
           "a scan compared with itself changed");
   }
   (void)pacscan::report::render_diff(d, "md");
