@@ -87,14 +87,14 @@ std::vector<RuleCount> findings_by_rule(const std::vector<Finding>& findings) {
 
 std::vector<WrittenObject> written_objects(const ScanResult& scan) {
   std::vector<WrittenObject> out;
-  for (const auto& o : scan.observations) {
+  for_each_observation(scan, [&](const Observation& o) {
     const auto* d = data_as<StoreTestData>(o);
-    if (!d || d->outcome == "refused" || d->outcome == "not_sent") continue;
+    if (!d || d->outcome == "refused" || d->outcome == "not_sent") return;
     out.push_back({o.ep.str(), d->called_ae,
                    d->outcome == "stored" ? std::string("stored")
                                           : "possibly stored (" + d->outcome + ")",
                    d->object});
-  }
+  });
   return out;
 }
 
