@@ -98,16 +98,10 @@ bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
   return false;
 }
 
-void evaluate(ScanResult& result) {
-  result.findings.clear();
-  result.checks.clear();
-  const auto views = endpoint_views(result);
-  std::vector<std::string> unimplemented;
+void judge(const ScanResult& part, std::vector<Finding>& findings, std::vector<Check>& checks) {
+  const auto views = endpoint_views(part);
   for (const auto& rule : catalogue()) {
-    if (!rule.evaluate) {
-      unimplemented.emplace_back(rule.id);
-      continue;
-    }
+    if (!rule.evaluate) continue;
     for (const auto& v : views) {
       const std::string asset = v.ep.str();
       if (!rule_applies(rule, v)) continue;
@@ -132,11 +126,30 @@ void evaluate(ScanResult& result) {
         f.vendor_action = rule.vendor_action;
         f.remediation = rule.remediation;
         check.reason = hit.summary;
-        result.findings.push_back(std::move(f));
+        findings.push_back(std::move(f));
       }
-      result.checks.push_back(std::move(check));
+      checks.push_back(std::move(check));
     }
   }
+}
+
+void finish(ScanResult& result) {
+  std::vector<std::string> unimplemented;
+  std::map<std::string_view, std::size_t> rank;
+  for (const auto& rule : catalogue()) {
+    if (!rule.evaluate) unimplemented.emplace_back(rule.id);
+    rank.emplace(rule.id, rank.size());
+  }
+  // Rule by rule, as evaluate() judges (parts come in address order, so each rule's checks stay
+  // in endpoint order).
+  const auto rank_of = [&](const std::string& id) {
+    const auto it = rank.find(id);
+    return it == rank.end() ? rank.size() : it->second;
+  };
+  std::stable_sort(result.checks.begin(), result.checks.end(),
+                   [&](const Check& a, const Check& b) {
+                     return rank_of(a.rule_id) < rank_of(b.rule_id);
+                   });
   if (!unimplemented.empty()) {
     std::string list;
     for (const auto& id : unimplemented) list += (list.empty() ? "" : ", ") + id;
@@ -155,6 +168,13 @@ void evaluate(ScanResult& result) {
                      if (a.port != b.port) return a.port < b.port;
                      return a.rule_id < b.rule_id;
                    });
+}
+
+void evaluate(ScanResult& result) {
+  result.findings.clear();
+  result.checks.clear();
+  judge(result, result.findings, result.checks);
+  finish(result);
 }
 
 }  // namespace pacscan::rules

@@ -433,7 +433,6 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     for (const auto& o : req.resume->carried) {
       if (data_as<PortData>(o)) swept_before.insert(o.ep);
     }
-    writer.adopt(req.resume->carried);
   }
   const auto hosts = resuming && req.resume->hosts
                          ? *req.resume->hosts
@@ -535,9 +534,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     meta.notes.push_back(result.output_error);
   }
   if (!meta.interrupted) journal.finished(meta.finished_at);
-  result.observations = writer.take();
-  build_inventory(result);
-  rules::evaluate(result);
+  judge_by_host(writer, result);
   return result;
 }
 
