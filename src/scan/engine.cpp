@@ -1,13 +1,12 @@
 #include <pacscan/scan/engine.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
-#include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -16,73 +15,17 @@
 #include <fmt/format.h>
 
 #include <pacscan/core/gate.hpp>
+#include <pacscan/core/journal.hpp>
 #include <pacscan/core/text.hpp>
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/sweep/sweep.hpp>
 
 #include "discovery/arp.hpp"
 #include "scan/observation_log.hpp"
-
-#include <pacscan/core/journal.hpp>
+#include "scan/scheduler.hpp"
 
 namespace pacscan {
 namespace {
-
-// Open endpoints waiting for probes. A worker takes the first endpoint whose host is idle, so one
-// host never sees two probe chains at once, while other hosts proceed in parallel.
-class ProbeQueue {
- public:
-  void push(const Endpoint& ep) {
-    {
-      std::lock_guard lock(m_mu);
-      m_pending.push_back(ep);
-      m_gen++;
-    }
-    m_cv.notify_all();
-  }
-  void close() {
-    {
-      std::lock_guard lock(m_mu);
-      m_closed = true;
-      m_gen++;
-    }
-    m_cv.notify_all();
-  }
-  // nullopt: no more work (closed and drained) or stop.
-  std::optional<Endpoint> pop(std::stop_token stop) {
-    std::unique_lock lock(m_mu);
-    for (;;) {
-      if (stop.stop_requested()) return std::nullopt;
-      for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
-        if (!m_busy.contains(it->ip.value)) {
-          Endpoint ep = *it;
-          m_pending.erase(it);
-          m_busy.insert(ep.ip.value);
-          return ep;
-        }
-      }
-      if (m_closed && m_pending.empty()) return std::nullopt;
-      const auto gen = m_gen;
-      m_cv.wait(lock, stop, [&] { return m_gen != gen; });
-    }
-  }
-  void done(const Endpoint& ep) {
-    {
-      std::lock_guard lock(m_mu);
-      m_busy.erase(ep.ip.value);
-      m_gen++;
-    }
-    m_cv.notify_all();
-  }
-
- private:
-  std::mutex m_mu;
-  std::condition_variable_any m_cv;
-  std::deque<Endpoint> m_pending;
-  std::set<std::uint32_t> m_busy;
-  bool m_closed = false;
-  std::uint64_t m_gen = 0;  // bumped on every change a waiter may care about
-};
 
 Observation port_observation(const Endpoint& ep, const PortData& d) {
   Observation o = make_observation("tcp_connect", ep);
@@ -99,149 +42,46 @@ Observation port_observation(const Endpoint& ep, const PortData& d) {
 // Ports where an imaging web interface usually listens (the web ports of the default port list).
 // A host's endpoints on them are probed before its other endpoints, so that what http_imaging
 // learns there (Orthanc /system's DicomAet, in HostFacts) is known when dicom_ae_policy runs on
-// the host's DICOM ports. A web interface on another port is probed in plain sweep order.
+// the host's DICOM ports. A web interface on another port is probed in plain port order.
 bool web_first_port(std::uint16_t p) {
   return p == 80 || p == 443 || p == 8042 || p == 8080 || p == 8443;
 }
-
-// Between the sweep and the ProbeQueue: a host's open endpoints on other ports are held until
-// every web-first port of that host in the port list has been swept (and the open ones queued).
-// Used on the sweep thread only.
-class WebFirstHold {
- public:
-  WebFirstHold(const std::vector<std::uint16_t>& ports, bool enabled) {
-    if (!enabled) return;
-    std::set<std::uint16_t> web;
-    for (auto p : ports) {
-      if (web_first_port(p)) web.insert(p);
-    }
-    m_web_ports = web.size();
-  }
-  // The endpoints to queue now, in order, after the sweep reported `ep`.
-  std::vector<Endpoint> swept(const Endpoint& ep, bool open) {
-    if (m_web_ports == 0) return open ? std::vector<Endpoint>{ep} : std::vector<Endpoint>{};
-    Host& h = m_hosts[ep.ip.value];
-    std::vector<Endpoint> out;
-    if (web_first_port(ep.port)) {
-      if (open) out.push_back(ep);
-      if (++h.web_swept == m_web_ports) {
-        out.insert(out.end(), h.held.begin(), h.held.end());
-        h.held.clear();
-      }
-    } else if (open) {
-      if (h.web_swept >= m_web_ports) out.push_back(ep);
-      else h.held.push_back(ep);
-    }
-    return out;
-  }
-  // After the sweep (an interrupted sweep does not report every port): whatever is still held.
-  std::vector<Endpoint> rest() {
-    std::vector<Endpoint> out;
-    for (auto& [ip, h] : m_hosts) {
-      out.insert(out.end(), h.held.begin(), h.held.end());
-      h.held.clear();
-    }
-    return out;
-  }
-
- private:
-  struct Host {
-    std::size_t web_swept = 0;
-    std::vector<Endpoint> held;
-  };
-  std::size_t m_web_ports = 0;
-  std::map<std::uint32_t, Host> m_hosts;
-};
-
-// Per-host facts (one per address). The map is locked to find an entry; the entry itself is used
-// by the one worker that holds the host in the ProbeQueue (pop/done hand it over under a mutex).
-class HostFactsTable {
- public:
-  HostFacts& of(Ipv4 ip) {
-    std::lock_guard lock(m_mu);
-    return m_facts[ip.value];  // std::map: references stay valid as entries are added
-  }
-
- private:
-  std::mutex m_mu;
-  std::map<std::uint32_t, HostFacts> m_facts;
-};
-
-Observation internal_error(std::string_view probe, const Endpoint& ep, std::string_view what) {
-  Observation o = make_observation(probe, ep);
-  o.outcome = Outcome::error;
-  o.summary = fmt::format("internal error in probe: {}", what);
-  return o;
-}
-
-// Returns false when the user stopped the chain before its end (then it is not "done": a resumed
-// scan probes that endpoint again).
-bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
-               std::stop_token stop, const Endpoint& ep, HostFacts& host,
-               ObservationLog& writer) {
-  ServiceFacts facts;
-  facts.port_open = true;
-  Budget budget(policy.endpoint_budget);
-  for (const ProbeSpec* spec : probes) {
-    if (stop.stop_requested()) return false;  // not run: rules will say "did not run"
-    if (!applies(*spec, facts)) {
-      // Tell the auditor why a DICOM endpoint missed a DICOM probe (rules cite it).
-      if (facts.speaks_dicom && spec->dicom_probe) {
-        Observation o = make_observation(spec->name, ep);
-        o.outcome = Outcome::skipped;
-        const auto needs = precondition(*spec);
-        o.summary = needs.empty() ? std::string("not applicable to this endpoint")
-                                  : fmt::format("not applicable: needs {}", needs);
-        writer.push(std::move(o));
-      }
-      continue;
-    }
-    if (budget.exhausted()) {
-      Observation o = make_observation(spec->name, ep);
-      o.outcome = Outcome::skipped;
-      o.summary = "endpoint time budget exhausted";
-      writer.push(std::move(o));
-      continue;
-    }
-    ProbeContext ctx{policy, gate, budget, stop, facts, &host};
-    std::vector<Observation> obs;
-    // Whatever a probe (or what it learned from a device) throws ends that probe only: it becomes
-    // the endpoint's error observation and the chain goes on.
-    try {
-      obs = spec->run(ctx, ep);
-      for (const auto& o : obs) {
-        if (spec->learn) spec->learn(o, facts);
-        if (spec->learn_host) spec->learn_host(o, host);
-      }
-    } catch (const std::exception& e) {
-      obs = {internal_error(spec->name, ep, e.what())};
-    } catch (...) {
-      obs = {internal_error(spec->name, ep, "unknown exception")};
-    }
-    for (auto& o : obs) writer.push(std::move(o));
-  }
-  return !stop.stop_requested();
-}
-
 
 void notice(const ScanRequest& req, ScanMeta& meta, const std::string& text) {
   meta.notes.push_back(text);
   if (!req.quiet) std::fprintf(stderr, "pacscan: %s\n", escape_untrusted(text).c_str());
 }
 
-// Host discovery. Returns the hosts to sweep: with ARP on an attached segment, the hosts of that
-// segment that answered plus every host off the segment; otherwise every host.
+// Thousands of sockets at once (sweep connects in flight, one association per host probed) need
+// more descriptors than a shell's default soft limit of 1024: raised to the hard limit.
+void raise_fd_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = std::min<rlim_t>(r.rlim_max, 65536);
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+// Host discovery, on its own thread: hands each host to sweep to `feed` as soon as it is known.
+// With ARP on an attached segment, the hosts of that segment that answer (each as it answers)
+// plus every host off the segment; otherwise every host. Returns the hosts handed over.
+// `arp_up` is told each host that answered ARP, before the host goes to the feed.
 std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& hosts, Gate& gate,
-                           std::stop_token stop, ObservationLog& writer, ScanMeta& meta) {
+                           std::stop_token stop, ObservationLog& writer, ScanMeta& meta,
+                           SweepFeed& feed, const std::function<void(Ipv4)>& arp_up) {
+  auto all = [&] {
+    for (Ipv4 ip : hosts) feed.push(ip);
+    return hosts;
+  };
   if (req.discovery == Discovery::none) {
     meta.notes.push_back("Host discovery: none (--discovery none): every in-scope address was "
                          "swept.");
-    return hosts;
+    return all();
   }
   if (req.discovery == Discovery::tcp) {
     meta.notes.push_back("Host discovery: tcp (--discovery tcp): every in-scope address was "
                          "swept; a host is up when a port answered.");
-    return hosts;
+    return all();
   }
   const bool asked = req.discovery == Discovery::arp;
   std::string why;
@@ -249,23 +89,24 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
   if (!seg) {
     const auto text = fmt::format("ARP discovery not applicable: {}; TCP discovery used.", why);
     if (asked || !req.interface.empty()) notice(req, meta, text); else meta.notes.push_back(text);
-    return hosts;
+    return all();
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  auto replies = discovery::arp_scan(*seg, gate, stop);
-  if (!replies) {
-    notice(req, meta, fmt::format("ARP discovery not possible: {}; falling back to TCP discovery.",
-                                  replies.error()));
-    return hosts;
+  std::vector<Ipv4> on_segment = seg->targets;
+  std::sort(on_segment.begin(), on_segment.end());
+  std::vector<Ipv4> sweep;
+  for (Ipv4 ip : hosts) {  // off the segment: swept without ARP, at once
+    if (!std::binary_search(on_segment.begin(), on_segment.end(), ip)) {
+      feed.push(ip);
+      sweep.push_back(ip);
+    }
   }
-  const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
+  const std::size_t off_segment = sweep.size();
   auto oui = discovery::OuiTable::load();
   if (!oui) {
     meta.notes.push_back(fmt::format("MAC vendors unknown: {}.", oui.error()));
   }
-  std::set<std::uint32_t> answered;
-  for (const auto& r : *replies) {
-    answered.insert(r.ip.value);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto replies = discovery::arp_scan(*seg, gate, stop, {}, [&](const discovery::ArpReply& r) {
     ArpData d;
     d.mac = discovery::mac_str(r.mac);
     d.vendor = oui ? oui->vendor(r.mac) : std::string{};
@@ -279,24 +120,32 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
                                  : fmt::format("is-at {} ({})", d.mac, d.vendor);
     o.data = std::move(d);
     writer.push(std::move(o));
+    arp_up(r.ip);
+    feed.push(r.ip);
+    sweep.push_back(r.ip);
+  });
+  if (!replies) {
+    notice(req, meta, fmt::format("ARP discovery not possible: {}; falling back to TCP discovery.",
+                                  replies.error()));
+    for (Ipv4 ip : on_segment) {
+      feed.push(ip);
+      sweep.push_back(ip);
+    }
+    std::sort(sweep.begin(), sweep.end());
+    return sweep;
   }
-  std::set<std::uint32_t> on_segment;
-  for (Ipv4 ip : seg->targets) on_segment.insert(ip.value);
-  std::vector<Ipv4> sweep;
-  for (Ipv4 ip : hosts) {
-    if (!on_segment.contains(ip.value) || answered.contains(ip.value)) sweep.push_back(ip);
-  }
-  const auto silent = seg->targets.size() - answered.size();
+  const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
+  const auto answered = sweep.size() - off_segment;
   meta.notes.push_back(fmt::format(
-      "Host discovery: ARP on {} ({}/{}) in {} ms: {} of {} address(es) on that segment answered; "
-      "the {} silent one(s) are down and were not swept (as nmap does on a local segment; "
-      "--discovery tcp sweeps them anyway).{}",
-      seg->iface, seg->addr.str(), seg->prefix, elapsed.count(), answered.size(),
-      seg->targets.size(), silent,
-      sweep.size() > answered.size()
-          ? fmt::format(" {} address(es) off that segment were swept without ARP.",
-                        sweep.size() - answered.size())
-          : std::string{}));
+      "Host discovery: ARP on {} ({}/{}) in {} ms: {} of {} address(es) on that segment answered "
+      "(each one swept and probed as soon as it answered); the {} silent one(s) are down and "
+      "were not swept (as nmap does on a local segment; --discovery tcp sweeps them anyway).{}",
+      seg->iface, seg->addr.str(), seg->prefix, elapsed.count(), answered, on_segment.size(),
+      on_segment.size() - answered,
+      off_segment > 0 ? fmt::format(" {} address(es) off that segment were swept without ARP.",
+                                    off_segment)
+                      : std::string{}));
+  std::sort(sweep.begin(), sweep.end());
   return sweep;
 }
 
@@ -372,6 +221,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   std::error_code ec;
   std::filesystem::create_directories(req.out_dir, ec);
   if (ec) return error(fmt::format("cannot create output folder {}: {}", req.out_dir.string(), ec.message()));
+  raise_fd_limit();
   const bool resuming = req.resume.has_value();
   ObservationLog writer(req.out_dir / "observations.jsonl", resuming);
   if (!writer.opened()) return error(writer.open_error());
@@ -411,59 +261,37 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   for (const ProbeSpec* p : *probes) meta.probes.emplace_back(p->name);
 
   Gate gate(*req.scope, req.policy);
-  ProbeQueue queue;
-  HostFactsTable host_facts;
   // Web-first only matters when a probe learns host facts there (http_imaging).
   const bool web_first = std::any_of(probes->begin(), probes->end(),
                                      [](const ProbeSpec* p) { return p->learn_host != nullptr; });
-  WebFirstHold hold(req.ports, web_first);
-  // The sweep connects to the web-first ports first, so that little is held.
-  std::vector<std::uint16_t> sweep_ports(req.ports.begin(), req.ports.end());
-  if (web_first) std::stable_partition(sweep_ports.begin(), sweep_ports.end(), web_first_port);
-  Progress progress;
-  std::mutex progress_mu;
-  std::set<Endpoint> swept_before;  // resumed: ports the interrupted run had swept
+  std::vector<std::uint16_t> port_order(req.ports.begin(), req.ports.end());
+  if (web_first) std::stable_partition(port_order.begin(), port_order.end(), web_first_port);
+
+  // What an interrupted run already did: ports swept (not swept again), their results, the
+  // endpoints whose probes completed (not probed again), host facts learned.
+  std::set<Endpoint> swept_before;
+  std::map<std::uint32_t, std::vector<SweptPort>> carried_ports;
+  std::map<std::uint32_t, HostFacts> carried_facts;
   if (resuming) {
+    for (const auto& o : req.resume->carried) {
+      if (const auto* d = data_as<PortData>(o)) {
+        swept_before.insert(o.ep);
+        carried_ports[o.ep.ip.value].push_back(SweptPort{o.ep.port, *d});
+      }
+    }
     for (const ProbeSpec* p : *probes) {
       if (!p->learn_host) continue;
       for (const auto& o : req.resume->carried) {
-        if (o.probe == p->name) p->learn_host(o, host_facts.of(o.ep.ip));
+        if (o.probe == p->name) p->learn_host(o, carried_facts[o.ep.ip.value]);
       }
     }
-    for (const auto& o : req.resume->carried) {
-      if (data_as<PortData>(o)) swept_before.insert(o.ep);
-    }
   }
-  const auto hosts = resuming && req.resume->hosts
-                         ? *req.resume->hosts
-                         : discover(req, shard_hosts(req.scope->hosts(), req.shard), gate, stop,
-                                    writer, meta);
-  if (!resuming || !req.resume->hosts) journal.hosts(hosts);
-  progress.endpoints_total = hosts.size() * req.ports.size();
 
-  std::vector<std::jthread> workers;
-  for (int i = 0; i < std::max(1, req.policy.workers); ++i) {
-    workers.emplace_back([&] {
-      while (auto ep = queue.pop(stop)) {
-        {
-          std::lock_guard lock(progress_mu);
-          progress.probing++;
-        }
-        bool completed = true;
-        try {
-          completed = run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer);
-        } catch (...) {  // not reachable by design (run_chain contains its probes); never fatal
-          writer.push(internal_error("engine", *ep, "probe chain ended by an exception"));
-        }
-        writer.sync();
-        if (completed) journal.done(*ep);
-        queue.done(*ep);
-        std::lock_guard lock(progress_mu);
-        progress.probing--;
-        progress.probed++;
-      }
-    });
-  }
+  std::atomic<std::uint64_t> swept_endpoints{swept_before.size()}, open_endpoints{0};
+  ProbeScheduler scheduler(*probes, req.policy, gate, writer, journal, stop);
+  // Discovery feeds the sweep, the sweep feeds the probes: a host is probed as soon as all its
+  // ports are known, while other hosts are still being found and swept.
+  SweepFeed feed;
 
   std::jthread reporter;
   if (req.progress) {
@@ -471,52 +299,105 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
       const auto t0 = std::chrono::steady_clock::now();
       while (!rs.stop_requested()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        Progress p;
-        {
-          std::lock_guard lock(progress_mu);
-          p = progress;
-        }
         const auto s = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::steady_clock::now() - t0).count();
         std::fprintf(stderr, "\r[pacscan] swept %llu/%llu  open %llu  probed %llu/%llu  %llds   ",
-                     (unsigned long long)p.endpoints_swept, (unsigned long long)p.endpoints_total,
-                     (unsigned long long)p.open, (unsigned long long)p.probed,
-                     (unsigned long long)p.open, (long long)s);
+                     (unsigned long long)swept_endpoints.load(),
+                     (unsigned long long)(feed.pushed() * req.ports.size()),
+                     (unsigned long long)open_endpoints.load(),
+                     (unsigned long long)scheduler.probed(),
+                     (unsigned long long)open_endpoints.load(), (long long)s);
         std::fflush(stderr);
       }
       std::fprintf(stderr, "\n");
     });
   }
 
-  if (resuming) {  // what the interrupted run swept: queued again unless its chain was done
+  std::set<std::uint32_t> arp_up;  // hosts that answered ARP (up even with every port filtered)
+  std::mutex arp_mu;
+  ScanMeta discovery_meta;
+  std::jthread discovery;
+  if (resuming && req.resume->hosts) {
     for (const auto& o : req.resume->carried) {
-      const auto* d = data_as<PortData>(o);
-      if (!d) continue;
-      progress.endpoints_swept++;
-      if (d->state == PortState::open) progress.open++;
-      for (const Endpoint& e : hold.swept(o.ep, d->state == PortState::open)) {
-        if (req.resume->done.contains(e)) progress.probed++;
-        else queue.push(e);
-      }
+      if (data_as<ArpData>(o)) arp_up.insert(o.ep.ip.value);
     }
+    for (Ipv4 ip : *req.resume->hosts) feed.push(ip);
+    feed.close();
+  } else {
+    discovery = std::jthread([&] {
+      auto hosts = discover(req, shard_hosts(req.scope->hosts(), req.shard), gate, stop, writer,
+                            discovery_meta, feed, [&](Ipv4 ip) {
+                              std::lock_guard lock(arp_mu);
+                              arp_up.insert(ip.value);
+                            });
+      if (!stop.stop_requested()) journal.hosts(hosts);
+      feed.close();
+    });
   }
-  run_sweep(hosts, sweep_ports, gate, req.policy, stop, swept_before, [&](const Endpoint& ep, const PortData& d) {
-    writer.push(port_observation(ep, d));
-    const bool open = d.state == PortState::open;
-    {
-      std::lock_guard lock(progress_mu);
-      progress.endpoints_swept++;
-      if (open) progress.open++;
-    }
-    for (const Endpoint& e : hold.swept(ep, open)) queue.push(e);
-  });
-  for (const Endpoint& e : hold.rest()) queue.push(e);
-  queue.close();
-  for (auto& w : workers) w.join();
+  std::uint64_t hosts_swept = 0;
+  const auto sweep_stats = run_sweep(
+      feed, port_order, gate, req.policy, stop, swept_before,
+      [&](Ipv4 ip, std::vector<SweptPort>&& ports) {
+        hosts_swept++;
+        // Results of this run first, then what a resumed scan carried (already on disk).
+        bool up = false;
+        {
+          std::lock_guard lock(arp_mu);
+          up = arp_up.contains(ip.value);
+        }
+        const auto carried = carried_ports.find(ip.value);
+        auto shows_up = [](const SweptPort& p) { return p.data.state != PortState::filtered; };
+        up = up || std::any_of(ports.begin(), ports.end(), shows_up) ||
+             (carried != carried_ports.end() &&
+              std::any_of(carried->second.begin(), carried->second.end(), shows_up));
+        // A host that answered nothing keeps nothing in memory: its lines are not indexed.
+        for (const auto& p : ports) writer.push(port_observation(Endpoint{ip, p.port}, p.data), up);
+        swept_endpoints += ports.size();
+        auto host = std::make_unique<HostState>();
+        host->ip = ip;
+        if (carried != carried_ports.end()) {
+          ports.insert(ports.end(), carried->second.begin(), carried->second.end());
+          carried_ports.erase(carried);
+        }
+        if (auto f = carried_facts.find(ip.value); f != carried_facts.end()) {
+          host->facts = f->second;
+        }
+        for (std::uint16_t p : port_order) {  // web ports first, then the others
+          const bool open = std::any_of(ports.begin(), ports.end(), [&](const SweptPort& s) {
+            return s.port == p && s.data.state == PortState::open;
+          });
+          if (!open) continue;
+          open_endpoints++;
+          const Endpoint ep{ip, p};
+          if (resuming && req.resume->done.contains(ep)) continue;
+          host->endpoints.push_back(ep);
+        }
+        if (!host->endpoints.empty()) scheduler.add(std::move(host));
+      });
+  if (discovery.joinable()) discovery.join();
+  scheduler.finish();
   if (reporter.joinable()) {
     reporter.request_stop();
     reporter.join();
   }
+
+  // Notes in a stable order: discovery's, then the sweep's timing, then stalled hosts.
+  for (auto& n : discovery_meta.notes) meta.notes.push_back(std::move(n));
+  if (sweep_stats.retries > 0 || sweep_stats.connects > 0) {
+    meta.notes.push_back(fmt::format(
+        "Sweep: {} connect(s) to {} host(s); connect timeouts adapted to the round-trip times "
+        "measured (last: {} ms, between {} ms and --connect-timeout {} ms); {} connect(s) that "
+        "got no answer in that time were tried once more before the port was called filtered.",
+        sweep_stats.connects, hosts_swept, sweep_stats.last_timeout.count(),
+        k_min_connect_timeout.count(), req.policy.connect_timeout.count(), sweep_stats.retries));
+  }
+  auto stalled = scheduler.notes();
+  std::sort(stalled.begin(), stalled.end(), [](const std::string& a, const std::string& b) {
+    const auto ia = Ipv4::parse(a.substr(0, a.find(' ')));
+    const auto ib = Ipv4::parse(b.substr(0, b.find(' ')));
+    return ia && ib ? *ia < *ib : a < b;
+  });
+  for (auto& n : stalled) meta.notes.push_back(std::move(n));
 
   meta.finished_at = utc_now_iso();
   meta.interrupted = stop.stop_requested();
