@@ -67,6 +67,8 @@ if command -v tshark >/dev/null; then
 else
   echo "tshark not installed: no comparison"
 fi
-n=$(/usr/bin/python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['observations']))" \
-  "$work/out2/scan.json" 2>/dev/null || echo "?")
-echo "pacscan found $n associations"
+n=$(/usr/bin/python3 -c "import json,sys; o=json.load(open(sys.argv[1]))['observations']; \
+print(len(o), sum(1 + x['data'].get('repeats', 0) for x in o))" "$work/out2/scan.json" 2>/dev/null \
+  || echo "? ?")
+# Past the summary budget (--max-summary) identical associations are folded: count the repeats.
+echo "pacscan found $n" | awk '{ printf "pacscan found %s associations (%s observations)\n", $4, $3 }'

@@ -13,6 +13,11 @@ packages=(
   chromium                      # tests: report.html rendered in a real headless browser
   cmark-gfm                     # tests: Markdown reports rendered to prove injected text is inert
   tshark tcpdump                # tests/bench: passive results compared with Wireshark's dissector
+  libxml2-dev                   # nmap XML input (-iX); libdcmtk-dev pulls it too, named here on purpose
+  nmap                          # tests: -iX is fed XML that nmap itself wrote
+  debootstrap lintian           # scripts/package-test.sh: the .deb in a clean chroot, lintian
+  clang-14 libclang-rt-14-dev   # tests: libFuzzer targets (scripts/test.sh, bench/fuzz.sh)
+  tcpreplay                     # bench/listen-soak.sh: replays captures at a high rate
 )
 missing=()
 for p in "${packages[@]}"; do

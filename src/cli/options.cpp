@@ -76,7 +76,12 @@ Expected<std::vector<std::string>> parse_ae_list(std::string_view text, const st
 }
 
 Expected<std::vector<std::string>> load_ae_list(const std::string& file, std::string_view embedded_name) {
-  if (file.empty()) return parse_ae_list(embedded_data(embedded_name), std::string(embedded_name));
+  if (file.empty()) {
+    // The installed copy (a site may edit it) when there is one, else the built-in list.
+    const DataFile data = data_file(embedded_name);
+    return parse_ae_list(data.text, data.origin == "built in" ? std::string(embedded_name)
+                                                              : data.origin);
+  }
   std::ifstream in(file);
   if (!in) return error(fmt::format("cannot read AE title list {}", file));
   std::stringstream ss;

@@ -27,6 +27,7 @@ void add_common(CLI::App* sub, PassiveOptions& o) {
   sub->add_option("--format", o.formats, "Comma-separated report formats (default: all)");
   sub->add_option("--max-flows", o.analysis.max_flows, "Concurrent TCP flows tracked")->capture_default_str();
   sub->add_option("--max-buffered", o.analysis.max_buffered_bytes, "Bytes buffered for reassembly, all flows")->capture_default_str();
+  sub->add_option("--max-summary", o.analysis.max_summary_bytes, "Bytes of association summaries kept")->capture_default_str();
   sub->add_option("--fail-on", o.fail_on, "Exit 1 when a finding is at or above this severity");
   sub->add_flag("--force", o.force, "Replace an earlier run's files in the output folder");
 }

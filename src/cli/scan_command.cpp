@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <pacscan/cli/cli.hpp>
+#include <pacscan/core/embedded.hpp>
 #include <pacscan/dicom/association.hpp>
 #include <pacscan/report/report.hpp>
 #include <pacscan/rules/rules.hpp>
@@ -29,7 +30,34 @@ nlohmann::json options_json(const ScanOptions& o, const ScanPolicy& p) {
           {"endpoint_budget_ms", p.endpoint_budget.count()}, {"workers", p.workers},
           {"max_ae_attempts", p.max_ae_attempts}, {"calling_ae", p.calling_ae},
           {"called_ae_hints", p.called_ae_hints}, {"max_hosts", o.max_hosts},
-          {"discovery", o.discovery},            {"interface", o.interface}};
+          {"discovery", o.discovery},            {"interface", o.interface},
+          {"input_xml", o.input_xml},            {"do_not_probe_file", o.do_not_probe}};
+}
+
+// What the auditor should know about the inputs: the nmap file, installed data files.
+void input_notes(ScanResult& r, const ScanOptions& o, const ScanSetup& setup) {
+  if (const auto& x = setup.nmap_xml) {
+    std::size_t probed = 0;
+    for (const auto& ep : x->open) probed += setup.scope->contains(ep.ip) ? 1 : 0;
+    r.meta.notes.push_back(fmt::format(
+        "Input: {} open TCP port(s) on {} host(s) listed in {} (nmap {}); no host discovery and no "
+        "sweep: {} of them in scope were probed, {} left out (out of scope, excluded or on the "
+        "do-not-probe list).",
+        x->open.size(), x->hosts, o.input_xml,
+        x->nmap_args.empty() ? std::string("arguments not recorded") : x->nmap_args, probed,
+        x->open.size() - probed));
+    if (x->skipped_count > 0) {
+      r.meta.notes.push_back(fmt::format("{}: {} entr(y/ies) not used: {}", o.input_xml,
+                                         x->skipped_count, fmt::join(x->skipped, "; ")));
+    }
+  }
+  for (const char* name :
+       {"called-ae-titles.txt", "calling-ae-titles.txt", "vulnerable-versions.txt"}) {
+    if (const auto d = data_file(name); d.origin != "built in") {
+      r.meta.notes.push_back(
+          fmt::format("Data file {} read from {} (installed copy).", name, d.origin));
+    }
+  }
 }
 
 void announce_intrusive(const ScanPolicy& p) {
@@ -73,9 +101,16 @@ int run(ScanOptions o, const std::vector<std::string>& argv, std::optional<Resum
   } else if (auto ready = report::prepare_output_dir(req.out_dir, o.force); !ready) {
     return log_error(ready.error()), k_exit_usage;
   }
-  log_info(o.quiet, fmt::format("{} {} host(s) x {} port(s); results in {}",
-                                req.resume ? "resuming the scan of" : "scanning",
-                                req.scope->size(), req.ports.size(), req.out_dir.string()));
+  if (req.given_open) {
+    log_info(o.quiet, fmt::format("{} the open ports of {} in-scope host(s) listed in {} (no "
+                                  "sweep); results in {}",
+                                  req.resume ? "resuming probing" : "probing", req.scope->size(),
+                                  o.input_xml, req.out_dir.string()));
+  } else {
+    log_info(o.quiet, fmt::format("{} {} host(s) x {} port(s); results in {}",
+                                  req.resume ? "resuming the scan of" : "scanning",
+                                  req.scope->size(), req.ports.size(), req.out_dir.string()));
+  }
 
   InterruptWatch interrupt([] {
     fmt::print(stderr, "\npacscan: interrupted: stopping, keeping what was observed "
@@ -85,6 +120,7 @@ int run(ScanOptions o, const std::vector<std::string>& argv, std::optional<Resum
   auto result = run_scan(req, interrupt.token());
   if (!result) return log_error(result.error()), k_exit_runtime;
   result->meta.options = options_json(o, p);
+  input_notes(*result, o, **setup);
 
   std::optional<report::Diff> diff;
   if ((*setup)->baseline) diff = report::compare(*(*setup)->baseline, *result);

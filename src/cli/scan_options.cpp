@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 
 #include <pacscan/cli/options.hpp>
+#include <pacscan/core/nmap_xml.hpp>
+
+#include "cli/nmap_args.hpp"
 #include <pacscan/report/report.hpp>
 
 namespace pacscan::cli {
@@ -11,9 +14,13 @@ namespace pacscan::cli {
 void add_scan_options(CLI::App& sub, ScanOptions& o) {
   auto& pol = o.policy;
   sub.add_option("targets", o.targets, "Addresses, CIDR, ranges (198.18.0.1-50, 198.18.0-3.1), host names");
-  sub.add_option("-i,--iL,--input-list", o.input_list, "Read targets from FILE (nmap -iL)");
+  sub.add_option("-i,--iL,--input-list", o.input_list, "Read targets from FILE (nmap -iL FILE)");
+  sub.add_option("--iX,--input-xml", o.input_xml,
+                 "Probe the open TCP ports listed in nmap XML output (nmap -oX FILE) without a sweep; -iX FILE");
   sub.add_option("--exclude", o.excludes, "Comma-separated targets never to contact");
-  sub.add_option("--exclude-file", o.exclude_file, "Read targets never to contact from FILE");
+  sub.add_option("--exclude-file,--excludefile", o.exclude_file, "Read targets never to contact from FILE");
+  sub.add_option("--do-not-probe", o.do_not_probe,
+                 "FILE of addresses/ranges with a reason per line: no packet at all, listed as not probed in the reports");
   sub.add_option("-p,--ports", o.ports, "Ports to sweep")->capture_default_str();
   sub.add_option("-o,--output", o.out_dir, "Output folder (default pacscan-<UTC time>)");
   sub.add_option("--resume", o.resume, "Continue the interrupted scan whose output folder is DIR");
@@ -74,7 +81,24 @@ Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
     if (!t) return error(t.error());
     targets.insert(targets.end(), t->begin(), t->end());
   }
-  if (targets.empty()) return error("no targets: give addresses, ranges, CIDR or -iL FILE");
+  // -iX: the open ports nmap found. Its hosts are the targets unless targets are given too (then
+  // those bound the scope and the file's other hosts are left out).
+  if (!o.input_xml.empty()) {
+    auto x = read_nmap_xml(o.input_xml);
+    if (!x) return error(x.error());
+    if (targets.empty()) {
+      // As /32 blocks, not as addresses written singly: an address the user did not type gets
+      // the odd-address rules (a file listing 0.0.0.0 would otherwise reach this host).
+      for (const auto& ep : x->open) {
+        const std::string token = ep.ip.str() + "/32";
+        if (targets.empty() || targets.back() != token) targets.push_back(token);
+      }
+    }
+    setup->nmap_xml = std::move(*x);
+  }
+  if (targets.empty() && !setup->nmap_xml) {
+    return error("no targets: give addresses, ranges, CIDR, -iL FILE or -iX FILE");
+  }
   std::vector<std::string> excludes = split_list(o.excludes);
   if (!o.exclude_file.empty()) {
     auto t = read_target_file(o.exclude_file);
@@ -83,7 +107,13 @@ Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
   }
   ScopeOptions so;
   so.max_hosts = o.max_hosts;
-  auto scope = Scope::parse(targets, excludes, so);
+  if (!o.do_not_probe.empty()) {
+    auto d = read_do_not_probe_file(o.do_not_probe);
+    if (!d) return error(d.error());
+    so.do_not_probe = std::move(*d);
+  }
+  // An nmap file with no open port: an empty scope (nothing is sent), and a report that says so.
+  auto scope = targets.empty() ? Expected<Scope>(Scope{}) : Scope::parse(targets, excludes, so);
   if (!scope) return error(scope.error());
   setup->scope = std::make_unique<Scope>(std::move(*scope));
   auto ports = parse_ports(o.ports);
@@ -99,6 +129,10 @@ Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
   req.scope = setup->scope.get();
   req.ports = *ports;
   req.command_line = argv;
+  if (setup->nmap_xml) {
+    req.given_open = setup->nmap_xml->open;
+    req.given_source = "nmap XML " + o.input_xml;
+  }
   ScanPolicy& p = req.policy;
   p = o.policy;  // rate, per-host limits, workers, attempts: bound directly by CLI11
   struct DurationOpt {
@@ -180,7 +214,9 @@ Expected<ScanOptions> parse_scan_argv(const std::vector<std::string>& argv) {
   if (argv.size() < 2 || argv[1] != "scan") {
     return error("the recorded command line is not a `pacscan scan` command");
   }
-  std::vector<std::string> args(argv.rbegin(), argv.rend() - 1);  // CLI11 parses from the back
+  auto rewritten = rewrite_nmap_args(argv);  // the recorded line is as typed (-iL FILE ...)
+  if (!rewritten) return error(rewritten.error());
+  std::vector<std::string> args(rewritten->rbegin(), rewritten->rend() - 1);  // CLI11: from the back
   try {
     app.parse(args);
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <pacscan/core/expected.hpp>
+#include <pacscan/core/nmap_xml.hpp>
 #include <pacscan/core/scope.hpp>
 #include <pacscan/scan/engine.hpp>
 
@@ -21,6 +22,8 @@ inline constexpr const char* k_default_ports = "104,11112,2761,2762,4242,5678,80
 struct ScanOptions {
   std::vector<std::string> targets;
   std::string input_list;
+  std::string input_xml;     // -iX FILE: nmap -oX output
+  std::string do_not_probe;  // --do-not-probe FILE
   std::string excludes;
   std::string exclude_file;
   std::string ports = k_default_ports;
@@ -60,6 +63,7 @@ struct ScanSetup {
   std::vector<const ProbeSpec*> probes;
   std::vector<std::string> formats;
   std::optional<ScanResult> baseline;
+  std::optional<NmapXml> nmap_xml;  // -iX
 };
 Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
                                                 const std::vector<std::string>& argv);

@@ -205,9 +205,11 @@ void build_inventory(ScanResult& result) {
       client.via = "pcap";
     }
   }
+  const auto roles = guess_roles(result.observations);
   result.hosts.clear();
   for (auto& [ip, h] : hosts) {
     h.filtered_ports = filtered[ip];
+    if (auto it = roles.find(ip); it != roles.end()) h.role = it->second;
     std::sort(h.open_ports.begin(), h.open_ports.end());
     std::sort(h.closed_ports.begin(), h.closed_ports.end());
     result.hosts.push_back(std::move(h));

@@ -340,22 +340,39 @@ bool is_name_token(const std::string& token) {
   return has_alpha(token) && is_hostname(token);
 }
 
-// Resolves names once (cache), parses the rest; appends to `spans`.
+// What a token is: it decides which odd addresses it may bring into the scope.
+enum class TokenKind { single, cidr, multi, name };
+
+struct TokenSpans {
+  TokenKind kind = TokenKind::multi;
+  int prefix = 32;  // cidr only
+  std::vector<Span> spans;
+};
+
+// Resolves names once (cache), parses the rest.
 class TokenReader {
  public:
-  TokenReader(Resolver resolver, std::vector<std::string>& resolved)
+  TokenReader(const Resolver& resolver, std::vector<std::string>& resolved)
       : m_resolver(resolver), m_resolved(resolved) {}
 
-  Expected<bool> read(const std::string& token, const char* kind, std::vector<Span>& spans) {
+  Expected<TokenSpans> read(const std::string& token, const char* kind) {
+    TokenSpans out;
     if (!is_name_token(token)) {
       auto parsed = parse_token(token, kind);
       if (!parsed) return error(parsed.error());
-      spans.insert(spans.end(), parsed->begin(), parsed->end());
-      return true;
+      out.spans = std::move(*parsed);
+      if (Ipv4::parse(token)) {
+        out.kind = TokenKind::single;
+      } else if (const auto slash = token.find('/'); slash != std::string::npos) {
+        out.kind = TokenKind::cidr;
+        out.prefix = std::stoi(token.substr(slash + 1));  // digits only, checked by parse_token
+      }
+      return out;
     }
+    out.kind = TokenKind::name;
     auto cached = m_cache.find(token);
     if (cached == m_cache.end()) {
-      if (m_resolver == nullptr) {
+      if (!m_resolver) {
         return error(std::string("cannot resolve ") + kind + " " + quote(token) + ": no resolver");
       }
       auto addresses = m_resolver(token);
@@ -375,15 +392,105 @@ class TokenReader {
       m_resolved.push_back(std::move(line));
       cached = m_cache.emplace(token, std::move(*addresses)).first;
     }
-    for (const Ipv4& ip : cached->second) spans.push_back({ip.value, ip.value});
-    return true;
+    for (const Ipv4& ip : cached->second) out.spans.push_back({ip.value, ip.value});
+    normalize(out.spans);
+    return out;
   }
 
  private:
-  Resolver m_resolver;
+  const Resolver& m_resolver;
   std::vector<std::string>& m_resolved;
   std::map<std::string, std::vector<Ipv4>> m_cache;
 };
+
+// a intersected with b; both sorted, disjoint, merged.
+std::vector<Span> intersect(const std::vector<Span>& a, const std::vector<Span>& b) {
+  std::vector<Span> out;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const std::uint64_t lo = std::max(a[i].first, b[j].first);
+    const std::uint64_t hi = std::min(a[i].last, b[j].last);
+    if (lo <= hi) out.push_back({lo, hi});
+    if (a[i].last < b[j].last) ++i; else ++j;
+  }
+  return out;
+}
+
+std::uint64_t count_spans(const std::vector<Span>& spans) {
+  std::uint64_t n = 0;
+  for (const Span& s : spans) n += s.last - s.first + 1;
+  return n;
+}
+
+std::vector<Ipv4Range> listed_ranges(const std::vector<Span>& spans) {
+  std::vector<Span> head(spans.begin(),
+                         spans.begin() + static_cast<std::ptrdiff_t>(
+                                             std::min(spans.size(), k_listed_ranges)));
+  return to_ranges(head);
+}
+
+constexpr std::uint64_t ip4(unsigned a, unsigned b, unsigned c, unsigned d) {
+  return (std::uint64_t{a} << 24) | (b << 16) | (c << 8) | d;
+}
+
+// Addresses no range or host name may bring into the scope, in the order their reason is given.
+struct OddBlock {
+  Span span;
+  const char* reason;
+  bool names_only;  // only when a host name resolved to it (a range of them is deliberate)
+};
+constexpr OddBlock k_odd_blocks[] = {
+    {{0, 0}, "0.0.0.0 means \"this host\" (RFC 1122), not a target", false},
+    {{0xffffffffu, 0xffffffffu}, "255.255.255.255 is the limited broadcast address", false},
+    {{ip4(224, 0, 0, 0), ip4(239, 255, 255, 255)}, "multicast (224.0.0.0/4)", false},
+    {{ip4(240, 0, 0, 0), ip4(255, 255, 255, 254)}, "reserved (240.0.0.0/4)", false},
+    {{ip4(127, 0, 0, 0), ip4(127, 255, 255, 255)}, "loopback (127.0.0.0/8)", true},
+    {{ip4(169, 254, 0, 0), ip4(169, 254, 255, 255)}, "link-local (169.254.0.0/16)", true},
+};
+
+// The odd addresses of one target token, each with its reason; `keep` (addresses written singly,
+// and excluded ones) are not reported. Appends to `dropped` and `all`.
+void drop_odd(const std::string& token, const TokenSpans& t, const std::vector<Span>& keep,
+              std::vector<DroppedAddresses>& dropped, std::vector<Span>& all) {
+  if (t.kind == TokenKind::single) return;
+  std::vector<Span> rest = t.spans;
+  auto take = [&](const Span& block, const std::string& reason) {
+    auto hit = subtract(intersect(rest, {block}), keep);
+    rest = subtract(rest, {block});
+    if (hit.empty()) return;
+    DroppedAddresses d;
+    d.target = token;
+    d.reason = reason;
+    d.count = count_spans(hit);
+    d.ranges = listed_ranges(hit);
+    dropped.push_back(std::move(d));
+    all.insert(all.end(), hit.begin(), hit.end());
+  };
+  for (const OddBlock& b : k_odd_blocks) {
+    if (b.names_only && t.kind != TokenKind::name) continue;
+    take(b.span, t.kind == TokenKind::name ? std::string(b.reason) + ", returned for host name " + token
+                                            : std::string(b.reason));
+  }
+  if (t.kind == TokenKind::cidr && t.prefix < 31 && !t.spans.empty()) {
+    const Span whole = t.spans.front();  // a CIDR is one span
+    take({whole.first, whole.first}, "network address of " + token);
+    take({whole.last, whole.last}, "broadcast address of " + token);
+  }
+}
+
+std::string describe_dropped(const std::vector<DroppedAddresses>& dropped) {
+  std::string out;
+  for (std::size_t i = 0; i < dropped.size() && i < 5; ++i) {
+    const auto& d = dropped[i];
+    if (i != 0) out += "; ";
+    out += d.ranges.empty() ? d.target : d.ranges.front().str();
+    const std::uint64_t shown = d.ranges.empty() ? 0 : d.ranges.front().size();
+    if (d.count > shown) out += " and " + std::to_string(d.count - shown) + " more";
+    out += ": " + d.reason;
+  }
+  if (dropped.size() > 5) out += "; ...";
+  return out;
+}
 
 }  // namespace
 
@@ -402,21 +509,64 @@ Expected<Scope> Scope::parse(const std::vector<std::string>& targets,
   scope.m_excludes = excludes;
   TokenReader reader(options.resolver, scope.m_resolved);
 
-  std::vector<Span> included;
+  std::vector<Span> included, singles;
+  std::vector<std::pair<const std::string*, TokenSpans>> read_targets;
   for (const std::string& token : targets) {
-    auto ok = reader.read(token, "target", included);
-    if (!ok) return error(ok.error());
+    auto t = reader.read(token, "target");
+    if (!t) return error(t.error());
+    included.insert(included.end(), t->spans.begin(), t->spans.end());
+    if (t->kind == TokenKind::single) singles.insert(singles.end(), t->spans.begin(), t->spans.end());
+    read_targets.emplace_back(&token, std::move(*t));
   }
   std::vector<Span> excluded;
   for (const std::string& token : excludes) {
-    auto ok = reader.read(token, "exclude", excluded);
-    if (!ok) return error(ok.error());
+    auto t = reader.read(token, "exclude");
+    if (!t) return error(t.error());
+    excluded.insert(excluded.end(), t->spans.begin(), t->spans.end());
+  }
+  std::vector<Span> do_not_probe;
+  std::vector<std::vector<Span>> entry_spans;
+  for (const DoNotProbeEntry& e : options.do_not_probe) {
+    auto parsed = parse_token(e.target, "do-not-probe entry");
+    if (!parsed) return error(e.origin + ": " + parsed.error());
+    do_not_probe.insert(do_not_probe.end(), parsed->begin(), parsed->end());
+    entry_spans.push_back(std::move(*parsed));
   }
   normalize(included);
+  normalize(singles);
   normalize(excluded);
-  scope.m_ranges = to_ranges(subtract(included, excluded));
+  normalize(do_not_probe);
 
-  if (scope.m_ranges.empty()) return error("scope is empty after exclusions");
+  // Odd addresses brought in by ranges and names; an address written singly stays.
+  std::vector<Span> keep = singles;
+  keep.insert(keep.end(), excluded.begin(), excluded.end());
+  normalize(keep);
+  std::vector<Span> odd;
+  for (const auto& [token, t] : read_targets) drop_odd(*token, t, keep, scope.m_dropped, odd);
+  normalize(odd);
+
+  const std::vector<Span> wanted = subtract(subtract(included, excluded), odd);
+  for (std::size_t i = 0; i < options.do_not_probe.size(); ++i) {
+    std::vector<Span> spans = entry_spans[i];
+    normalize(spans);
+    const auto covered = intersect(wanted, spans);
+    scope.m_not_probed.push_back(
+        {options.do_not_probe[i], count_spans(covered), listed_ranges(covered)});
+  }
+  scope.m_do_not_probe = to_ranges(do_not_probe);
+  scope.m_ranges = to_ranges(subtract(wanted, do_not_probe));
+
+  if (scope.m_ranges.empty()) {
+    std::string why = "scope is empty after exclusions";
+    std::uint64_t listed = 0;
+    for (const auto& n : scope.m_not_probed) listed += n.count;
+    if (listed != 0) why += "; " + std::to_string(listed) + " address(es) on the do-not-probe list";
+    if (!scope.m_dropped.empty()) {
+      why += "; left out: " + describe_dropped(scope.m_dropped) +
+             " (write an address singly to scan it anyway)";
+    }
+    return error(why);
+  }
   const std::uint64_t hosts = scope.size();
   if (hosts > options.max_hosts) {
     return error(
@@ -425,6 +575,17 @@ Expected<Scope> Scope::parse(const std::vector<std::string>& targets,
         "; narrow the targets or override with --max-hosts N (N >= " + std::to_string(hosts) + ")");
   }
   return scope;
+}
+
+bool Scope::do_not_probe(Ipv4 ip) const {
+  auto it = std::upper_bound(m_do_not_probe.begin(), m_do_not_probe.end(), ip,
+                             [](Ipv4 v, const Ipv4Range& r) { return v < r.first; });
+  if (it == m_do_not_probe.begin()) return false;
+  return ip <= std::prev(it)->last;
+}
+
+std::string Ipv4Range::str() const {
+  return first == last ? first.str() : first.str() + "-" + last.str();
 }
 
 bool Scope::contains(Ipv4 ip) const {
@@ -568,6 +729,97 @@ Expected<std::vector<std::string>> read_target_file(const std::string& path) {
   }
   if (!current.empty()) tokens.push_back(std::move(current));
   return tokens;
+}
+
+namespace {
+
+constexpr std::size_t k_max_do_not_probe_bytes = 1 << 20;
+constexpr std::size_t k_max_do_not_probe_entries = 10000;
+constexpr std::size_t k_max_reason = 300;
+
+bool is_target_char(char c) {
+  return is_digit(c) || c == '.' || c == '/' || c == '-' || c == ',';
+}
+
+}  // namespace
+
+Expected<std::vector<DoNotProbeEntry>> parse_do_not_probe(std::string_view text,
+                                                          const std::string& origin) {
+  if (text.size() > k_max_do_not_probe_bytes) {
+    return error(origin + ": larger than " + std::to_string(k_max_do_not_probe_bytes) + " bytes");
+  }
+  std::vector<DoNotProbeEntry> out;
+  std::size_t line_no = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = trim(text.substr(start, end - start));
+    start = end + 1;
+    ++line_no;
+    const std::string where = origin + ":" + std::to_string(line_no) + ": ";
+    if (line.empty() || line.front() == '#') continue;
+    // The target: the longest run of address characters; a trailing comma separates the reason.
+    std::size_t n = 0;
+    while (n < line.size() && is_target_char(line[n])) ++n;
+    std::string_view target = line.substr(0, n);
+    std::string_view rest = line.substr(n);
+    const bool comma = !target.empty() && target.back() == ',';
+    while (!target.empty() && target.back() == ',') target.remove_suffix(1);
+    if (target.empty() || (!comma && !rest.empty() && !is_space(rest.front()))) {
+      const std::string_view word = line.substr(0, std::min(line.find_first_of(" \t,"), line.size()));
+      if (has_alpha(word) && is_hostname(word)) {
+        return error(where + "host name " + quote(word) +
+                     " in a do-not-probe list: write its address (a name may resolve elsewhere "
+                     "tomorrow)");
+      }
+      return error(where + "expected an address, CIDR or range, then the reason; got " +
+                   quote(word));
+    }
+    rest = trim(rest);
+    if (!rest.empty() && rest.front() == ',') rest = trim(rest.substr(1));
+    if (!rest.empty() && rest.front() == '#') rest = trim(rest.substr(1));
+    auto parsed = parse_token(std::string(target), "do-not-probe entry");
+    if (!parsed) return error(where + parsed.error());
+    for (const char c : rest) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7f) {
+        return error(where + "control character in the reason");
+      }
+    }
+    if (rest.size() > k_max_reason) {
+      return error(where + "reason longer than " + std::to_string(k_max_reason) + " characters");
+    }
+    if (out.size() == k_max_do_not_probe_entries) {
+      return error(where + "more than " + std::to_string(k_max_do_not_probe_entries) +
+                   " entries; use CIDR or ranges");
+    }
+    out.push_back({std::string(target), rest.empty() ? std::string("(no reason given)")
+                                                     : std::string(rest),
+                   origin + ":" + std::to_string(line_no)});
+  }
+  return out;
+}
+
+Expected<std::vector<DoNotProbeEntry>> read_do_not_probe_file(const std::string& path) {
+  auto fail = [&](int err) {
+    return error("cannot read do-not-probe file " + quote(path) + ": " + std::strerror(err));
+  };
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return fail(errno);
+  std::string content;
+  std::array<char, 65536> buffer;
+  std::size_t n = 0;
+  errno = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) {
+    content.append(buffer.data(), n);
+    if (content.size() > k_max_do_not_probe_bytes) break;  // parse_do_not_probe says so
+  }
+  const int read_errno = errno;
+  const bool failed = std::ferror(file) != 0;
+  std::fclose(file);
+  if (failed) return fail(read_errno != 0 ? read_errno : EIO);
+  return parse_do_not_probe(content, path);
 }
 
 }  // namespace pacscan

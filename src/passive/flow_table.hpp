@@ -1,8 +1,20 @@
 #pragma once
 // TCP flows of a capture, reassembled per direction into a DICOM Conversation each.
-// Bounded: at most `max_flows` flows, at most `max_buffered_bytes` of out-of-order data over all
-// flows, flows idle (by capture time) longer than `idle_timeout_us` are closed.
+//
+// Bounded in memory: every byte held for open flows is counted against `max_buffered_bytes`:
+// out-of-order segments, each conversation's buffers and association records, and a fixed cost
+// per flow. A flow whose growth would pass the budget is dropped (its associations so far are
+// handed out with a note, the rest of the connection is ignored) and counted; the analysis goes
+// on. At most `max_flows` flows are open; when the table is full the least recently active flow
+// that has not shown DICOM or TLS makes room (counted), else the new flow is not tracked.
+//
+// Bounded in time: each segment costs O(log flows + log held segments). Idle flows are found on
+// two lists kept in order of activity, stamped with the capture clock, which only moves forward:
+// timestamps running backwards or jumping (merged captures, clock steps) cannot make a sweep run
+// per packet.
 #include <cstdint>
+#include <functional>
+#include <list>
 #include <map>
 #include <span>
 #include <string>
@@ -39,30 +51,51 @@ struct FlowLimits {
 
 struct FlowStats {
   std::uint64_t flows_seen = 0;
-  std::uint64_t flows_not_tracked = 0;   // table full
-  std::uint64_t gaps = 0;                // directions with missing bytes
-  std::uint64_t truncated_segments = 0;  // snaplen-cut
+  std::uint64_t flows_not_tracked = 0;     // table full of DICOM/TLS flows
+  std::uint64_t flows_evicted = 0;         // closed early to make room for a new flow
+  std::uint64_t flows_dropped_memory = 0;  // dropped at the memory budget
+  std::uint64_t gaps = 0;                  // directions with missing bytes
+  std::uint64_t truncated_segments = 0;    // snaplen-cut
   std::uint64_t dropped_out_of_order = 0;
   std::uint64_t idle_closed = 0;
+  std::uint64_t time_backwards = 0;  // segments older than the latest one seen
+  std::uint64_t segments = 0;
+  std::uint64_t payload_bytes = 0;
+  std::uint64_t work = 0;         // table steps + the reader work of closed flows
+  std::size_t peak_bytes = 0;     // most bytes counted at once
 };
 
 class FlowTable {
  public:
-  explicit FlowTable(FlowLimits limits, ReaderLimits reader = {});
+  // `on_close` receives each DICOM or TLS flow as it closes; without it they are kept for
+  // take_closed().
+  explicit FlowTable(FlowLimits limits, ReaderLimits reader = {},
+                     std::function<void(ClosedFlow&&)> on_close = {});
   void add(const TcpSegment& seg);
   // Closes every flow (end of input).
   void flush();
   // Flows closed so far (DICOM or TLS only); moves them out.
   std::vector<ClosedFlow> take_closed();
   const FlowStats& stats() const { return m_stats; }
+  // Bytes counted now against max_buffered_bytes.
+  std::size_t memory() const { return m_bytes; }
+  std::size_t open_flows() const { return m_flows.size(); }
+
+  // The fixed cost counted for one flow.
+  static std::size_t flow_cost();
+  // How far the count can pass max_buffered_bytes for a moment: one segment's growth of one
+  // flow (a 64 KiB step of a PDU buffer, a command set, held bytes) before that flow is dropped.
+  static constexpr std::size_t k_overshoot = 256 * 1024;
 
  private:
+  using Key = std::pair<std::uint64_t, std::uint64_t>;  // (ip<<16|port) of the two ends, sorted
   struct Half {
     bool synced = false;
     bool fin = false;
     bool broken = false;
-    std::uint32_t next = 0;
-    std::vector<std::pair<std::uint32_t, std::vector<std::uint8_t>>> held;  // out of order
+    std::uint32_t next = 0;       // next expected sequence number
+    std::uint64_t next_abs = 0;   // the same, counted from the start of the direction (no wrap)
+    std::map<std::uint64_t, std::vector<std::uint8_t>> held;  // out of order, by offset
     std::size_t held_bytes = 0;
   };
   struct Flow {
@@ -70,23 +103,34 @@ class FlowTable {
     std::uint16_t a_port = 0, b_port = 0;
     Half half[2];  // [0] from A, [1] from B
     Conversation conv;
-    std::int64_t last_us = 0;
+    std::int64_t last_us = 0;  // capture clock at the last segment
+    int lru = 0;               // 0: plain, 1: DICOM or TLS
+    std::list<Key>::iterator pos;
+    std::size_t charged = 0;  // bytes counted for this flow
+    bool ignored = false;     // dropped at the memory budget: later segments are ignored
   };
-  using Key = std::pair<std::uint64_t, std::uint64_t>;  // (ip<<16|port) of the two ends, sorted
+  using Iter = std::map<Key, Flow>::iterator;
 
   void segment(Flow& f, int from, const TcpSegment& seg);
   void deliver(Flow& f, int from, std::span<const std::uint8_t> bytes, std::int64_t t);
   void drain(Flow& f, int from, std::int64_t t);
   void lose(Flow& f, int from, const std::string& why);
   void release(Flow& f, int from);
-  void close(std::map<Key, Flow>::iterator it);
-  void expire(std::int64_t now_us);
+  void recount(Flow& f);
+  void touch(Iter it);
+  void drop(Iter it);
+  void close(Iter it, const std::string& note = {});
+  void expire();
+  void emit(Flow& f, const std::string& note);
 
   FlowLimits m_limits;
   ReaderLimits m_reader;
+  std::function<void(ClosedFlow&&)> m_on_close;
   std::map<Key, Flow> m_flows;
-  std::size_t m_buffered = 0;
-  std::int64_t m_last_sweep_us = 0;
+  std::list<Key> m_lru[2];
+  std::size_t m_bytes = 0;
+  bool m_have_clock = false;
+  std::int64_t m_clock = 0;  // the latest capture time seen
   std::vector<ClosedFlow> m_closed;
   FlowStats m_stats;
 };

@@ -16,9 +16,7 @@
 
 #include "flow_table.hpp"
 #include "pcap_reader.hpp"
-
-#include <chrono>
-#include <functional>
+#include "summaries.hpp"
 
 namespace pacscan::passive {
 namespace {
@@ -95,7 +93,8 @@ std::string summary_of(const PassiveData& d) {
   return s;
 }
 
-Observation to_observation(const ClosedFlow& f, const AssociationRecord& r) {
+Observation to_observation(const Summary& f) {
+  const AssociationRecord& r = f.record;
   PassiveData d = r.data;
   d.client_ip = Ipv4{f.client_ip}.str();
   d.client_port = f.client_port;
@@ -137,32 +136,50 @@ Expected<ScanResult> analyze(const Options& options, const std::vector<std::stri
   result.meta.probes = {"passive_dicom"};
   result.meta.options = {{"max_flows", options.max_flows},
                          {"max_buffered_bytes", options.max_buffered_bytes},
+                         {"max_summary_bytes", options.max_summary_bytes},
                          {"idle_timeout_s", options.idle_timeout_s},
                          {"max_pdu_length", ReaderLimits{}.max_pdu_length}};
   FlowLimits limits;
   limits.max_flows = options.max_flows;
   limits.max_buffered_bytes = options.max_buffered_bytes;
-  limits.idle_timeout_us = options.idle_timeout_s * 1000 * 1000;
+  limits.idle_timeout_us = std::clamp<std::int64_t>(options.idle_timeout_s, 0, 1LL << 40) * 1000000;
 
-  std::vector<ClosedFlow> flows;
+  // Flows are summarised as they close and released: only the summaries stay until the end.
+  Summaries summaries(options.max_summary_bytes);
   FlowStats totals;
   for (const auto& file : sources) {
-    FlowTable table(limits);  // one table per file: flows do not span captures
+    // One table per file: flows do not span captures.
+    FlowTable table(limits, {}, [&](ClosedFlow&& f) { summaries.add(std::move(f)); });
     auto st = feed(file, [&](const TcpSegment& seg) { table.add(seg); });
     if (!st) return error(st.error());
     table.flush();
-    for (auto& f : table.take_closed()) flows.push_back(std::move(f));
     for (auto& w : st->warnings) result.meta.notes.push_back(std::move(w));
     const FlowStats& s = table.stats();
     totals.flows_not_tracked += s.flows_not_tracked;
+    totals.flows_evicted += s.flows_evicted;
+    totals.flows_dropped_memory += s.flows_dropped_memory;
     totals.gaps += s.gaps;
     totals.truncated_segments += s.truncated_segments;
+    totals.time_backwards += s.time_backwards;
     if (st->packets == 0) result.meta.notes.push_back(fmt::format("{}: no packets", file));
   }
   if (totals.flows_not_tracked > 0) {
-    result.meta.notes.push_back(
-        fmt::format("{} TCP connection(s) were not analysed: more than {} at once (--max-flows)",
-                    totals.flows_not_tracked, options.max_flows));
+    result.meta.notes.push_back(fmt::format(
+        "{} TCP connection(s) were not analysed: more than {} DICOM or TLS connections at once "
+        "(--max-flows)",
+        totals.flows_not_tracked, options.max_flows));
+  }
+  if (totals.flows_evicted > 0) {
+    result.meta.notes.push_back(fmt::format(
+        "{} TCP connection(s) not seen to carry DICOM were closed early to make room for new ones "
+        "(--max-flows, --max-buffered)",
+        totals.flows_evicted));
+  }
+  if (totals.flows_dropped_memory > 0) {
+    result.meta.notes.push_back(fmt::format(
+        "{} TCP connection(s) were dropped or not analysed at the memory budget of {} bytes "
+        "(--max-buffered); what they showed before the drop is reported",
+        totals.flows_dropped_memory, options.max_buffered_bytes));
   }
   if (totals.truncated_segments > 0) {
     result.meta.notes.push_back(fmt::format(
@@ -176,14 +193,28 @@ Expected<ScanResult> analyze(const Options& options, const std::vector<std::stri
         "limits); they were read up to the gap",
         totals.gaps));
   }
+  if (totals.time_backwards > 0) {
+    result.meta.notes.push_back(fmt::format(
+        "{} packet(s) had a timestamp earlier than a packet before them (merged or re-ordered "
+        "capture); idle timeouts follow the latest time seen",
+        totals.time_backwards));
+  }
+  if (summaries.folded() > 0) {
+    result.meta.notes.push_back(fmt::format(
+        "{} association(s) beyond the summary budget ({} bytes, --max-summary) were folded into an "
+        "earlier association with the same facts (see 'repeats')",
+        summaries.folded(), options.max_summary_bytes));
+  }
+  if (summaries.left_out() > 0) {
+    result.meta.notes.push_back(fmt::format(
+        "{} association(s) beyond the summary budget ({} bytes, --max-summary) were not reported",
+        summaries.left_out(), options.max_summary_bytes));
+  }
 
   // Servers that spoke DICOM in clear: TLS on those ports counts too.
-  std::set<Endpoint> dicom_servers;
-  for (const auto& f : flows) {
-    if (f.kind == StreamKind::dicom) dicom_servers.insert({Ipv4{f.server_ip}, f.server_port});
-  }
+  const std::set<Endpoint>& dicom_servers = summaries.dicom_servers();
   std::uint64_t tls_ignored = 0;
-  for (const auto& f : flows) {
+  for (const auto& f : summaries.all()) {
     if (f.kind == StreamKind::tls) {
       const bool known_port = std::find(std::begin(k_dicom_ports), std::end(k_dicom_ports),
                                         f.server_port) != std::end(k_dicom_ports);
@@ -192,7 +223,7 @@ Expected<ScanResult> analyze(const Options& options, const std::vector<std::stri
         continue;
       }
     }
-    for (const auto& r : f.associations) result.observations.push_back(admit(to_observation(f, r)));
+    result.observations.push_back(admit(to_observation(f)));
   }
   if (tls_ignored > 0) {
     result.meta.notes.push_back(fmt::format(

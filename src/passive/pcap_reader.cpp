@@ -3,6 +3,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -21,6 +22,18 @@ std::uint32_t be32(const std::uint8_t* p) {
 }
 
 constexpr std::uint16_t k_ethertype_ipv4 = 0x0800;
+// Timestamps are kept within 1970..9999 (UTC): pcapng's if_tsoffset and if_tsresol can give any
+// 64-bit second count, and the arithmetic below and the reports' dates must not overflow.
+constexpr std::int64_t k_max_time_s = 253402300799;  // 9999-12-31T23:59:59Z
+
+// Capture time in microseconds, clamped; `clamped` says whether it had to be.
+std::int64_t time_us(const timeval& tv, bool& clamped) {
+  const auto sec = static_cast<std::int64_t>(tv.tv_sec);
+  const auto usec = static_cast<std::int64_t>(tv.tv_usec);
+  clamped = sec < 0 || sec > k_max_time_s || usec < 0 || usec > 999999;
+  const std::int64_t s = std::clamp<std::int64_t>(sec, 0, k_max_time_s);
+  return s * 1000000 + std::clamp<std::int64_t>(usec, 0, 999999);
+}
 constexpr int k_dlt_linux_sll2 = 276;
 constexpr int k_dlt_ipv4 = 228;
 
@@ -150,9 +163,17 @@ Expected<CaptureStats> read_all(pcap_t* pc, const std::string& name,
     const std::size_t payload_cap = tcp_cap - thl;      // what the capture kept
     seg.truncated = payload_cap < payload_len;
     seg.payload = std::span<const std::uint8_t>(tcp + thl, std::min(payload_cap, payload_len));
-    seg.time_us = std::int64_t{hdr->ts.tv_sec} * 1000000 + hdr->ts.tv_usec;
+    bool clamped = false;
+    seg.time_us = time_us(hdr->ts, clamped);
+    if (clamped) ++st.clamped_times;
     ++st.tcp_segments;
     on_segment(seg);
+  }
+  if (st.clamped_times > 0) {
+    st.warnings.push_back(fmt::format(
+        "{}: {} packet timestamp(s) outside 1970-9999 were clamped (damaged capture or pcapng "
+        "timestamp options)",
+        name, st.clamped_times));
   }
   return st;
 }

@@ -21,6 +21,7 @@ struct CaptureStats {
   std::uint64_t skipped_non_ip = 0;  // not IPv4 (ARP, IPv6, ...) or unknown link type
   std::uint64_t skipped_fragments = 0;
   std::uint64_t malformed = 0;        // headers cut or inconsistent
+  std::uint64_t clamped_times = 0;    // timestamps outside 1970..9999, clamped
   std::vector<std::string> warnings;  // truncated file ...
 };
 

@@ -9,7 +9,13 @@
 // data sets. Values are skipped as they stream past and never stored. Every length is checked
 // against the bytes present and against the limits below.
 //
+// Linear time: each byte costs O(1) amortised, whatever it holds (floods of elements, tags,
+// commands, PDUs or items); every list kept is capped. memory() says what one conversation holds,
+// so that the flow table can keep all of them within one budget.
+//
 // No libpcap, no DCMTK: a fuzzer drives it directly (tests/fuzz/fuzz_pdu_reader.cpp).
+// Sources: conversation.cpp (decision, PDUs), messages.cpp (PDVs, command and data sets),
+// association_pdus.cpp, dataset_walker.cpp, dicom_tables.cpp.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -62,6 +68,13 @@ class Conversation {
   // reassembling it.
   bool done() const;
   const std::vector<AssociationRecord>& associations() const;
+  // Moves the associations out (after finish()): the conversation then holds none.
+  std::vector<AssociationRecord> take_associations();
+  // Bytes held: buffers, indexes and the association records, roughly.
+  std::size_t memory() const;
+  // Steps taken so far (loop iterations, element headers, scanned bytes ...): tests bound it by
+  // the bytes fed to prove that the reader stays linear.
+  std::uint64_t work() const;
 
  private:
   struct Impl;

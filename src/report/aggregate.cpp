@@ -2,6 +2,7 @@
 #include "report/common.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
@@ -126,6 +127,25 @@ std::vector<const Check*> not_evaluated(const ScanResult& scan) {
   return out;
 }
 
+std::string decoy_note(const Finding& f) {
+  return fmt::format("the host shows signs of a DICOM honeypot or decoy (finding {}): verify the "
+                     "device with its owner before filing a ticket",
+                     f.decoy_finding_id.empty() ? std::string("ASSET-DECOY-SUSPECTED")
+                                                : f.decoy_finding_id);
+}
+
+std::string role_text(const ScanResult& scan, const HostRecord& h) {
+  std::vector<std::string> labels;
+  for (const auto& r : h.role.roles) labels.push_back(role_label(r));
+  if (labels.empty()) return "";
+  std::string out = fmt::format("{} — {}", join(labels, "; "), h.role.confidence);
+  const bool decoy = std::any_of(scan.findings.begin(), scan.findings.end(), [&](const auto& f) {
+    return f.ip == h.ip && f.suspected_decoy;
+  });
+  if (decoy) out += " — suspected decoy";
+  return out;
+}
+
 const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& ip, int port) {
   for (const auto& e : scan.endpoints) {
     if (e.ip == ip && e.port == port) return &e;
@@ -151,8 +171,32 @@ std::string status_key(const Context& ctx, const Finding& f) {
 std::string retest_command(const ScanResult& scan, const Finding& f) {
   std::string ip = f.ip;
   if (ip.empty()) ip = f.asset.substr(0, f.asset.find(':'));
-  std::string cmd = "pacscan scan " + shell_quote(ip);
-  if (f.port > 0) cmd += fmt::format(" -p {}", f.port);
+  // The finding's own endpoint, a host-level finding's open ports, and the other endpoints a
+  // whole-scan finding involves (a duplicate AE title is only seen with the other device).
+  std::vector<std::string> targets{ip};
+  std::vector<int> ports;
+  auto add_port = [&](int p) {
+    if (p > 0 && p < 65536 && std::find(ports.begin(), ports.end(), p) == ports.end()) {
+      ports.push_back(p);
+    }
+  };
+  add_port(f.port);
+  if (f.port == 0) {
+    for (const auto& h : scan.hosts) {
+      if (h.ip == ip) for (int p : h.open_ports) add_port(p);
+    }
+  }
+  for (const auto& r : f.related) {
+    const auto colon = r.rfind(':');
+    const std::string rip = r.substr(0, colon);
+    if (!Ipv4::parse(rip)) continue;  // scan.json is untrusted: only addresses get through
+    if (std::find(targets.begin(), targets.end(), rip) == targets.end()) targets.push_back(rip);
+    if (colon != std::string::npos) add_port(std::atoi(r.c_str() + colon + 1));
+  }
+  std::vector<std::string> quoted;
+  for (const auto& t : targets) quoted.push_back(shell_quote(t));
+  std::string cmd = fmt::format("pacscan scan {}", join(quoted, " "));
+  if (!ports.empty()) cmd += fmt::format(" -p {}", fmt::join(ports, ","));
   cmd += " -o " + shell_quote("retest-" + safe_id(f.id, 0));
   // The called AE the server answered to, unless it answers to any (then it adds nothing), and
   // only when `pacscan scan --called-aet` would accept it.
@@ -161,7 +205,7 @@ std::string retest_command(const ScanResult& scan, const Finding& f) {
       std::any_of(scan.findings.begin(), scan.findings.end(), [&](const auto& o) {
         return o.rule_id == "DICOM-AE-ANY-CALLED" && o.ip == f.ip && o.port == f.port;
       });
-  if (e && !any_called && usable_called_ae(e->called_ae)) {
+  if (e && targets.size() == 1 && !any_called && usable_called_ae(e->called_ae)) {
     cmd += " --called-aet " + shell_quote(e->called_ae);
   }
   return cmd;

@@ -30,6 +30,8 @@ std::string change_key(Change c);              // "new", "still_open", "fixed"
 std::string clean_text(std::string_view s, bool keep_newlines);
 // One line: clean_text, newlines and tabs collapsed into single spaces, trimmed.
 std::string one_line(std::string_view s);
+// A CSV cell (csv.cpp): cleaned, neutralised against formula injection, quoted.
+std::string csv_cell(std::string_view raw);
 
 // Orders IP address strings numerically (falls back to text order for non-addresses).
 bool ip_less(const std::string& a, const std::string& b);
@@ -74,6 +76,12 @@ struct WrittenObject {
   SyntheticObject object;
 };
 std::vector<WrittenObject> written_objects(const ScanResult& scan);
+
+// The text every format shows on a finding of a suspected decoy host.
+std::string decoy_note(const Finding& f);
+// "archive (Q/R and storage); ... — high" for the inventory, with "suspected decoy" when a
+// finding of the host is marked so.
+std::string role_text(const ScanResult& scan, const HostRecord& h);
 
 const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& ip, int port);
 

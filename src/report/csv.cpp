@@ -5,6 +5,24 @@
 #include "report/common.hpp"
 
 namespace pacscan::report::detail {
+
+// A cell: cleaned, neutralised against formula injection, quoted.
+std::string csv_cell(std::string_view raw) {
+  std::string text = clean_text(raw, true);
+  if (!text.empty()) {
+    const char c = text.front();
+    if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') {
+      text.insert(text.begin(), '\'');
+    }
+  }
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 namespace {
 
 std::string priority(Severity s) {
@@ -23,25 +41,10 @@ std::string priority(Severity s) {
   return "Lowest";
 }
 
-// A cell: cleaned, neutralised against formula injection, quoted.
-std::string cell(std::string_view raw) {
-  std::string text = clean_text(raw, true);
-  if (!text.empty()) {
-    const char c = text.front();
-    if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') {
-      text.insert(text.begin(), '\'');
-    }
-  }
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string description(const Context& ctx, const Finding& f) {
-  std::string d = one_line(f.summary) + "\n\n";
+  std::string d;
+  if (f.suspected_decoy) d += "SUSPECTED DECOY: " + decoy_note(f) + "\n\n";
+  d += one_line(f.summary) + "\n\n";
   d += "Asset: " + one_line(f.asset) + "\n";
   d += "Rule: " + one_line(f.rule_id) + " - " + one_line(f.title) + "\n";
   d += "Severity: " + severity_label(f.severity) + "; evidence: " + evidence_label(f) + "\n";
@@ -62,6 +65,7 @@ void add_row(Sink& out, const Context& ctx, const Finding& f, const std::string&
   std::string labels = "pacscan " + one_line(f.rule_id);
   for (int p : f.hicp) labels += fmt::format(" hicp-{}", p);
   if (f.vendor_action) labels += " vendor-action";
+  if (f.suspected_decoy) labels += " suspected-decoy";
   const std::vector<std::string> cells = {
       one_line(f.title) + " - " + one_line(f.asset),
       description(ctx, f),
@@ -73,21 +77,23 @@ void add_row(Sink& out, const Context& ctx, const Finding& f, const std::string&
       f.id,
       status,
       first_seen,
+      yes_no(f.suspected_decoy),
   };
   for (std::size_t i = 0; i < cells.size(); ++i) {
     if (i) out += ',';
-    out += cell(cells[i]);
+    out += csv_cell(cells[i]);
   }
   out += "\r\n";
 }
 
 
 void render_csv_to(Sink& out, const Context& ctx) {
-  const char* header[] = {"Summary", "Description", "Priority",   "Labels", "Asset",
-                          "Rule",    "Severity",    "Finding ID", "Status", "First seen"};
+  const char* header[] = {"Summary",    "Description", "Priority",  "Labels",
+                          "Asset",      "Rule",        "Severity",  "Finding ID",
+                          "Status",     "First seen",  "Suspected decoy"};
   for (std::size_t i = 0; i < std::size(header); ++i) {
     if (i) out += ',';
-    out += cell(header[i]);
+    out += csv_cell(header[i]);
   }
   out += "\r\n";
   const auto& started = ctx.scan.meta.started_at;

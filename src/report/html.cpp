@@ -293,6 +293,27 @@ void written_section(Sink& out, const ScanResult& scan) {
   out += "</tbody></table></section>\n";
 }
 
+// --do-not-probe: the site's list, with its reasons (user text: escaped like everything else).
+void not_probed_section(Sink& out, const ScanResult& scan) {
+  if (scan.meta.do_not_probe.empty()) return;
+  out += "<section id=\"not-probed\"><h2>Listed but not probed</h2>\n<p>On the do-not-probe "
+         "list: these addresses got no packet at all (not even ARP).</p>\n<table><thead><tr>"
+         "<th>Listed</th><th>Reason</th><th>In-scope addresses covered</th><th>Line</th></tr>"
+         "</thead><tbody>\n";
+  for (const auto& d : scan.meta.do_not_probe) {
+    out += fmt::format(
+        "<tr><td>{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td><td>{}</td></tr>\n",
+        h(d.target), h(d.reason),
+        d.in_scope_count == 0
+            ? std::string("none of the targets")
+            : h_list(d.in_scope) + (d.in_scope_count > d.in_scope.size()
+                                        ? fmt::format(" ({} address(es))", d.in_scope_count)
+                                        : std::string{}),
+        h(d.origin));
+  }
+  out += "</tbody></table></section>\n";
+}
+
 void inventory_section(Sink& out, const ScanResult& scan) {
   out += "<section id=\"inventory\"><h2>Asset inventory</h2>\n<h3>Hosts</h3>\n";
   if (scan.hosts.empty()) {
@@ -300,13 +321,20 @@ void inventory_section(Sink& out, const ScanResult& scan) {
   } else {
     out +=
         "<table><thead><tr><th>IP</th><th>MAC</th><th>Vendor</th><th>Open ports</th>"
-        "<th>Found by</th></tr></thead><tbody>\n";
+        "<th>Found by</th><th>Role (confidence)</th><th>Why this role</th></tr></thead>"
+        "<tbody>\n";
     for (const auto& host : scan.hosts) {
+      std::string why = "—";
+      if (!host.role.evidence.empty()) {
+        why = "<ul class=\"evidence\">";
+        for (const auto& e : host.role.evidence) why += "<li>" + h(e) + "</li>";
+        why += "</ul>";
+      }
       out += fmt::format(
           "<tr><td>{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td><td>{}</td>"
-          "<td>{}</td></tr>\n",
+          "<td>{}</td><td>{}</td><td class=\"wrap\">{}</td></tr>\n",
           h(host.ip), h_or_dash(host.mac), h_or_dash(host.vendor), ports_text(host.open_ports),
-          h_or_dash(host.via));
+          h_or_dash(host.via), h_or_dash(role_text(scan, host)), why);
     }
     out += "</tbody></table>\n";
   }
@@ -338,7 +366,9 @@ void finding_article(Sink& out, const Context& ctx, const Finding& f, std::size_
                      finding_anchor(f, index));
   out += fmt::format("<h4>{} {} — {}", badge(f.severity), h(f.title), h(f.asset));
   if (f.vendor_action) out += " <span class=\"tag\">Vendor action needed</span>";
+  if (f.suspected_decoy) out += " <span class=\"tag\">Suspected decoy</span>";
   out += "</h4>\n<dl class=\"facts\">";
+  if (f.suspected_decoy) out += "<dt>Suspected decoy</dt><dd>" + h(decoy_note(f)) + "</dd>";
   out += "<dt>Finding ID</dt><dd>" + h(f.id) + "</dd>";
   out += "<dt>Rule</dt><dd>" + h(f.rule_id) + "</dd>";
   out += "<dt>Evidence level</dt><dd>" + h(evidence_label(f)) + "</dd>";
@@ -461,6 +491,7 @@ void render_html_to(Sink& out, const Context& ctx) {
   summary_section(out, ctx);
   if (ctx.diff) diff_section(out, ctx);
   written_section(out, ctx.scan);
+  not_probed_section(out, ctx.scan);
   inventory_section(out, ctx.scan);
   findings_section(out, ctx);
   checks_sections(out, ctx.scan);

@@ -158,15 +158,35 @@ void written_section(Sink& out, const ScanResult& scan) {
   out += "\n";
 }
 
+// --do-not-probe: the site's list, with its reasons (user text: escaped like everything else).
+void not_probed_section(Sink& out, const ScanResult& scan) {
+  if (scan.meta.do_not_probe.empty()) return;
+  out += "## Listed but not probed\n\n";
+  out += "On the do-not-probe list: these addresses got no packet at all (not even ARP).\n\n";
+  table_head(out, {"Listed", "Reason", "In-scope addresses covered", "Line"});
+  for (const auto& d : scan.meta.do_not_probe) {
+    row(out, {md(d.target), md(d.reason),
+              d.in_scope_count == 0
+                  ? std::string("none of the targets")
+                  : md_list(d.in_scope) + (d.in_scope_count > d.in_scope.size()
+                                               ? fmt::format(" ({} address(es))", d.in_scope_count)
+                                               : std::string{}),
+              md(d.origin)});
+  }
+  out += "\n";
+}
+
 void inventory_section(Sink& out, const ScanResult& scan) {
   out += "## Asset inventory\n\n### Hosts\n\n";
   if (scan.hosts.empty()) {
     out += "No host answered.\n\n";
   } else {
-    table_head(out, {"IP", "MAC", "Vendor", "Open ports", "Found by"});
+    table_head(out, {"IP", "MAC", "Vendor", "Open ports", "Found by", "Role (confidence)",
+                     "Why this role"});
     for (const auto& h : scan.hosts) {
       row(out, {md(h.ip), md_or_dash(h.mac), md_or_dash(h.vendor), ports_text(h.open_ports),
-                md_or_dash(h.via)});
+                md_or_dash(h.via), md_or_dash(role_text(scan, h)),
+                md_or_dash(join(h.role.evidence, "; "))});
     }
     out += "\n";
   }
@@ -196,6 +216,7 @@ void finding_block(Sink& out, const Context& ctx, const Finding& f) {
   if (!f.hicp.empty()) out += "- **HICP practices:** " + md(hicp_list(f.hicp)) + "\n";
   if (const auto s = status_of(ctx, f)) out += "- **Status:** " + change_label(*s) + "\n";
   if (f.vendor_action) out += "- **Vendor action needed**\n";
+  if (f.suspected_decoy) out += "- **Suspected decoy:** " + md(decoy_note(f)) + "\n";
   out += "\n**What was seen:** " + md_or_dash(f.summary) + "\n\n";
   if (!f.evidence.empty()) {
     out += "**Evidence:**\n\n";
@@ -257,6 +278,7 @@ void render_markdown_to(Sink& out, const Context& ctx) {
   summary_section(out, scan);
   if (ctx.diff) diff_section(out, *ctx.diff);
   written_section(out, scan);
+  not_probed_section(out, scan);
   inventory_section(out, scan);
   findings_section(out, ctx);
   checks_sections(out, scan);

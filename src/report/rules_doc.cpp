@@ -28,7 +28,7 @@ std::string rules_json() {
         {"references", strings(r.references)},
         {"needs", strings(r.needs)},
         {"levels", r.levels},
-        {"implemented", r.evaluate != nullptr},
+        {"implemented", rules::implemented(r)},
     });
   }
   return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -71,7 +71,7 @@ std::string rules_md() {
     out += fmt::format("| [{}](#{}) | {} | {} | {} | {} | {} |\n", escape_md(r.id), anchor(r.id),
                        escape_md(r.title), detail::severity_label(r.severity),
                        detail::join(hicp, ", "), detail::yes_no(r.vendor_action),
-                       r.evaluate ? "yes" : "not yet");
+                       rules::implemented(r) ? "yes" : "not yet");
   }
   out += "\n";
   for (const auto& r : cat) {
@@ -84,7 +84,7 @@ std::string rules_md() {
     out += "- **Probes needed:** " + code_list(r.needs) + "\n";
     out += "- **Evidence levels:** " + escape_md(r.levels) + "\n";
     out += std::string("- **Evaluated by this version:** ") +
-           (r.evaluate ? "yes" : "not yet (always reported as not evaluated)") + "\n\n";
+           (rules::implemented(r) ? "yes" : "not yet (always reported as not evaluated)") + "\n\n";
     out += "**Why it matters.** " + escape_md(r.description) + "\n\n";
     out += "**How to fix.** " + escape_md(r.remediation) + "\n\n";
     if (!r.references.empty()) {

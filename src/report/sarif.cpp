@@ -172,8 +172,16 @@ void stream_sarif(const Context& ctx, std::ostream& out) {
           {"hicp", f->hicp},
           {"vendor_action", f->vendor_action},
           {"remediation", f->remediation},
-          {"probes", f->probes}}},
+          {"probes", f->probes},
+          {"suspected_decoy", f->suspected_decoy},
+          {"decoy_finding_id", f->decoy_finding_id}}},
     };
+    if (f->suspected_decoy) {
+      // Under review, not accepted: the result stays visible, but tools that track suppressions
+      // keep it out of the work queue until someone has checked the device.
+      result["suppressions"] = json::array(
+          {{{"kind", "external"}, {"status", "underReview"}, {"justification", decoy_note(*f)}}});
+    }
     if (const auto s = status_of(ctx, *f)) {
       result["baselineState"] = *s == Change::added ? "new" : "unchanged";
     }

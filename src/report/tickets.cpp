@@ -27,6 +27,9 @@ std::string render_ticket(const Context& ctx, const Finding& f) {
   std::string out;
   out += fmt::format("# [{}] {} — {}\n\n", severity_upper(f.severity), escape_md(f.title),
                      escape_md(f.asset));
+  if (f.suspected_decoy) {
+    out += "> **Suspected decoy.** " + escape_md(decoy_note(f)) + "\n\n";
+  }
   out += "| Field | Value |\n| --- | --- |\n";
   auto row = [&](std::string_view k, const std::string& v) {
     out += fmt::format("| {} | {} |\n", k, v);
@@ -38,6 +41,7 @@ std::string render_ticket(const Context& ctx, const Finding& f) {
   row("Evidence level", escape_md(evidence_label(f)));
   if (!f.hicp.empty()) row("HICP practices", escape_md(hicp_list(f.hicp)));
   row("Vendor action needed", yes_no(f.vendor_action));
+  row("Suspected decoy", yes_no(f.suspected_decoy));
   if (const auto s = status_of(ctx, f)) row("Status", change_label(*s));
   row("Scan started", md_or_dash(display_time(ctx.scan.meta.started_at)));
   out += "\n## What was found\n\n" + md_or_dash(f.summary) + "\n\n";

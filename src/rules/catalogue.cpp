@@ -52,6 +52,104 @@ const std::vector<RuleSpec>& catalogue() {
        "Inventory it and confirm it is meant to be reachable from this network.",
        {"Orthanc REST /system", "DICOM PS3.18"}, {"http_imaging"}, "observed",
        &eval_asset_imaging_web},
+      // ---------------- the inventory checks itself (whole-scan rules) ----------------
+      {"ASSET-HOST-ROLE", "Asset role guessed from what the host offers", {5}, false,
+       Severity::info,
+       "Inventory fact: what the device is for, so the asset list can be checked against it.",
+       "From the services each host offers (query/retrieve, storage, worklist, web), confirmed "
+       "where the probes could, pacscan guesses its role: archive, worklist broker, viewer or "
+       "router, modality, imaging web interface. A role nobody expected (an archive on a "
+       "workstation, a worklist on a viewer) is a shadow system that nobody patches or backs up.",
+       "Compare the role with the site's asset list and record it there with the device's owner. "
+       "Investigate any host whose role nobody can explain: it may hold patient data outside "
+       "every backup and access review.",
+       {"HICP Tech Vol 1 practice 5 (asset management)", "DICOM PS3.4 Annex B, C, K"},
+       {"dicom_services", "dicom_null_query", "http_imaging", "passive_dicom"},
+       "observed; confidence high when a service was confirmed (a null-match query answered, "
+       "Orthanc's API, a capture), medium when only negotiated, low from indirect hints (the "
+       "network card's vendor, Verification only).",
+       nullptr, &eval_host_role},
+      {"ASSET-AE-TITLE-DUPLICATE", "Same AE title on different hosts or ports", {5, 9}, false,
+       Severity::medium,
+       "Medium on different hosts: peers and archives address devices by AE title, so studies can "
+       "be routed to, or retrieved from, the wrong device, and logs cannot tell them apart; low "
+       "on one host (often one application on two ports).",
+       "Two endpoints answer to the same AE title as their own. Only titles that are evidence of "
+       "the server's own name count: a title accepted while a random one was rejected, one the "
+       "server recognised in its reject reason, the DicomAet of Orthanc's API, or (tentative) one "
+       "a client used in a capture. A server that accepts any title has no observable own title.",
+       "Give every DICOM application entity a unique AE title (site convention: department, "
+       "device, number) and update the peers that address it (archive destinations, modality "
+       "worklist and storage targets).",
+       {"DICOM PS3.8 §7.1.1.6 (AE titles)", "HICP Tech Vol 1 practice 5 (asset management)"},
+       {"dicom_ae_policy", "http_imaging", "passive_dicom"},
+       "observed; confirmed when every title was learnt from the server itself, tentative when a "
+       "capture is the only source for one of them.",
+       nullptr, &eval_ae_title_duplicate},
+      {"ASSET-IMPL-MIXED", "Host presents several DICOM implementations", {5, 7}, false,
+       Severity::low,
+       "Low: several applications, or several devices behind one address, each need an inventory "
+       "entry and patching; a decoy can look like this too.",
+       "Different DICOM ports of one address announce different implementations (Implementation "
+       "Class UID and version name in the A-ASSOCIATE-AC). Orthanc and the DCMTK tools announce "
+       "the same DCMTK identity: one identity does not prove one application.",
+       "Find out which application or device answers on each port, record each in the inventory "
+       "with its version, and close the ports nobody needs. If the address is a NAT or port "
+       "forward, inventory the devices behind it.",
+       {"DICOM PS3.7 §D.3.3.2 (Implementation Identification)", "data/implementation-identities.txt"},
+       {"dicom_associate", "dicom_ae_policy", "passive_dicom"},
+       "observed: the identities from each port's A-ASSOCIATE-AC.",
+       nullptr, &eval_impl_mixed},
+      {"ASSET-IMPL-CONTRADICTION", "Implementation identity contradicts itself", {5, 7}, false,
+       Severity::low,
+       "Low: the device's version cannot be read from what it says, so version-based patch checks "
+       "cannot be trusted for it; a forged identity is also a decoy or impostor sign.",
+       "The announced identity does not add up: a toolkit's version name with a class UID outside "
+       "that toolkit's root, DCMTK's two version fields disagreeing, or a port that Orthanc's API "
+       "claims while it announces a toolkit Orthanc is not built on. Roots and sources are in "
+       "data/implementation-identities.txt.",
+       "Ask the vendor which software and version this device runs, record it in the inventory, "
+       "and track its patches by that, not by what it announces. If nobody can account for the "
+       "device, investigate it.",
+       {"DICOM PS3.7 §D.3.3.2", "data/implementation-identities.txt"},
+       {"dicom_associate", "dicom_ae_policy", "http_imaging"},
+       "observed; confirmed for DCMTK's own two fields disagreeing, tentative otherwise (a vendor "
+       "build may change one field and not the other).",
+       nullptr, &eval_impl_contradiction},
+      {"ASSET-CLONED-CONFIG", "Identical configuration on many hosts", {3, 5}, false,
+       Severity::low,
+       "Low for an identical DICOM configuration on 3 or more hosts, medium when that "
+       "configuration accepts any peer (a default deployed as it came) or when one TLS "
+       "certificate, and so one private key, serves several hosts.",
+       "Several hosts answer exactly alike: same port, implementation, AE-title policy and "
+       "accepted services (3 hosts or more), or the same TLS certificate (2 hosts or more). That "
+       "is what a mass-deployed default image looks like.",
+       "Harden the common configuration once (own AE titles, allowed peers, only the services "
+       "needed) and roll it out to every copy; give every device its own TLS key and certificate "
+       "from the site CA.",
+       {"HICP Tech Vol 1 practice 5", "RFC 5280 §4.1.2.2 (issuer and serial identify a "
+        "certificate)", "Trend Micro 2025: 44% of exposed DICOM servers share identical "
+        "configurations"},
+       {"dicom_ae_policy", "dicom_services", "dicom_tls"},
+       "observed: the facts compared are listed in the evidence.",
+       nullptr, &eval_cloned_config},
+      {"ASSET-DECOY-SUSPECTED", "Suspected DICOM honeypot or decoy", {5, 8}, false, Severity::low,
+       "Low: a decoy nobody declared is an unmanaged device; a declared one is intended. Its "
+       "other findings are kept but marked 'suspected decoy' so that nobody files tickets "
+       "against a trap.",
+       "The service answers as no real product does: an A-ASSOCIATE-AC without Implementation "
+       "Class UID, a 'protocol version not supported' reject to a valid request, or the exact "
+       "identity of a known honeypot persona (strong signs); or it accepts the made-up SOP class "
+       "pacscan proposes as a test and every service proposed (weak signs, two needed). Known honeypots: dicompot, "
+       "DICOMHawk, qeeqbox honeypots.",
+       "Ask IT or the security provider whether this host is a deliberately deployed honeypot. "
+       "If it is, record it as such and keep its findings out of the remediation plan; if nobody "
+       "owns it, locate it and treat it as an unknown device on the imaging network.",
+       {"github.com/nsmfoo/dicompot", "github.com/honeynet/DICOMHawk",
+        "github.com/qeeqbox/honeypots", "DICOM PS3.7 §D.3.3.2", "DICOM PS3.8 §9.3.4"},
+       {"dicom_associate", "dicom_ae_policy", "dicom_services"},
+       "observed, tentative: a suspicion to verify, never a verdict.",
+       nullptr, &eval_decoy_suspected, true},
       // ---------------- network management ----------------
       {"NET-DICOM-PUBLIC-ADDRESS", "DICOM service on a publicly routable address", {6, 9}, false,
        Severity::high, "Internet-exposed PACS are the population every exposure study counts.",

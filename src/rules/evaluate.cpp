@@ -90,6 +90,16 @@ std::vector<EndpointView> endpoint_views(const ScanResult& result) {
   return out;
 }
 
+ScanView scan_view(const ScanResult& result) {
+  ScanView sv;
+  sv.endpoints = endpoint_views(result);
+  sv.observations = &result.observations;
+  for (std::size_t i = 0; i < sv.endpoints.size(); ++i) {
+    sv.by_host[sv.endpoints[i].ep.ip].push_back(i);
+  }
+  return sv;
+}
+
 bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
   const bool dicom = v.speaks_dicom();
   for (std::string_view need : rule.needs) {
@@ -98,38 +108,75 @@ bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
   return false;
 }
 
+namespace {
+
+// One verdict of a rule on one asset: a check, and a finding when it failed.
+void record(std::vector<Finding>& findings, std::vector<Check>& checks, const RuleSpec& rule,
+            const Endpoint& ep, RuleHit hit) {
+  const std::string asset = ep.port > 0 ? ep.str() : ep.ip.str();
+  Check check{std::string(rule.id), asset, hit.verdict, hit.reason};
+  if (hit.verdict == Verdict::fail) {
+    Finding f;
+    f.rule_id = rule.id;
+    f.title = rule.title;
+    f.severity = hit.severity;
+    f.ip = ep.ip.str();
+    f.port = ep.port;
+    f.asset = asset;
+    f.discriminator = hit.discriminator;
+    f.id = finding_id(f.rule_id, f.asset, f.discriminator);
+    f.evidence_level = hit.level;
+    f.confidence = hit.confidence;
+    f.summary = hit.summary;
+    f.evidence = std::move(hit.evidence);
+    f.probes = std::move(hit.probes);
+    f.related = std::move(hit.related);
+    f.hicp = rule.hicp;
+    f.vendor_action = rule.vendor_action;
+    f.remediation = rule.remediation;
+    check.reason = hit.summary;
+    findings.push_back(std::move(f));
+  }
+  checks.push_back(std::move(check));
+}
+
+// Every finding on a host where a `marks_decoy` rule failed is marked, pointing at the finding
+// that holds the evidence (the lowest port's, when several ports show it).
+void mark_decoys(ScanResult& result) {
+  std::map<std::string, const Finding*> decoy_by_ip;
+  for (const auto& f : result.findings) {
+    const auto* rule = find_rule(f.rule_id);
+    if (!rule || !rule->marks_decoy) continue;
+    auto [it, fresh] = decoy_by_ip.emplace(f.ip, &f);
+    if (!fresh && f.port < it->second->port) it->second = &f;
+  }
+  std::map<std::string, std::string> id_by_ip;
+  for (const auto& [ip, f] : decoy_by_ip) id_by_ip[ip] = f->id;
+  for (auto& f : result.findings) {
+    auto it = id_by_ip.find(f.ip);
+    if (it == id_by_ip.end()) continue;
+    f.suspected_decoy = true;
+    f.decoy_finding_id = it->second;
+  }
+}
+
+}  // namespace
+
 void judge(const ScanResult& part, std::vector<Finding>& findings, std::vector<Check>& checks) {
   const auto views = endpoint_views(part);
   for (const auto& rule : catalogue()) {
     if (!rule.evaluate) continue;
     for (const auto& v : views) {
-      const std::string asset = v.ep.str();
       if (!rule_applies(rule, v)) continue;
-      RuleHit hit = rule.evaluate(v);
-      Check check{std::string(rule.id), asset, hit.verdict, hit.reason};
-      if (hit.verdict == Verdict::fail) {
-        Finding f;
-        f.rule_id = rule.id;
-        f.title = rule.title;
-        f.severity = hit.severity;
-        f.ip = v.ep.ip.str();
-        f.port = v.ep.port;
-        f.asset = asset;
-        f.discriminator = hit.discriminator;
-        f.id = finding_id(f.rule_id, f.asset, f.discriminator);
-        f.evidence_level = hit.level;
-        f.confidence = hit.confidence;
-        f.summary = hit.summary;
-        f.evidence = hit.evidence;
-        f.probes = hit.probes;
-        f.hicp = rule.hicp;
-        f.vendor_action = rule.vendor_action;
-        f.remediation = rule.remediation;
-        check.reason = hit.summary;
-        findings.push_back(std::move(f));
-      }
-      checks.push_back(std::move(check));
+      record(findings, checks, rule, v.ep, rule.evaluate(v));
     }
+  }
+}
+
+void judge_scan(const ScanView& sv, std::vector<Finding>& findings, std::vector<Check>& checks) {
+  for (const auto& rule : catalogue()) {
+    if (!rule.evaluate_scan) continue;
+    for (auto& h : rule.evaluate_scan(sv)) record(findings, checks, rule, h.ep, std::move(h.hit));
   }
 }
 
@@ -137,7 +184,7 @@ void finish(ScanResult& result) {
   std::vector<std::string> unimplemented;
   std::map<std::string_view, std::size_t> rank;
   for (const auto& rule : catalogue()) {
-    if (!rule.evaluate) unimplemented.emplace_back(rule.id);
+    if (!implemented(rule)) unimplemented.emplace_back(rule.id);
     rank.emplace(rule.id, rank.size());
   }
   // Rule by rule, as evaluate() judges (parts come in address order, so each rule's checks stay
@@ -150,6 +197,7 @@ void finish(ScanResult& result) {
                    [&](const Check& a, const Check& b) {
                      return rank_of(a.rule_id) < rank_of(b.rule_id);
                    });
+  mark_decoys(result);
   if (!unimplemented.empty()) {
     std::string list;
     for (const auto& id : unimplemented) list += (list.empty() ? "" : ", ") + id;
@@ -174,6 +222,7 @@ void evaluate(ScanResult& result) {
   result.findings.clear();
   result.checks.clear();
   judge(result, result.findings, result.checks);
+  judge_scan(scan_view(result), result.findings, result.checks);
   finish(result);
 }
 

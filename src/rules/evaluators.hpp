@@ -88,4 +88,11 @@ RuleHit eval_tls_cert_untrusted(const EndpointView& v);
 RuleHit eval_tls_cert_expired(const EndpointView& v);
 RuleHit eval_tls_cert_weak(const EndpointView& v);
 RuleHit eval_tls_no_client_cert(const EndpointView& v);
+// Scan-level inventory rules (inventory_rules.cpp, decoy_rules.cpp): they see every endpoint.
+std::vector<AssetHit> eval_ae_title_duplicate(const ScanView& sv);
+std::vector<AssetHit> eval_impl_mixed(const ScanView& sv);
+std::vector<AssetHit> eval_impl_contradiction(const ScanView& sv);
+std::vector<AssetHit> eval_cloned_config(const ScanView& sv);
+std::vector<AssetHit> eval_decoy_suspected(const ScanView& sv);
+std::vector<AssetHit> eval_host_role(const ScanView& sv);
 }  // namespace pacscan::rules

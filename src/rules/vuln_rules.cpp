@@ -31,7 +31,7 @@ bool parse_version(const std::string& text, std::array<int, 3>& out) {
 const std::vector<VulnEntry>& entries() {
   static const std::vector<VulnEntry> k_entries = [] {
     std::vector<VulnEntry> out;
-    std::istringstream in{std::string(embedded_data("vulnerable-versions.txt"))};
+    std::istringstream in{data_file("vulnerable-versions.txt").text};
     std::string line;
     while (std::getline(in, line)) {
       if (line.empty() || line[0] == '#') continue;

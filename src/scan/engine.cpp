@@ -17,6 +17,7 @@
 #include <pacscan/core/gate.hpp>
 #include <pacscan/core/journal.hpp>
 #include <pacscan/core/text.hpp>
+#include <pacscan/core/version.hpp>
 #include <pacscan/rules/rules.hpp>
 #include <pacscan/sweep/sweep.hpp>
 
@@ -149,6 +150,60 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
   return sweep;
 }
 
+// -iX: endpoints already found open (by nmap) go to the probes without discovery or a sweep.
+// Out of scope ones (--exclude, --do-not-probe, not among the targets) are left out here, and
+// the gate would refuse them anyway. A host's web-first ports are probed first, as after a sweep.
+// Resumed: endpoints in `carried` were recorded by the interrupted run (not recorded again; probed
+// unless their chain was done).
+void queue_given_open(const ScanRequest& req, const std::set<Endpoint>& carried,
+                      const std::map<std::uint32_t, std::vector<SweptPort>>& carried_ports,
+                      const std::map<std::uint32_t, HostFacts>& carried_facts,
+                      ObservationLog& writer, ProbeScheduler& scheduler,
+                      std::atomic<std::uint64_t>& open_endpoints) {
+  std::set<Ipv4> shard;  // --shard K/N: only this scanner's share of the hosts
+  if (req.shard.active()) {
+    for (Ipv4 ip : shard_hosts(req.scope->hosts(), req.shard)) shard.insert(ip);
+  }
+  std::vector<Endpoint> eps;
+  for (const Endpoint& ep : *req.given_open) {
+    if (!req.scope->contains(ep.ip) || carried.contains(ep)) continue;
+    if (req.shard.active() && !shard.contains(ep.ip)) continue;
+    eps.push_back(ep);
+  }
+  std::sort(eps.begin(), eps.end());
+  eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
+  std::map<std::uint32_t, std::vector<std::uint16_t>> by_host;
+  for (const Endpoint& ep : eps) {
+    PortData d;
+    d.state = PortState::open;
+    d.detail = "open in " + req.given_source + " (not swept)";
+    Observation o = port_observation(ep, d);
+    o.summary = d.detail;
+    writer.push(std::move(o));
+    by_host[ep.ip.value].push_back(ep.port);
+  }
+  for (const auto& [ip, ports] : carried_ports) {
+    for (const auto& p : ports) {
+      if (p.data.state == PortState::open) by_host[ip].push_back(p.port);
+    }
+  }
+  for (auto& [ip, ports] : by_host) {
+    std::sort(ports.begin(), ports.end());
+    ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+    std::stable_partition(ports.begin(), ports.end(), web_first_port);
+    auto host = std::make_unique<HostState>();
+    host->ip = Ipv4{ip};
+    if (auto f = carried_facts.find(ip); f != carried_facts.end()) host->facts = f->second;
+    for (auto port : ports) {
+      const Endpoint ep{Ipv4{ip}, port};
+      open_endpoints++;
+      if (req.resume && req.resume->done.contains(ep)) continue;
+      host->endpoints.push_back(ep);
+    }
+    if (!host->endpoints.empty()) scheduler.add(std::move(host));
+  }
+}
+
 }  // namespace
 
 Expected<std::vector<const ProbeSpec*>> select_probes(const ScanPolicy& policy) {
@@ -231,7 +286,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
 
   ScanResult result;
   auto& meta = result.meta;
-  meta.pacscan_version = PACSCAN_VERSION;
+  meta.pacscan_version = version();
   meta.command_line = req.command_line;
   meta.started_at = resuming ? req.resume->started_at : utc_now_iso();
   if (resuming) {
@@ -249,6 +304,18 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   meta.excludes = req.scope->excludes();
   meta.resolved = req.scope->resolved();
   meta.scope_size = req.scope->size();
+  auto texts = [](const std::vector<Ipv4Range>& ranges) {
+    std::vector<std::string> out;
+    for (const auto& r : ranges) out.push_back(r.str());
+    return out;
+  };
+  for (const auto& d : req.scope->dropped()) {
+    meta.dropped.push_back({d.target, d.reason, d.count, texts(d.ranges)});
+  }
+  for (const auto& n : req.scope->not_probed()) {
+    meta.do_not_probe.push_back(
+        {n.entry.target, n.entry.reason, n.entry.origin, n.count, texts(n.ranges)});
+  }
   if (req.shard.active()) {
     meta.shard = req.shard.str();
     meta.notes.push_back(fmt::format(
@@ -317,7 +384,9 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   std::mutex arp_mu;
   ScanMeta discovery_meta;
   std::jthread discovery;
-  if (resuming && req.resume->hosts) {
+  if (req.given_open) {  // -iX: no host discovery, no sweep
+    feed.close();
+  } else if (resuming && req.resume->hosts) {
     for (const auto& o : req.resume->carried) {
       if (data_as<ArpData>(o)) arp_up.insert(o.ep.ip.value);
     }
@@ -374,6 +443,10 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
         }
         if (!host->endpoints.empty()) scheduler.add(std::move(host));
       });
+  if (req.given_open) {
+    queue_given_open(req, swept_before, carried_ports, carried_facts, writer, scheduler,
+                     open_endpoints);
+  }
   if (discovery.joinable()) discovery.join();
   scheduler.finish();
   if (reporter.joinable()) {

@@ -215,6 +215,9 @@ std::uint64_t ObservationLog::lines() const {
 }
 
 void judge_by_host(ObservationLog& log, ScanResult& result) {
+  // The scan-level rules (duplicate AE titles, clones, decoys, roles) compare hosts: they get the
+  // observations of the hosts that were up, once, after the per-host pass.
+  ScanResult whole;
   log.for_each_host([&](Ipv4, std::vector<Observation>&& obs) {
     ScanResult part;
     part.observations = std::move(obs);
@@ -222,7 +225,11 @@ void judge_by_host(ObservationLog& log, ScanResult& result) {
     rules::judge(part, result.findings, result.checks);
     for (auto& h : part.hosts) result.hosts.push_back(std::move(h));
     for (auto& e : part.endpoints) result.endpoints.push_back(std::move(e));
+    for (auto& o : part.observations) whole.observations.push_back(std::move(o));
   });
+  rules::judge_scan(rules::scan_view(whole), result.findings, result.checks);
+  whole.observations.clear();
+  whole.observations.shrink_to_fit();
   rules::finish(result);
   result.stored = log.store();
 }

@@ -1,11 +1,10 @@
-// libFuzzer target: arbitrary bytes into the passive DICOM reader, with invariant checks.
-// Build (from the repository root):
-//   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
-//     tests/fuzz/fuzz_pdu_reader.cpp src/passive/pdu_reader.cpp -lfmt -o fuzz_pdu_reader
-//   ./fuzz_pdu_reader -max_total_time=60 -max_len=65536 [CORPUS_DIR]
-// Input: records of one header byte (bit 0: side, bits 1-7: length - 1) and that many bytes.
-// Invariants: no crash, bounded output, and the same facts when consecutive chunks of one side are
-// merged (the reader does not depend on how its input is split).
+// libFuzzer target: arbitrary bytes into the passive DICOM reader, with its real limits
+// (ReaderLimits{}), and invariant checks.
+// Input: records of one header byte (bit 0: side, bits 1-7: length - 1) and that many bytes
+// (tests/fuzz/make-seeds.py writes the sample captures' streams in this form).
+// Invariants: no crash or sanitizer report, bounded output, work linear in the bytes fed, the
+// memory counted for the conversation below its caps, and the same facts when consecutive chunks
+// of one side are merged (the reader does not depend on how its input is split).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -29,15 +28,26 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
-nlohmann::json run(const std::vector<Chunk>& chunks) {
-  Conversation c;
-  for (const auto& ch : chunks) c.feed(ch.from_a, ch.bytes);
+nlohmann::json run(const std::vector<Chunk>& chunks, std::size_t total) {
+  const ReaderLimits limits;
+  Conversation c(limits);
+  std::size_t peak = 0;
+  for (const auto& ch : chunks) {
+    c.feed(ch.from_a, ch.bytes);
+    peak = std::max(peak, c.memory());
+  }
   c.finish();
-  check(c.associations().size() <= ReaderLimits{}.max_associations);
+  // Buffers: one PDU per direction, one command set, the held bytes; records: at most what the
+  // bytes described (a small multiple) plus fixed costs.
+  check(peak <= 2 * limits.max_pdu_length + 2 * limits.max_command_bytes +
+                    limits.max_pending_bytes + 64 * total + 256 * 1024);
+  check(c.work() <= 8 * total + 4 * chunks.size() + 64);
+  check(c.associations().size() <= limits.max_associations);
   nlohmann::json j = nlohmann::json::array();
   for (const auto& r : c.associations()) {
-    check(r.data.commands.size() <= ReaderLimits{}.max_commands);
+    check(r.data.commands.size() <= limits.max_commands);
     check(r.data.notes.size() <= 16);
+    check(r.data.phi_tags.size() <= 64);
     j.push_back(r.data);
   }
   return nlohmann::json{{"kind", static_cast<int>(c.kind())}, {"a", j}};
@@ -62,6 +72,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       merged.push_back(ch);
     }
   }
-  check(run(chunks) == run(merged));
+  check(run(chunks, size) == run(merged, size));
   return 0;
 }

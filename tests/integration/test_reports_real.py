@@ -35,7 +35,7 @@ import harness as h
 IP = "127.0.0.1"
 CHROMIUM = "/usr/bin/chromium"
 CSV_HEADER = ["Summary", "Description", "Priority", "Labels", "Asset", "Rule", "Severity",
-              "Finding ID", "Status", "First seen"]
+              "Finding ID", "Status", "First seen", "Suspected decoy"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
              "track", "wbr"}
@@ -180,6 +180,17 @@ def check_tickets(t, outdir, scan):
         out[f["id"]] = text
         cmd = ticket_command(text)
         want_prefix = f"pacscan scan {f['ip']} -p {f['port']} -o retest-{f['id']}"
+        if f["port"] == 0 or f.get("related"):
+            # host-level or whole-scan finding: the host's open ports / the other endpoints too
+            hosts = {x["ip"]: x for x in scan.get("hosts", [])}
+            ports = [f["port"]] if f["port"] else list(hosts.get(f["ip"], {}).get("open_ports", []))
+            ips = [f["ip"]]
+            for r in f.get("related", []):
+                rip, _, rport = r.rpartition(":")
+                ips += [rip] if rip not in ips else []
+                ports += [int(rport)] if int(rport) not in ports else []
+            want_prefix = (f"pacscan scan {' '.join(ips)} -p {','.join(map(str, ports))} "
+                           f"-o retest-{f['id']}")
         if f["id"] not in text or not cmd or not cmd.startswith(want_prefix):
             bad.append({"ticket": f["id"], "command": cmd, "want_prefix": want_prefix})
         for section in ("## What was found", "## Evidence", "## How to fix",

@@ -24,6 +24,14 @@ Modes (one listener per --port; --port may be a comma-separated list):
             Error Comment and Affected SOP Class UID hold them; A-RELEASE-RQ gets A-RELEASE-RP.
             --variant rj: an A-ASSOCIATE-RJ with out-of-range result/source/reason and hostile
             trailing bytes. --variant abort: an A-ABORT with out-of-range source/reason.
+  decoy     a DICOM honeypot as dicompot (github.com/nsmfoo/dicompot, default settings) answers,
+            per its source: every called and calling AE title accepted and echoed, every
+            presentation context accepted with the first transfer syntax proposed (unknown SOP
+            classes too), an A-ASSOCIATE-AC whose user information holds only the maximum
+            length (4194304) and no Implementation Class UID; C-ECHO, C-FIND, C-MOVE and C-GET
+            answered with success and no match, C-STORE with 0x0211 (it refuses to store);
+            A-RELEASE-RQ gets A-RELEASE-RP. No real honeypot is packaged for Debian or npm: this
+            is a mock of its protocol behaviour, not the honeypot itself.
   recorder  accept, append "<peer-ip> <peer-port> <local-port>\n" to --log, close. This is how a
             test proves that a connection did or did not happen.
   sniff     no listener: an AF_PACKET socket on --iface appends one line per received IPv4
@@ -271,8 +279,106 @@ def badbytes(conn, variant):
                 conn.sendall(hostile_rsp(pcid, field, msgid))
 
 
+def rq_fields(body):
+    """(called AE, calling AE, [(pc id, first transfer syntax)]) of an A-ASSOCIATE-RQ body."""
+    called, calling = body[4:20], body[20:36]
+    pcs, i = [], 68
+    while i + 4 <= len(body):
+        t, n = body[i], struct.unpack(">H", body[i + 2:i + 4])[0]
+        v = body[i + 4:i + 4 + n]
+        if t == 0x20 and len(v) >= 4:
+            pcid, j, ts = v[0], 4, None
+            while j + 4 <= len(v):
+                st, sn = v[j], struct.unpack(">H", v[j + 2:j + 4])[0]
+                if st == 0x40 and ts is None:
+                    ts = v[j + 4:j + 4 + sn]
+                j += 4 + sn
+            pcs.append((pcid, ts or b"1.2.840.10008.1.2"))
+        i += 4 + n
+    return called, calling, pcs
+
+
+def command_set(elems):
+    cmd = b"".join(elem(0, e, v) for e, v in elems)
+    return elem(0, 0x0000, struct.pack("<I", len(cmd))) + cmd
+
+
+def decoy_rsp(pcid, fields, status):
+    """A DIMSE response to the request whose command elements are `fields`."""
+    u16 = lambda k: struct.unpack("<H", fields[k][:2])[0] if len(fields.get(k, b"")) >= 2 else 0
+    sop = fields.get((0, 0x0002), fields.get((0, 0x0003), b"")).rstrip(b"\x00")
+    elems = [(0x0002, sop), (0x0100, struct.pack("<H", u16((0, 0x0100)) | 0x8000)),
+             (0x0120, struct.pack("<H", u16((0, 0x0110)))), (0x0800, struct.pack("<H", 0x0101)),
+             (0x0900, struct.pack("<H", status))]
+    if (0, 0x1000) in fields:
+        elems.append((0x1000, fields[(0, 0x1000)].rstrip(b"\x00")))
+    cmd = command_set(elems)
+    pdv = struct.pack(">I", len(cmd) + 2) + bytes([pcid, 0x03]) + cmd
+    return b"\x04\x00" + struct.pack(">I", len(pdv)) + pdv
+
+
+def decoy(conn):
+    pdu = read_pdu(conn)
+    if pdu is None or pdu[0] != 0x01:
+        return
+    called, calling, pcs = rq_fields(pdu[1])
+    body = b"\x00\x01\x00\x00" + called + calling + b"\x00" * 32
+    body += item(0x10, b"1.2.840.10008.3.1.1.1")
+    for pcid, ts in pcs:
+        body += item(0x21, bytes([pcid, 0, 0, 0]) + item(0x40, ts))
+    body += item(0x50, item(0x51, struct.pack(">I", 4 << 20)))  # no 0x52 class UID, no 0x55
+    conn.sendall(b"\x02\x00" + struct.pack(">I", len(body)) + body)
+    cmd, data, want_data = {}, {}, {}
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        pdu = read_pdu(conn)
+        if pdu is None:
+            return
+        t, body = pdu
+        if t == 0x05:
+            conn.sendall(b"\x06\x00" + struct.pack(">I", 4) + b"\x00" * 4)
+            time.sleep(0.2)
+            return
+        if t != 0x04:
+            return
+        i = 0
+        while i + 6 <= len(body):
+            n = struct.unpack(">I", body[i:i + 4])[0]
+            pcid, mch = body[i + 4], body[i + 5]
+            frag = body[i + 6:i + 4 + n]
+            i += 4 + n
+            if mch & 0x01:
+                cmd[pcid] = cmd.get(pcid, b"") + frag
+                if not mch & 0x02:
+                    continue
+                raw, fields, j = cmd.pop(pcid), {}, 0
+                while j + 8 <= len(raw):
+                    g, e, ln = struct.unpack("<HHI", raw[j:j + 8])
+                    fields[(g, e)] = raw[j + 8:j + 8 + ln]
+                    j += 8 + ln
+                want_data[pcid] = fields
+                dstype = struct.unpack("<H", fields.get((0, 0x0800), b"\x01\x01")[:2])[0]
+                if dstype != 0x0101:
+                    continue  # a data set follows: answer once it is in
+            else:
+                data[pcid] = data.get(pcid, b"") + frag
+                if not mch & 0x02:
+                    continue
+                data.pop(pcid, None)
+            fields = want_data.pop(pcid, None)
+            if fields is None:
+                continue
+            field = struct.unpack("<H", fields.get((0, 0x0100), b"\x00\x00")[:2])[0]
+            # C-STORE-RQ (0x0001) refused as dicompot does (0x0211 unrecognized operation);
+            # C-ECHO (0x0030), C-FIND (0x0020), C-MOVE (0x0021), C-GET (0x0010): success.
+            conn.sendall(decoy_rsp(pcid, fields, 0x0211 if field == 0x0001 else 0x0000))
+
+
 def handle(mode, conn, peer, local_port, rec, text="", http=False, variant="ac"):
     try:
+        if mode == "decoy":
+            decoy(conn)
+            return
         if mode == "badbytes":
             badbytes(conn, variant)
             return
@@ -399,7 +505,7 @@ def sniff(iface, addr, rec, stop):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("mode", choices=["tarpit", "garbage", "hugepdu", "drip", "abort", "close",
-                                     "banner", "badbytes", "recorder", "sniff"])
+                                     "banner", "badbytes", "decoy", "recorder", "sniff"])
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", default="0", help="port or comma-separated ports (0 = ephemeral)")
     ap.add_argument("--log", default=None, help="file that recorder/sniff append to")

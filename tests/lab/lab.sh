@@ -114,7 +114,7 @@ lab_namespaces() {
 delete_namespaces() {
   local ns
   for ns in $(lab_namespaces); do
-    if ip netns list | awk '{print $1}' | grep -qx "$ns"; then ip netns del "$ns"; fi
+    if ip netns list | awk '{print $1}' | grep -x "$ns" >/dev/null; then ip netns del "$ns"; fi
     rm -rf "/etc/netns/$ns"
   done
 }
@@ -292,7 +292,7 @@ wait_ready() {
     wait_for "recorder $m" 10 log_count "rec-$m" "listening on $m:" 11
     wait_for "sniffer $m" 10 log_has "sniff-$m" "sniffing"
   done
-  if ip netns list | grep -q '^pslab-farm'; then
+  if ip netns list | grep '^pslab-farm' >/dev/null; then
     wait_for "farm storescp" 20 in_scan echoscu -to 2 -ta 2 -td 2 198.18.16.1 104
   fi
   # the canary study goes to both Orthancs (storescp stores it too; dcmqrscp got it by dcmqridx)
@@ -360,7 +360,7 @@ check() {
 status() {
   local ns
   for ns in $(lab_namespaces); do
-    if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
+    if ip netns list | awk '{print $1}' | grep -x "$ns" >/dev/null; then
       echo "namespace $ns: $(ip -n "$ns" -4 -o addr show dev eth0 2>/dev/null | awk '{print $4}' | head -3 | tr '\n' ' ')"
     fi
   done

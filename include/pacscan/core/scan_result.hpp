@@ -3,6 +3,7 @@
 // observations (inventory) and the rules table (checks, findings).
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,26 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Confidence, {{Confidence::tentative, "tentative"},
                                           {Confidence::confirmed, "confirmed"},
                                           {Confidence::version_inferred, "version_inferred"}})
 
+// Addresses a target brought in that were left out without being excluded (Scope::dropped).
+struct DroppedRecord {
+  std::string target;                  // the target token
+  std::string reason;
+  std::uint64_t count = 0;
+  std::vector<std::string> addresses;  // addresses or ranges, the first 64
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DroppedRecord, target, reason, count, addresses)
+
+// A --do-not-probe entry: listed, not probed (no packet at all), with the site's reason.
+struct DoNotProbeRecord {
+  std::string target;                  // as written in the file
+  std::string reason;
+  std::string origin;                  // file:line
+  std::uint64_t in_scope_count = 0;    // addresses of the targets it covered
+  std::vector<std::string> in_scope;   // those addresses or ranges, the first 64
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DoNotProbeRecord, target, reason, origin,
+                                                in_scope_count, in_scope)
+
 struct ScanMeta {
   int schema_version = k_schema_version;
   std::string tool = "pacscan";
@@ -54,6 +75,8 @@ struct ScanMeta {
   std::uint64_t permits_issued = 0;
   std::uint64_t refused_out_of_scope = 0;
   std::vector<std::string> notes;             // things the auditor should know (not evaluated ...)
+  std::vector<DroppedRecord> dropped;         // odd addresses of the targets, not probed
+  std::vector<DoNotProbeRecord> do_not_probe; // listed but not probed
   std::string shard;                          // "K/N" when the scan took one shard of the scope
   // pacscan merge: the scans this one joins (file, shard, start time, hosts), in input order.
   std::vector<std::string> merged_from;
@@ -62,7 +85,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanMeta, schema_version, tool, 
                                                 command_line, started_at, finished_at, interrupted,
                                                 profile, targets, excludes, resolved, scope_size,
                                                 ports, probes, options, permits_issued,
-                                                refused_out_of_scope, notes, shard, merged_from)
+                                                refused_out_of_scope, notes, dropped,
+                                                do_not_probe, shard, merged_from)
 
 struct EndpointRecord {
   std::string ip;
@@ -81,6 +105,19 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRecord, ip, port, state,
                                                 tls, association, called_ae, impl_class_uid,
                                                 impl_version, peer_max_pdu, accepted_services)
 
+// What a host is for, guessed from what it offers (core/asset_role.cpp): an archive answers
+// Q/R and accepts storage, a worklist broker answers MWL queries ... with the facts behind the
+// guess, so an auditor can check it against the site's own asset list.
+struct AssetRole {
+  // Most specific first: "archive", "worklist-broker", "router", "viewer-or-router",
+  // "web-viewer", "modality", "verification-only", "dicom-unknown", "not-imaging". One host can
+  // hold several (an archive that is also the worklist broker).
+  std::vector<std::string> roles;
+  std::string confidence = "low";  // "high", "medium", "low"
+  std::vector<std::string> evidence;  // one fact per line, with where it was seen
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssetRole, roles, confidence, evidence)
+
 struct HostRecord {
   std::string ip;
   bool up = false;                 // answered ARP or at least one connect (open or closed)
@@ -89,9 +126,10 @@ struct HostRecord {
   std::vector<int> open_ports;
   std::vector<int> closed_ports;
   int filtered_ports = 0;
+  AssetRole role;                  // what the host is for, guessed from what it offers
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostRecord, ip, up, via, mac, vendor, open_ports,
-                                                closed_ports, filtered_ports)
+                                                closed_ports, filtered_ports, role)
 
 enum class Verdict { fail, pass, not_evaluated };
 NLOHMANN_JSON_SERIALIZE_ENUM(Verdict, {{Verdict::fail, "fail"},
@@ -124,10 +162,18 @@ struct Finding {
   std::vector<int> hicp;               // HICP practices
   bool vendor_action = false;
   std::string remediation;
+  // The host shows signs of a DICOM honeypot or decoy (a rule marked `marks_decoy` failed on
+  // it): the finding is kept, but an auditor should verify the device before filing a ticket.
+  bool suspected_decoy = false;
+  std::string decoy_finding_id;  // the finding that holds the decoy evidence
+  // Other assets the finding involves ("ip:port"; whole-scan rules: the other endpoints with the
+  // same AE title or configuration, at most 10). The re-test command scans them too.
+  std::vector<std::string> related;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Finding, id, rule_id, title, severity, ip, port, asset,
                                                 discriminator, evidence_level, confidence, summary,
-                                                evidence, probes, hicp, vendor_action, remediation)
+                                                evidence, probes, hicp, vendor_action, remediation,
+                                                suspected_decoy, decoy_finding_id, related)
 
 // Observations kept on disk (a scan's observations.jsonl) instead of in memory: a scan of
 // thousands of endpoints reads them back one at a time when a report needs them.
@@ -159,6 +205,12 @@ void for_each_observation(const ScanResult& r, const std::function<void(const Ob
 
 // Inventory: hosts and endpoints from the observations (pure).
 void build_inventory(ScanResult& result);
+
+// The role of every host seen in the observations (core/asset_role.cpp; pure). Keys are hosts
+// with at least one observation of their own, or seen as a client in a capture.
+std::map<Ipv4, AssetRole> guess_roles(const std::vector<Observation>& observations);
+// "archive" -> "archive (Q/R and storage)", for reports.
+std::string role_label(const std::string& role);
 
 // Stable finding ID: "PSF-" + 16 hex of FNV-1a 64 over rule|asset|discriminator.
 std::string finding_id(const std::string& rule_id, const std::string& asset,

@@ -14,8 +14,12 @@ namespace pacscan::passive {
 
 struct Options {
   std::vector<std::string> files;  // pcap or pcapng
+  // Memory: everything held for open flows (out-of-order segments, PDU and command buffers,
+  // association records, a fixed cost per flow) is counted against max_buffered_bytes; the
+  // summaries of closed flows against max_summary_bytes. The README states the resulting bound.
   std::size_t max_flows = 10000;
   std::size_t max_buffered_bytes = 64 * 1024 * 1024;
+  std::size_t max_summary_bytes = 8 * 1024 * 1024;
   std::int64_t idle_timeout_s = 300;  // a flow silent this long (capture time) is closed
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // The rules catalogue: one table of data (rules/catalogue.cpp) plus one evaluator per rule.
 // Rules are pure functions of the observations; they never touch the network.
+#include <map>
 #include <span>
 #include <string>
 #include <tuple>
@@ -84,6 +85,23 @@ struct RuleHit {
   Confidence confidence = Confidence::confirmed;
   Severity severity = Severity::info;  // severity of this hit (may rise with level)
   std::vector<std::string> probes;
+  std::vector<std::string> related;  // other assets involved (whole-scan rules), "ip:port"
+};
+
+// The whole scan, for rules that compare endpoints with each other (the same AE title on two
+// hosts, cloned configurations, a host with several identities). Built once per evaluation.
+struct ScanView {
+  std::vector<EndpointView> endpoints;          // every judged endpoint, in address order
+  const std::vector<Observation>* observations = nullptr;  // all of them (roles, captures)
+  // Indices into `endpoints`, grouped by host.
+  std::map<Ipv4, std::vector<std::size_t>> by_host;
+};
+ScanView scan_view(const ScanResult& result);
+
+// What a scan-level rule says about one asset: "ip:port" (port > 0) or a whole host (port 0).
+struct AssetHit {
+  Endpoint ep;
+  RuleHit hit;
 };
 
 struct RuleSpec {
@@ -102,7 +120,16 @@ struct RuleSpec {
   std::vector<std::string_view> needs;
   std::string_view levels;      // how evidence levels raise severity
   RuleHit (*evaluate)(const EndpointView&);  // nullptr: evaluated elsewhere (not yet implemented)
+  // Scan-level rules: one call sees every endpoint and returns a verdict per asset it judged
+  // (assets it is silent about get no check). A rule has this or `evaluate`, not both.
+  std::vector<AssetHit> (*evaluate_scan)(const ScanView&) = nullptr;
+  // A fail of this rule makes its host a suspected decoy: every finding on that host is kept
+  // but marked (Finding::suspected_decoy), so nobody files tickets against a trap.
+  bool marks_decoy = false;
 };
+
+// Has an evaluator of either kind (else always "not evaluated").
+inline bool implemented(const RuleSpec& r) { return r.evaluate || r.evaluate_scan; }
 
 const std::vector<RuleSpec>& catalogue();
 const RuleSpec* find_rule(std::string_view id);
@@ -116,6 +143,8 @@ void evaluate(ScanResult& result);
 // endpoint and its host): judge() appends a part's checks and findings; once every part is in,
 // in address order, finish() orders them as evaluate() would and adds its notes.
 void judge(const ScanResult& part, std::vector<Finding>& findings, std::vector<Check>& checks);
+// The scan-level rules (RuleSpec::evaluate_scan), which see every endpoint of the scan at once.
+void judge_scan(const ScanView& sv, std::vector<Finding>& findings, std::vector<Check>& checks);
 void finish(ScanResult& result);
 
 std::string hicp_name(int practice);

@@ -61,6 +61,10 @@ struct ScanRequest {
   std::string interface;  // ARP discovery only on this interface ("" any attached one)
   bool quiet = false;     // no discovery notices on stderr
   std::optional<ResumeState> resume;
+  // Endpoints already known to be open (-iX: nmap -oX output). When set, even empty, there is
+  // no host discovery and no sweep: these are probed (each through the gate, like any other).
+  std::optional<std::vector<Endpoint>> given_open;
+  std::string given_source;  // e.g. "nmap XML scan.xml", recorded in their tcp_connect observations
   Shard shard;
 };
 

@@ -359,8 +359,10 @@ TEST_SUITE("Scope") {
   TEST_CASE("overlapping and adjacent targets merge") {
     const Scope s = scope({"198.18.0.0/25", "198.18.0.100-200", "198.18.0.201-198.18.1.3",
                            "198.18.1.4", "198.18.0.5"});
-    CHECK(show(s.ranges()) == "198.18.0.0-198.18.1.4");
-    CHECK(s.size() == 261u);
+    // 198.18.0.0 and .127 are the /25's network and broadcast address: a range covering .127
+    // does not name it singly (see "odd addresses" below).
+    CHECK(show(s.ranges()) == "198.18.0.1-198.18.0.126 198.18.0.128-198.18.1.4");
+    CHECK(s.size() == 259u);
     const Scope dup = scope({"198.18.0.1", "198.18.0.1", "198.18.0.1/32"});
     CHECK(dup.size() == 1u);
   }
@@ -382,8 +384,8 @@ TEST_SUITE("Scope") {
 
   TEST_CASE("a huge target minus a small exclusion stays cheap and exact") {
     const Scope s = scope({"10.0.0.0/8"}, {"10.1.2.3", "10.0.0.0/16"}, std::uint64_t{1} << 32);
-    CHECK(show(s.ranges()) == "10.1.0.0-10.1.2.2 10.1.2.4-10.255.255.255");
-    CHECK(s.size() == 16777216u - 65536u - 1u);
+    CHECK(show(s.ranges()) == "10.1.0.0-10.1.2.2 10.1.2.4-10.255.255.254");  // no broadcast
+    CHECK(s.size() == 16777216u - 65536u - 2u);
     CHECK(!s.contains(ip("10.1.2.3")));
     CHECK(!s.contains(ip("10.0.255.255")));
     CHECK(s.contains(ip("10.1.0.0")));
@@ -391,8 +393,8 @@ TEST_SUITE("Scope") {
 
   TEST_CASE("exclusions at the ends of the address space") {
     const Scope s = scope({"0.0.0.0/0"}, {"0.0.0.0", "255.255.255.255"}, std::uint64_t{1} << 32);
-    CHECK(show(s.ranges()) == "0.0.0.1-255.255.255.254");
-    CHECK(s.size() == (std::uint64_t{1} << 32) - 2);
+    CHECK(show(s.ranges()) == "0.0.0.1-223.255.255.255");  // multicast and 240/4 dropped
+    CHECK(s.size() == (std::uint64_t{224} << 24) - 1);
   }
 
   TEST_CASE("scope empty after exclusions") {
@@ -408,24 +410,28 @@ TEST_SUITE("Scope") {
 
   TEST_CASE("host cap: exceeded, exact, overridden") {
     const std::string e = scope_error({"10.0.0.0/15"});
-    CHECK(contains_text(e, "131072 hosts"));
+    CHECK(contains_text(e, "131070 hosts"));  // network and broadcast address are not hosts
     CHECK(contains_text(e, "cap of 65536"));
     CHECK(contains_text(e, "--max-hosts N"));
-    CHECK(scope({"10.0.0.0/16"}).size() == 65536u);               // exactly the default cap
-    CHECK(scope({"10.0.0.0/15"}, {}, 131072).size() == 131072u);  // overridden
-    CHECK(contains_text(scope_error({"198.18.0.0/24"}, {}, 255), "256 hosts"));
-    CHECK(scope({"198.18.0.0/24"}, {"198.18.0.0"}, 255).size() == 255u);  // cap after excludes
+    CHECK(scope({"10.0.0.0/16"}).size() == 65534u);               // within the default cap
+    CHECK(scope({"10.0.0.0-10.0.255.255"}).size() == 65536u);     // exactly the default cap
+    CHECK(scope({"10.0.0.0/15"}, {}, 131070).size() == 131070u);  // overridden
+    CHECK(contains_text(scope_error({"198.18.0.0/24"}, {}, 253), "254 hosts"));
+    CHECK(scope({"198.18.0.0/24"}, {"198.18.0.1"}, 253).size() == 253u);  // cap after excludes
   }
 
   TEST_CASE("CIDR /0 hits the cap, and can be overridden") {
     const std::string e = scope_error({"0.0.0.0/0"});
-    CHECK(contains_text(e, "4294967296 hosts"));
+    CHECK(contains_text(e, "3758096383 hosts"));  // 2^32 less 0.0.0.0, 224/4 and 240/4
     CHECK(contains_text(e, "cap of 65536"));
     CHECK(contains_text(e, "--max-hosts"));
     const Scope s = scope({"0.0.0.0/0"}, {}, std::uint64_t{1} << 32);
-    CHECK(s.size() == (std::uint64_t{1} << 32));
-    CHECK(s.contains(ip("0.0.0.0")));
-    CHECK(s.contains(ip("255.255.255.255")));
+    CHECK(s.size() == (std::uint64_t{224} << 24) - 1);
+    CHECK(!s.contains(ip("0.0.0.0")));
+    CHECK(s.contains(ip("0.0.0.1")));
+    CHECK(s.contains(ip("223.255.255.255")));
+    CHECK(!s.contains(ip("224.0.0.1")));
+    CHECK(!s.contains(ip("255.255.255.255")));
   }
 
   TEST_CASE("/32 and /31") {
@@ -447,8 +453,10 @@ TEST_SUITE("Scope") {
     CHECK(s.contains(ip("198.18.0.30")));
     CHECK(!s.contains(ip("198.18.0.31")));
     CHECK(!s.contains(ip("198.18.0.255")));
-    CHECK(s.contains(ip("198.18.1.0")));
-    CHECK(s.contains(ip("198.18.1.255")));
+    CHECK(!s.contains(ip("198.18.1.0")));  // network and broadcast address of the /24
+    CHECK(s.contains(ip("198.18.1.1")));
+    CHECK(s.contains(ip("198.18.1.254")));
+    CHECK(!s.contains(ip("198.18.1.255")));
     CHECK(!s.contains(ip("198.18.2.0")));
     CHECK(!s.contains(ip("0.0.0.0")));
     CHECK(!s.contains(ip("255.255.255.255")));
@@ -491,7 +499,7 @@ TEST_SUITE("Scope") {
 
   TEST_CASE("names in excludes are resolved too") {
     const Scope s = scope({"198.18.0.0/24"}, {"pacs.lab.test"});
-    CHECK(s.size() == 254u);
+    CHECK(s.size() == 252u);
     CHECK(!s.contains(ip("198.18.0.10")));
     CHECK(!s.contains(ip("198.18.0.20")));
     CHECK(s.resolved().size() == 1u);
@@ -542,6 +550,203 @@ TEST_SUITE("Scope") {
     const auto s = Scope::parse({"pacs.lab.test"}, {}, options);
     REQUIRE(!s.has_value());
     CHECK(contains_text(s.error(), "no resolver"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+// A resolver that answers what the test wants (a lambda: Resolver is a std::function).
+ScopeOptions answering(std::vector<Ipv4> answer) {
+  ScopeOptions options;
+  options.resolver = [answer](const std::string&) -> Expected<std::vector<Ipv4>> {
+    return answer;
+  };
+  return options;
+}
+
+std::string dropped_text(const Scope& s) {
+  std::string out;
+  for (const auto& d : s.dropped()) {
+    if (!out.empty()) out += " | ";
+    out += d.target + " " + std::to_string(d.count) + " " + show(d.ranges) + ": " + d.reason;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("odd addresses") {
+  TEST_CASE("a CIDR below /31 loses its network and broadcast address, and says so") {
+    const Scope s = scope({"198.18.0.0/24"});
+    CHECK(s.size() == 254u);
+    CHECK(show(s.ranges()) == "198.18.0.1-198.18.0.254");
+    CHECK(dropped_text(s) ==
+          "198.18.0.0/24 1 198.18.0.0: network address of 198.18.0.0/24 | "
+          "198.18.0.0/24 1 198.18.0.255: broadcast address of 198.18.0.0/24");
+    CHECK(scope({"198.18.0.10/31"}).size() == 2u);  // RFC 3021 point-to-point: both are hosts
+    CHECK(scope({"198.18.0.10/31"}).dropped().empty());
+    CHECK(scope({"198.18.0.8/30"}).size() == 2u);
+  }
+
+  TEST_CASE("naming the address singly keeps it") {
+    const Scope s = scope({"198.18.0.0/24", "198.18.0.255"});
+    CHECK(s.contains(ip("198.18.0.255")));
+    CHECK(!s.contains(ip("198.18.0.0")));
+    CHECK(s.size() == 255u);
+    CHECK(dropped_text(s) == "198.18.0.0/24 1 198.18.0.0: network address of 198.18.0.0/24");
+    for (const char* single : {"0.0.0.0", "255.255.255.255", "224.0.0.251", "240.0.0.1"}) {
+      const Scope one = scope({single});
+      CHECK_MESSAGE(one.contains(ip(single)), single);
+      CHECK(one.dropped().empty());
+    }
+  }
+
+  TEST_CASE("excluded addresses are not reported as dropped") {
+    const Scope s = scope({"198.18.0.0/24"}, {"198.18.0.0"});
+    CHECK(dropped_text(s) == "198.18.0.0/24 1 198.18.0.255: broadcast address of 198.18.0.0/24");
+  }
+
+  TEST_CASE("0.0.0.0, multicast, 240/4 and 255.255.255.255 in ranges") {
+    const Scope a = scope({"0.0.0.0-3"});
+    CHECK(show(a.ranges()) == "0.0.0.1-0.0.0.3");
+    CHECK(contains_text(dropped_text(a), "0.0.0.0-3 1 0.0.0.0: 0.0.0.0 means \"this host\""));
+    CHECK(contains_text(scope_error({"224.0.0.1-5"}), "scope is empty"));
+    CHECK(contains_text(scope_error({"224.0.0.1-5"}), "left out: 224.0.0.1-224.0.0.5: multicast"));
+    const Scope b = scope({"223.255.255.250-224.0.0.5"});
+    CHECK(show(b.ranges()) == "223.255.255.250-223.255.255.255");
+    CHECK(dropped_text(b) == "223.255.255.250-224.0.0.5 6 224.0.0.0-224.0.0.5: multicast (224.0.0.0/4)");
+    const Scope c = scope({"239.255.255.255-240.0.0.1", "198.18.0.1"});
+    CHECK(show(c.ranges()) == "198.18.0.1");
+    CHECK(contains_text(dropped_text(c), "reserved (240.0.0.0/4)"));
+    const Scope d = scope({"255.255.255.250-255", "198.18.0.1"});
+    CHECK(show(d.ranges()) == "198.18.0.1");
+    CHECK(dropped_text(d) ==
+          "255.255.255.250-255 1 255.255.255.255: 255.255.255.255 is the limited broadcast "
+          "address | 255.255.255.250-255 5 255.255.255.250-255.255.255.254: reserved (240.0.0.0/4)");
+  }
+
+  TEST_CASE("loopback and link-local through a host name are dropped; typed ranges are not") {
+    auto options = answering({ip("127.0.0.1"), ip("169.254.1.2"), ip("198.18.0.7")});
+    const auto s = Scope::parse({"pacs.lab.test"}, {}, options);
+    REQUIRE(s.has_value());
+    CHECK(show(s->ranges()) == "198.18.0.7");
+    CHECK(dropped_text(*s) ==
+          "pacs.lab.test 1 127.0.0.1: loopback (127.0.0.0/8), returned for host name "
+          "pacs.lab.test | pacs.lab.test 1 169.254.1.2: link-local (169.254.0.0/16), returned "
+          "for host name pacs.lab.test");
+    CHECK(scope({"127.0.0.2-9"}).size() == 8u);  // tests scan loopback ranges on purpose
+    CHECK(scope({"169.254.0.1-2"}).size() == 2u);
+    // the same address written singly is kept
+    const auto t = Scope::parse({"pacs.lab.test", "127.0.0.1"}, {}, options);
+    REQUIRE(t.has_value());
+    CHECK(t->contains(ip("127.0.0.1")));
+    CHECK(!t->contains(ip("169.254.1.2")));
+  }
+
+  TEST_CASE("a host name resolving only to odd addresses is an empty scope, with the reason") {
+    auto options = answering({ip("0.0.0.0"), ip("255.255.255.255"), ip("224.0.0.251"),
+                              ip("127.0.0.53")});
+    const auto s = Scope::parse({"odd.lab.test"}, {}, options);
+    REQUIRE(!s.has_value());
+    CHECK(contains_text(s.error(), "scope is empty"));
+    CHECK(contains_text(s.error(), "0.0.0.0: 0.0.0.0 means"));
+    CHECK(contains_text(s.error(), "returned for host name odd.lab.test"));
+  }
+
+  TEST_CASE("a resolver with many answers") {
+    std::vector<Ipv4> many;
+    for (std::uint32_t i = 0; i < 5000; ++i) many.push_back(Ipv4{ip("198.18.0.0").value + i});
+    const auto s = Scope::parse({"many.lab.test"}, {}, answering(many));
+    REQUIRE(s.has_value());
+    CHECK(s->size() == 5000u);
+    CHECK(s->dropped().empty());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+TEST_SUITE("do-not-probe") {
+  TEST_CASE("lines: target, then the reason after whitespace or a comma; comments") {
+    const auto e = parse_do_not_probe(
+        "# site list\n"
+        "198.18.0.5  Swisslog controller, vendor forbids scans\n"
+        "198.18.0.6,Infusion gateway\n"
+        "198.18.0.7, 10 beds unit\n"
+        "  198.18.1.0/28\tbiomed VLAN # ticket 12\n"
+        "198.18.2.1-9 # lab robots\n"
+        "198.18.3.1,5,9 three scales\n"
+        "198.18.4.4\r\n",
+        "dnp.txt");
+    REQUIRE_MESSAGE(e.has_value(), (e.has_value() ? "" : e.error()));
+    REQUIRE(e->size() == 7u);
+    CHECK((*e)[0].target == "198.18.0.5");
+    CHECK((*e)[0].reason == "Swisslog controller, vendor forbids scans");
+    CHECK((*e)[0].origin == "dnp.txt:2");
+    CHECK((*e)[1].target == "198.18.0.6");
+    CHECK((*e)[1].reason == "Infusion gateway");
+    CHECK((*e)[2].target == "198.18.0.7");
+    CHECK((*e)[2].reason == "10 beds unit");
+    CHECK((*e)[3].target == "198.18.1.0/28");
+    CHECK((*e)[3].reason == "biomed VLAN # ticket 12");
+    CHECK((*e)[4].target == "198.18.2.1-9");
+    CHECK((*e)[4].reason == "lab robots");
+    CHECK((*e)[5].target == "198.18.3.1,5,9");
+    CHECK((*e)[6].reason == "(no reason given)");
+    CHECK((*e)[6].origin == "dnp.txt:8");
+  }
+
+  TEST_CASE("errors say file:line and why") {
+    auto err = [](const std::string& text) {
+      const auto e = parse_do_not_probe(text, "dnp.txt");
+      REQUIRE_MESSAGE(!e.has_value(), text);
+      return e.error();
+    };
+    CHECK(contains_text(err("198.18.0.5 ok\n198.18.0.300 bad\n"),
+                        "dnp.txt:2: invalid do-not-probe entry \"198.18.0.300\""));
+    CHECK(contains_text(err("pacs.lab.test PACS\n"), "dnp.txt:1: host name \"pacs.lab.test\""));
+    CHECK(contains_text(err("@PACS reason\n"), "dnp.txt:1: expected an address"));
+    CHECK(contains_text(err("198.18.0.5; reason\n"), "dnp.txt:1: expected an address"));
+    CHECK(contains_text(err("Swisslog\n"), "dnp.txt:1: host name"));
+    CHECK(contains_text(err("198.18.0.5 bell\x07\n"), "control character"));
+    CHECK(contains_text(err("198.18.0.5 " + std::string(400, 'r') + "\n"), "longer than"));
+    CHECK(contains_text(err(std::string(2 << 20, '#')), "larger than"));
+  }
+
+  TEST_CASE("listed hosts leave the scope and are reported with what they covered") {
+    ScopeOptions options = fake_options();
+    options.do_not_probe = {{"198.18.0.5", "Swisslog controller", "dnp.txt:1"},
+                            {"198.18.0.0/30", "router pair", "dnp.txt:2"},
+                            {"203.0.113.9", "not a target", "dnp.txt:3"}};
+    const auto s = Scope::parse({"198.18.0.1-10"}, {"198.18.0.7"}, options);
+    REQUIRE(s.has_value());
+    CHECK(show(s->ranges()) == "198.18.0.4 198.18.0.6 198.18.0.8-198.18.0.10");
+    CHECK(!s->contains(ip("198.18.0.5")));
+    CHECK(s->do_not_probe(ip("198.18.0.5")));
+    CHECK(s->do_not_probe(ip("203.0.113.9")));
+    CHECK(!s->do_not_probe(ip("198.18.0.6")));
+    REQUIRE(s->not_probed().size() == 3u);
+    CHECK(s->not_probed()[0].entry.reason == "Swisslog controller");
+    CHECK(s->not_probed()[0].count == 1u);
+    CHECK(show(s->not_probed()[1].ranges) == "198.18.0.1-198.18.0.3");
+    CHECK(s->not_probed()[2].count == 0u);
+  }
+
+  TEST_CASE("the do-not-probe list wins over a target named singly") {
+    ScopeOptions options = fake_options();
+    options.do_not_probe = {{"198.18.0.5", "vendor forbids scans", "x:1"}};
+    const auto s = Scope::parse({"198.18.0.5"}, {}, options);
+    REQUIRE(!s.has_value());
+    CHECK(s.error() == "scope is empty after exclusions; 1 address(es) on the do-not-probe list");
+  }
+
+  TEST_CASE("read_do_not_probe_file") {
+    const TempFile f("198.18.0.5 Swisslog controller\n");
+    const auto e = read_do_not_probe_file(f.path.string());
+    REQUIRE(e.has_value());
+    CHECK((*e)[0].origin == f.path.string() + ":1");
+    const auto missing = read_do_not_probe_file("/nonexistent/pacscan-dnp.txt");
+    REQUIRE(!missing.has_value());
+    CHECK(contains_text(missing.error(), "cannot read do-not-probe file"));
   }
 }
 

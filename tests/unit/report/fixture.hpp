@@ -187,6 +187,10 @@ inline ScanResult make_hostile_fixture() {
   e.accepted_services = {p[3], p[6]};
   r.endpoints[1].service = p[4];
   r.hosts[0].vendor = p[2] + p[0];
+  r.hosts[0].role.roles = {"archive", "worklist-broker"};  // fixed names, never device text
+  r.hosts[0].role.evidence = {p[6], p[1], p[3]};
+  r.findings[0].suspected_decoy = true;
+  r.findings[0].decoy_finding_id = p[0] + p[6];
   r.hosts[0].mac = p[6];
   r.meta.notes.push_back(p[0] + p[1]);
   r.meta.targets.push_back(p[5]);

@@ -4,6 +4,7 @@
 #include <pacscan/rules/rules.hpp>
 
 #include "fixture.hpp"
+#include "report/common.hpp"
 
 using namespace report_test;
 using nlohmann::json;
@@ -135,7 +136,7 @@ TEST_CASE("findings.csv parses back: header, one row per finding, priorities, la
   REQUIRE(rows.size() == scan.findings.size() + 1);
   const std::vector<std::string> header = {"Summary", "Description", "Priority", "Labels",
                                            "Asset",   "Rule",        "Severity", "Finding ID",
-                                           "Status",  "First seen"};
+                                           "Status",  "First seen",  "Suspected decoy"};
   CHECK(rows[0] == header);
   for (const auto& row : rows) CHECK(row.size() == header.size());
   // most severe first: DICOM-CLEARTEXT (high) leads
@@ -329,4 +330,62 @@ TEST_CASE("the re-test command names the called AE only when it helps and the CL
   auto any = make_finding("DICOM-AE-ANY-CALLED", Severity::low, "198.18.0.10", 104, {3}, false);
   scan.findings.push_back(any);  // any called AE is accepted: naming one adds nothing
   CHECK(contains(ticket(scan), base + "\n"));
+}
+
+TEST_CASE("a suspected decoy's findings are marked in every format, the others are not") {
+  auto scan = make_fixture();
+  // 198.18.0.10 is the decoy host: its findings are kept and marked, 198.18.0.11's are not
+  for (auto& f : scan.findings) {
+    if (f.ip != "198.18.0.10") continue;
+    f.suspected_decoy = true;
+    f.decoy_finding_id = "PSF-00000000decafbad";
+  }
+  scan.hosts[0].role.roles = {"archive", "worklist-broker"};
+  scan.hosts[0].role.confidence = "medium";
+  scan.hosts[0].role.evidence = {"198.18.0.10:104: accepted contexts StudyRootFind"};
+  const auto dir = render_all(scan, "decoy");
+  const auto md = read_file(dir / "report.md");
+  CHECK(contains(md, "- **Suspected decoy:** the host shows signs of a DICOM honeypot"));
+  CHECK(contains(md, "archive (Q/R and storage); worklist broker (MWL) — medium — suspected decoy"));
+  CHECK(contains(md, "198.18.0.10:104: accepted contexts StudyRootFind"));
+  const auto html = read_file(dir / "report.html");
+  CHECK(contains(html, "<span class=\"tag\">Suspected decoy</span>"));
+  CHECK(contains(html, "<li>198.18.0.10:104: accepted contexts StudyRootFind</li>"));
+  bool ok = false;
+  const auto rows = parse_csv(read_file(dir / "findings.csv"), ok);
+  REQUIRE(ok);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const bool decoy_host = rows[i][4].rfind("198.18.0.10:", 0) == 0;
+    CHECK(rows[i][10] == (decoy_host ? "yes" : "no"));
+    CHECK(contains(rows[i][3], "suspected-decoy") == decoy_host);
+    CHECK(contains(rows[i][1], "SUSPECTED DECOY") == decoy_host);
+  }
+  const auto sarif = json::parse(read_file(dir / "findings.sarif"));
+  for (const auto& r : sarif["runs"][0]["results"]) {
+    const bool decoy_host = r["properties"]["asset"].get<std::string>().rfind("198.18.0.10:", 0) == 0;
+    CHECK(r["properties"]["suspected_decoy"] == decoy_host);
+    CHECK(r.contains("suppressions") == decoy_host);
+    if (decoy_host) CHECK(r["suppressions"][0]["status"] == "underReview");
+  }
+  const auto j = json::parse(read_file(dir / "scan.json"));
+  CHECK(j["findings"][0]["decoy_finding_id"] == "PSF-00000000decafbad");
+  CHECK(j["hosts"][0]["role"]["roles"][1] == "worklist-broker");
+  const auto ticket = read_file(dir / "tickets" / (scan.findings[0].id + ".md"));
+  CHECK(contains(ticket, "\n> **Suspected decoy.** the host shows signs"));
+  CHECK(contains(ticket, "| Suspected decoy | yes |"));
+  const auto other = read_file(dir / "tickets" / (scan.findings[3].id + ".md"));
+  CHECK(contains(other, "| Suspected decoy | no |"));
+}
+
+TEST_CASE("re-test commands of host-level and whole-scan findings scan every asset involved") {
+  auto scan = make_fixture();
+  auto role = make_finding("ASSET-HOST-ROLE", Severity::info, "198.18.0.10", 0, {5}, false);
+  role.asset = "198.18.0.10";
+  auto dup = make_finding("ASSET-AE-TITLE-DUPLICATE", Severity::medium, "198.18.0.10", 104,
+                          {5, 9}, false);
+  dup.related = {"198.18.0.11:11112", "not-an-address:1; rm -rf /"};  // scan.json is untrusted
+  CHECK(report::detail::retest_command(scan, role) ==
+        "pacscan scan 198.18.0.10 -p 104,8042 -o retest-" + role.id);
+  CHECK(report::detail::retest_command(scan, dup) ==
+        "pacscan scan 198.18.0.10 198.18.0.11 -p 104,11112 -o retest-" + dup.id);
 }

@@ -116,7 +116,7 @@ TEST_CASE("hostile device strings are inert in every output") {
     REQUIRE(ok);
     REQUIRE(rows.size() == scan.findings.size() + 1);
     for (const auto& row : rows) {
-      REQUIRE(row.size() == 10);
+      REQUIRE(row.size() == 11);
       for (const auto& cell : row) {
         if (cell.empty()) continue;
         const char c = cell.front();

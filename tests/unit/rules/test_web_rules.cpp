@@ -242,7 +242,8 @@ TEST_CASE("a DICOMweb root answering QIDO without credentials") {
   CHECK(web_finding(r, "ASSET-IMAGING-WEB") != nullptr);
 
   d.dicomweb_study_count = 0;
-  const auto* empty = web_finding(web_scan(d), "WEB-DICOMWEB-NOAUTH");
+  const auto r_empty = web_scan(d);  // kept: web_finding points into it
+  const auto* empty = web_finding(r_empty, "WEB-DICOMWEB-NOAUTH");
   REQUIRE(empty);
   CHECK(empty->evidence_level == EvidenceLevel::confirmed);
 }

@@ -81,6 +81,10 @@ struct PassiveData {
   std::uint32_t datasets_scanned = 0;     // of which read by the conservative tag scan
   std::uint32_t datasets_unreadable = 0;  // of which could not be read (deflated ...)
   std::vector<std::string> notes;         // protocol errors, capture gaps
+  // Further associations with the same facts (all but ports, times and counts) folded into this
+  // one once the kept summaries reached their budget (--max-summary); their bytes, commands and
+  // data sets are added here.
+  std::uint64_t repeats = 0;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     PassiveData, client_ip, client_port, server_ip, server_port, encrypted, calling_ae, called_ae,
@@ -88,7 +92,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     server_impl_class_uid, server_impl_version, client_max_pdu, server_max_pdu, user_identity,
     user_identity_response, outcome, reject_result, reject_source, reject_reason, abort_source,
     abort_reason, outcome_text, commands, bytes_client_to_server, bytes_server_to_client, phi_tags,
-    datasets, datasets_scanned, datasets_unreadable, notes)
+    datasets, datasets_scanned, datasets_unreadable, notes, repeats)
 
 template <>
 struct ProbeDataTraits<PassiveData> : JudgedWhereObserved {

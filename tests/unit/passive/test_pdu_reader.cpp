@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <string>
@@ -15,8 +16,8 @@
 
 #include <pacscan/passive/passive.hpp>
 
-#include "../../../src/passive/pcap_reader.hpp"
-#include "../../../src/passive/pdu_reader.hpp"
+#include "passive/pcap_reader.hpp"
+#include "passive/pdu_reader.hpp"
 
 using namespace pacscan;
 using namespace pacscan::passive;
@@ -425,7 +426,7 @@ TEST_CASE("passive: a hole in the capture stops that direction, with a note") {
   CHECK(!j[0]["notes"].empty());
   CHECK(j[0]["calling_ae"] == "STORESCU");
 
-  // Reordering beyond a zero reassembly budget is a gap too, never unbounded memory.
+  // Reordering beyond the reassembly caps is a gap too, never unbounded memory.
   auto swapped = segments_of("store.pcap");
   for (std::size_t i = 0; i + 1 < swapped.size(); ++i) {
     if (!swapped[i].data.empty() && !swapped[i + 1].data.empty() &&
@@ -435,7 +436,7 @@ TEST_CASE("passive: a hole in the capture stops that direction, with a note") {
     }
   }
   FlowLimits tight;
-  tight.max_buffered_bytes = 0;
+  tight.max_segments_per_direction = 0;
   FlowStats st2;
   (void)reassemble(swapped, tight, &st2);
   CHECK(st2.gaps >= 1);
@@ -550,4 +551,42 @@ TEST_CASE("passive: user identity: its type is recorded, never the username or p
   CHECK(d.calling_ae == "ECHOSCU");
   const std::string text = nlohmann::json(d).dump();
   CHECK(text.find("SECRET") == std::string::npos);
+}
+
+TEST_CASE("passive: fuzz regressions: the same facts however the input is chunked") {
+  // Inputs the fuzzer found (tests/fuzz/corpus/fuzz_pdu_reader/regress-*), in its record form:
+  // one header byte (bit 0: side, bits 1-7: length - 1) and that many bytes.
+  // regress-give-up-mid-chunk: a first A-ASSOCIATE-RQ that passes the prefix check but not the
+  // full one, then a valid one in the same chunk: the reader gave up on the stream, yet went on
+  // reading the rest of that chunk (and found an association that chunk by chunk it did not).
+  const std::filesystem::path dir =
+      std::filesystem::path(PACSCAN_SOURCE_DIR) / "tests/fuzz/corpus/fuzz_pdu_reader";
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.path().filename().string().starts_with("regress-")) continue;
+    CAPTURE(entry.path().filename().string());
+    ++seen;
+    std::FILE* f = std::fopen(entry.path().c_str(), "rb");
+    REQUIRE(f != nullptr);
+    std::vector<std::uint8_t> data(1 << 20);
+    data.resize(std::fread(data.data(), 1, data.size(), f));
+    std::fclose(f);
+    std::vector<Chunk> chunks, merged;
+    for (std::size_t off = 0; off < data.size();) {
+      const std::uint8_t h = data[off++];
+      const std::size_t len = std::min<std::size_t>((h >> 1) + 1, data.size() - off);
+      chunks.push_back({(h & 1) != 0, std::vector<std::uint8_t>(data.begin() + static_cast<long>(off),
+                                                                 data.begin() + static_cast<long>(off + len))});
+      off += len;
+    }
+    for (const auto& ch : chunks) {
+      if (!merged.empty() && merged.back().from_a == ch.from_a) {
+        merged.back().bytes.insert(merged.back().bytes.end(), ch.bytes.begin(), ch.bytes.end());
+      } else {
+        merged.push_back(ch);
+      }
+    }
+    CHECK(run_split(chunks, {}) == run_split(merged, {}));
+  }
+  CHECK(seen >= 1);
 }
