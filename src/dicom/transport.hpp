@@ -32,6 +32,12 @@ struct Tap {
   std::vector<unsigned char> peeked;  // bytes that had arrived after the first read, not consumed
   std::uint64_t bytes_in = 0;
   std::atomic<bool> deadline_fired{false};
+  // The association phase (connect to A-ASSOCIATE-AC/RJ): the whole answer must arrive within
+  // this many ms of the connection, not just its first bytes, so a peer that trickles or stalls
+  // mid-PDU is cut at the ACSE timeout instead of the association deadline. 0: no phase limit.
+  std::atomic<std::int64_t> phase_ms{0};
+  std::atomic<bool> phase_over{false};   // the answer came (or the attempt ended)
+  std::atomic<bool> phase_fired{false};  // cut by the phase limit
   std::atomic<bool> stopped{false};
   std::string tls_alert;  // DICOM TLS: the first alert the peer sent, e.g. "fatal alert 116 (...)"
   std::string alert() {
@@ -65,6 +71,7 @@ class Watchdog {
     int fd;
     Clock::time_point deadline;
     Tap* tap;
+    Clock::time_point added;  // when the connection was made (the phase limit counts from it)
   };
   std::mutex m_mu;
   std::condition_variable m_cv;
