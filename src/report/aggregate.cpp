@@ -153,14 +153,31 @@ const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& i
   return nullptr;
 }
 
-std::optional<Change> status_of(const Context& ctx, const Finding& f) {
-  if (!ctx.diff) return std::nullopt;
-  for (const auto& c : ctx.diff->findings) {
-    if ((c.change == Change::added || c.change == Change::still_open) && c.finding.id == f.id) {
-      return c.change;
+ScanIndex::ScanIndex(const ScanResult& s, const Diff* diff) : scan(s) {
+  for (const auto& e : s.endpoints) endpoints.emplace(std::make_pair(e.ip, e.port), &e);
+  for (const auto& h : s.hosts) hosts.emplace(h.ip, &h);
+  for (const auto& f : s.findings) {
+    if (f.rule_id == "DICOM-AE-ANY-CALLED") any_called.emplace(f.ip, f.port);
+  }
+  if (diff) {
+    for (const auto& c : diff->findings) {
+      if (c.change == Change::added || c.change == Change::still_open) {
+        open_changes.emplace(c.finding.id, c.change);
+      }
     }
   }
-  return Change::added;
+}
+
+const ScanIndex& index_of(const Context& ctx) {
+  if (!ctx.index_cache) ctx.index_cache = std::make_shared<const ScanIndex>(ctx.scan, ctx.diff);
+  return *static_cast<const ScanIndex*>(ctx.index_cache.get());
+}
+
+std::optional<Change> status_of(const Context& ctx, const Finding& f) {
+  if (!ctx.diff) return std::nullopt;
+  const auto& idx = index_of(ctx);
+  const auto it = idx.open_changes.find(f.id);
+  return it == idx.open_changes.end() ? Change::added : it->second;
 }
 
 std::string status_key(const Context& ctx, const Finding& f) {
@@ -169,6 +186,10 @@ std::string status_key(const Context& ctx, const Finding& f) {
 }
 
 std::string retest_command(const ScanResult& scan, const Finding& f) {
+  return retest_command(ScanIndex(scan), f);
+}
+
+std::string retest_command(const ScanIndex& idx, const Finding& f) {
   std::string ip = f.ip;
   if (ip.empty()) ip = f.asset.substr(0, f.asset.find(':'));
   // The finding's own endpoint, a host-level finding's open ports, and the other endpoints a
@@ -182,8 +203,9 @@ std::string retest_command(const ScanResult& scan, const Finding& f) {
   };
   add_port(f.port);
   if (f.port == 0) {
-    for (const auto& h : scan.hosts) {
-      if (h.ip == ip) for (int p : h.open_ports) add_port(p);
+    const auto [from, to] = idx.hosts.equal_range(ip);
+    for (auto it = from; it != to; ++it) {
+      for (int p : it->second->open_ports) add_port(p);
     }
   }
   for (const auto& r : f.related) {
@@ -200,11 +222,9 @@ std::string retest_command(const ScanResult& scan, const Finding& f) {
   cmd += " -o " + shell_quote("retest-" + safe_id(f.id, 0));
   // The called AE the server answered to, unless it answers to any (then it adds nothing), and
   // only when `pacscan scan --called-aet` would accept it.
-  const auto* e = find_endpoint(scan, f.ip, f.port);
-  const bool any_called =
-      std::any_of(scan.findings.begin(), scan.findings.end(), [&](const auto& o) {
-        return o.rule_id == "DICOM-AE-ANY-CALLED" && o.ip == f.ip && o.port == f.port;
-      });
+  const auto ep = idx.endpoints.find(std::make_pair(f.ip, f.port));
+  const EndpointRecord* e = ep == idx.endpoints.end() ? nullptr : ep->second;
+  const bool any_called = idx.any_called.contains(std::make_pair(f.ip, f.port));
   if (e && targets.size() == 1 && !any_called && usable_called_ae(e->called_ae)) {
     cmd += " --called-aet " + shell_quote(e->called_ae);
   }

@@ -6,6 +6,8 @@
 #include <map>
 #include <ostream>
 #include <optional>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,7 +92,19 @@ std::optional<Change> status_of(const Context& ctx, const Finding& f);
 // "new" / "still_open" / "fixed" with a diff, else "open".
 std::string status_key(const Context& ctx, const Finding& f);
 
+// Lookups by address over one scan (and its diff), built once per Context.
+struct ScanIndex {
+  explicit ScanIndex(const ScanResult& scan, const Diff* diff = nullptr);
+  const ScanResult& scan;
+  std::map<std::pair<std::string, int>, const EndpointRecord*> endpoints;
+  std::multimap<std::string, const HostRecord*> hosts;
+  std::set<std::pair<std::string, int>> any_called;  // DICOM-AE-ANY-CALLED endpoints
+  std::map<std::string, Change> open_changes;        // finding id -> added / still_open
+};
+const ScanIndex& index_of(const Context& ctx);
+
 // Shell command that re-tests the finding's endpoint (shell-quoted where needed).
+std::string retest_command(const ScanIndex& idx, const Finding& f);
 std::string retest_command(const ScanResult& scan, const Finding& f);
 std::string shell_quote(std::string_view s);
 // A called AE title `pacscan scan --called-aet` accepts (1-16 printable ASCII, no '\\' or '#').

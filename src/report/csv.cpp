@@ -55,7 +55,7 @@ std::string description(const Context& ctx, const Finding& f) {
     for (const auto& e : f.evidence) d += "* " + one_line(e) + "\n";
   }
   d += "\nHow to fix:\n" + one_line(f.remediation) + "\n";
-  d += "\nHow to verify the fix:\n" + retest_command(ctx.scan, f) + "\n";
+  d += "\nHow to verify the fix:\n" + retest_command(index_of(ctx), f) + "\n";
   d += "\nFinding ID: " + one_line(f.id);
   return d;
 }

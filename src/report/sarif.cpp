@@ -110,9 +110,11 @@ json rule_from_finding(const Finding& f) {
   };
 }
 
-std::string location_uri(const ScanResult& scan, const Finding& f) {
+std::string location_uri(const ScanIndex& idx, const Finding& f) {
   std::string scheme = "dicom";
-  if (const auto* e = find_endpoint(scan, f.ip, f.port)) {
+  if (const auto it = idx.endpoints.find(std::make_pair(f.ip, f.port));
+      it != idx.endpoints.end()) {
+    const auto* e = it->second;
     if (e->service == "http" || e->service == "https") scheme = e->service;
   }
   // The asset is an address we formatted; keep only URI-safe characters all the same.
@@ -156,7 +158,7 @@ void stream_sarif(const Context& ctx, std::ostream& out) {
         {"locations",
          json::array({{{"physicalLocation",
                         {{"artifactLocation",
-                          {{"uri", location_uri(scan, *f)},
+                          {{"uri", location_uri(index_of(ctx), *f)},
                            {"description", {{"text", "network endpoint " + f->asset}}}}}}},
                        {"logicalLocations", json::array({{{"name", f->asset},
                                                           {"fullyQualifiedName", f->asset},
