@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Farm benchmark: N live DICOM servers among M addresses of one Ethernet segment, scanned by
 # pacscan (full safe profile, default limits) and by nmap's dicom-ping, back to back in the same
 # run, from the same scanner namespace. Prints wall time, peak RSS and endpoints found for each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Demo-lab benchmark: pacscan (full safe profile, default limits) and nmap 7.93's dicom-ping on
 # the same targets and ports of the sample lab (tests/lab/lab.sh: storescp, dcmqrscp, two
 # Orthancs, a host with stalling ports and a drop-all host), back to back in one run, from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The probe stage. One place knows each host's state (HostState: its open endpoints, what was
 // learned on them, whether it stalled); one worker at a time owns a host and runs its endpoints'

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """One association per host at a time, under high parallelism (issue 12).
 
 64 hosts (127.0.1.1-64), each with two DICOM ports, all relayed to one real storescp by

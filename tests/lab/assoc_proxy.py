@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A TCP relay in front of one real DICOM server that records overlapping associations per host.
 
   assoc_proxy.py --hosts 127.0.1.1-64 --ports 4104,4105 --to 127.0.0.1:11112 --log FILE

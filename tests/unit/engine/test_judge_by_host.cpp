@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A scan keeps its observations on disk and judges one host at a time (judge_by_host): the
 // inventory, findings and checks must be exactly those of build_inventory + rules::evaluate on
 // every observation at once, and scan.json must still hold every observation.

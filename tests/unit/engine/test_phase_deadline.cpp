@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Phase deadline: the whole A-ASSOCIATE answer must arrive within the ACSE timeout. A peer on
 // loopback that answers the first bytes of an A-ASSOCIATE-AC at once and then trickles the rest
 // would keep DCMTK's per-read timeout happy until the association deadline; it is cut at the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The probe scheduler's mechanisms with stand-in probes (no network): one host in one worker at a
 // time, a pool that grows with the hosts waiting, a stalled endpoint's remaining probes after the
 // host's other ports, shorter timeouts once a host stalled, and the note that says so.

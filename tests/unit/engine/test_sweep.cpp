@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sweep's mechanisms: adaptive connect timeouts from measured round trips, hosts handed over
 // while the sweep runs, each host reported once with all its ports. Loopback only.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reports are written piece by piece (a scan of a /16 must not hold a whole report in memory):
 // the streamed JSON is byte for byte what nlohmann's dump(2) writes for the whole document.
 #include <doctest/doctest.h>
