@@ -14,7 +14,7 @@
 #include <pacscan/core/gate.hpp>
 #include <pacscan/sweep/sweep.hpp>
 
-#include "../../../src/discovery/arp.hpp"
+#include "discovery/arp.hpp"
 
 using namespace pacscan;
 using namespace std::chrono_literals;

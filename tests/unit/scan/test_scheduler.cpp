@@ -14,7 +14,7 @@
 #include <mutex>
 #include <thread>
 
-#include "../../../src/scan/scheduler.hpp"
+#include "scan/scheduler.hpp"
 
 using namespace pacscan;
 using namespace std::chrono_literals;
