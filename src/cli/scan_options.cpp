@@ -39,11 +39,11 @@ void add_scan_options(CLI::App& sub, ScanOptions& o) {
   sub.add_option("--learn", o.learn, "Capture (pcap/pcapng, read passively) or pacscan pcap result whose AE title pairs are tried first (repeatable)");
   sub.add_option("--ae-wordlist", o.ae_wordlist, "Intrusive: extra AE titles to try after the vendor defaults, one per line (same cap and pacing)");
   sub.add_flag("--reverse-dns", o.reverse_dns, "Look up probed hosts' reverse DNS names and try them as AE titles (a PTR query to the site's resolver, which is outside the scope)");
-  sub.add_option("--rate", pol.rate_per_s, "New connections per second (whole scan)")->capture_default_str()->check(CLI::Range(0.1, 100000.0));
+  sub.add_option("--rate", pol.rate_per_s, "New connections and ARP requests per second (whole scan)")->capture_default_str()->check(CLI::Range(0.1, 100000.0));
   sub.add_option("--max-per-host", pol.max_per_host, "Concurrent associations per host")->capture_default_str()->check(CLI::Range(1, 16));
   sub.add_option("--sweep-per-host", pol.sweep_per_host, "Concurrent TCP connects per host while sweeping")->capture_default_str()->check(CLI::Range(1, 64));
   sub.add_option("--sweep-in-flight", pol.sweep_in_flight, "Concurrent TCP connects while sweeping")->capture_default_str()->check(CLI::Range(1, 4096));
-  sub.add_option("--workers", pol.workers, "Endpoints probed in parallel (on different hosts)")->capture_default_str()->check(CLI::Range(1, 256));
+  sub.add_option("--workers", pol.workers, "Hosts probed at once, at most (one association per host at a time; the pool grows with the hosts waiting)")->capture_default_str()->check(CLI::Range(1, 1024));
   sub.add_option("--max-ae-attempts", pol.max_ae_attempts, "AE-title guesses per endpoint")->capture_default_str()->check(CLI::Range(1, 200));
   sub.add_option("--max-hosts", o.max_hosts, "Refuse scopes larger than this")->capture_default_str();
   sub.add_option("--host-gap", o.host_gap, "Minimum gap between two associations to one host")->capture_default_str();

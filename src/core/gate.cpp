@@ -22,47 +22,40 @@ Permit::~Permit() {
   if (m_gate) m_gate->release(m_ep, m_sweep);
 }
 
+namespace {
+Gate::Clock::duration seconds(double s) {
+  return std::chrono::duration_cast<Gate::Clock::duration>(std::chrono::duration<double>(s));
+}
+}  // namespace
+
+// The global rate as a schedule (GCRA, equivalent to a token bucket of rate_per_s tokens a second
+// and a burst of a tenth of a second, at least one): each permit takes the next free slot.
 Gate::Gate(const Scope& scope, const ScanPolicy& policy)
     : m_scope(scope),
       m_policy(policy),
-      m_tokens(std::max(1.0, policy.rate_per_s / 10)),
-      m_last_refill(Clock::now()) {}
+      m_interval(seconds(1.0 / std::max(policy.rate_per_s, 0.001))),
+      m_burst(seconds((std::max(1.0, policy.rate_per_s / 10) - 1) /
+                      std::max(policy.rate_per_s, 0.001))),
+      m_tat(Clock::now()) {}
 
-// Token bucket: rate_per_s tokens per second, burst of a tenth of a second (at least one).
-bool Gate::admissible(const Endpoint& ep, GateKind kind, Clock::time_point now,
-                      Clock::duration* wait) {
-  const double burst = std::max(1.0, m_policy.rate_per_s / 10);
-  const double elapsed = std::chrono::duration<double>(now - m_last_refill).count();
-  m_tokens = std::min(burst, m_tokens + elapsed * m_policy.rate_per_s);
-  m_last_refill = now;
-  auto& h = m_hosts[ep.ip.value];
+Gate::Clock::duration Gate::host_wait(const HostState& h, GateKind kind,
+                                      Clock::time_point now) const {
   Clock::duration need{0};
   if (kind == GateKind::probe) {
     // Probes and sweep connects to the same host do not overlap, and probes keep a gap.
     if (h.probes >= m_policy.max_per_host || h.sweeps > 0) need = std::chrono::milliseconds(20);
-    if (now < h.next_probe) need = std::max(need, h.next_probe - now);
+    if (now < h.next_probe) need = std::max<Clock::duration>(need, h.next_probe - now);
   } else {
     if (h.sweeps >= m_policy.sweep_per_host || h.probes > 0) need = std::chrono::milliseconds(5);
   }
-  if (m_tokens < 1.0) {
-    const auto t = std::chrono::duration<double>((1.0 - m_tokens) / m_policy.rate_per_s);
-    need = std::max(need, std::chrono::duration_cast<Clock::duration>(t));
-  }
-  if (wait) *wait = need;
-  return need == Clock::duration{0};
+  return need;
 }
 
-void Gate::take(const Endpoint& ep, GateKind kind, Clock::time_point now) {
-  m_tokens -= 1.0;
-  auto& h = m_hosts[ep.ip.value];
-  if (kind == GateKind::probe) {
-    h.probes++;
-    h.next_probe = now + m_policy.host_gap;
-  } else {
-    h.sweeps++;
-  }
-  m_issued++;
+Gate::Clock::time_point Gate::next_slot(Clock::time_point now) const {
+  return std::max(now, m_tat - m_burst);
 }
+
+void Gate::take_slot(Clock::time_point at) { m_tat = std::max(m_tat, at) + m_interval; }
 
 std::optional<Permit> Gate::acquire(const Endpoint& ep, std::stop_token stop, bool recheck) {
   if (!m_scope.contains(ep.ip)) {
@@ -74,12 +67,24 @@ std::optional<Permit> Gate::acquire(const Endpoint& ep, std::stop_token stop, bo
   while (!stop.stop_requested()) {
     if (!recheck && m_held.contains(ep.ip.value)) return std::nullopt;
     const auto now = Clock::now();
-    Clock::duration wait{};
-    if (admissible(ep, GateKind::probe, now, &wait)) {
-      take(ep, GateKind::probe, now);
-      return Permit(this, ep, false);
+    auto& h = m_hosts[ep.ip.value];
+    Clock::duration wait = host_wait(h, GateKind::probe, now);
+    if (wait == Clock::duration{0} && now < m_sweep_wants_until) wait = m_sweep_wants_until - now;
+    if (wait == Clock::duration{0}) {
+      // Take the host and the next rate slot now, then wait for that slot alone.
+      const auto slot = next_slot(now);
+      take_slot(slot);
+      h.probes++;
+      h.next_probe = slot + m_policy.host_gap;
+      m_issued++;
+      Permit permit(this, ep, false);
+      if (slot > now) m_cv.wait_until(lock, stop, slot, [] { return false; });
+      lock.unlock();  // the permit's release takes the lock
+      if (stop.stop_requested()) return std::nullopt;
+      return permit;
     }
-    m_cv.wait_for(lock, stop, wait, [] { return false; });
+    // Woken early only by hold(): a held host's waiters give up at once.
+    m_cv.wait_for(lock, stop, wait, [&] { return !recheck && m_held.contains(ep.ip.value); });
   }
   return std::nullopt;
 }
@@ -92,8 +97,23 @@ std::optional<Permit> Gate::try_acquire(const Endpoint& ep, GateKind kind) {
   }
   if (m_held.contains(ep.ip.value)) return std::nullopt;
   const auto now = Clock::now();
-  if (!admissible(ep, kind, now, nullptr)) return std::nullopt;
-  take(ep, kind, now);
+  auto it = m_hosts.try_emplace(ep.ip.value).first;
+  HostState& h = it->second;
+  const bool host_ok = host_wait(h, kind, now) == Clock::duration{0};
+  const bool rate_ok = next_slot(now) <= now;
+  if (!host_ok || !rate_ok) {
+    if (host_ok && kind == GateKind::sweep) m_sweep_wants_until = now + std::chrono::milliseconds(20);
+    if (h.probes == 0 && h.sweeps == 0 && h.next_probe <= now) m_hosts.erase(it);
+    return std::nullopt;
+  }
+  take_slot(now);
+  if (kind == GateKind::probe) {
+    h.probes++;
+    h.next_probe = now + m_policy.host_gap;
+  } else {
+    h.sweeps++;
+  }
+  m_issued++;
   return Permit(this, ep, kind == GateKind::sweep);
 }
 
@@ -104,7 +124,8 @@ void Gate::release(const Endpoint& ep, bool sweep) {
     if (sweep) h.sweeps--; else h.probes--;
     if (h.probes == 0 && h.sweeps == 0 && h.next_probe <= Clock::now()) m_hosts.erase(ep.ip.value);
   }
-  m_cv.notify_all();
+  // No notify: waiters on a host re-check within 20 ms, and waits for the gap or the rate are
+  // timed (waking every waiter at every release costs O(waiters) per permit).
 }
 
 std::uint64_t Gate::permits_issued() const {

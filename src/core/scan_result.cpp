@@ -45,6 +45,11 @@ void from_json(const nlohmann::json& j, ScanResult& r) {
   r.observations = j.value("observations", std::vector<Observation>{});
 }
 
+void for_each_observation(const ScanResult& r, const std::function<void(const Observation&)>& fn) {
+  for (const auto& o : r.observations) fn(o);
+  if (r.stored) r.stored->for_each(fn);
+}
+
 std::string finding_id(const std::string& rule_id, const std::string& asset,
                        const std::string& discriminator) {
   // FNV-1a 64: stable across builds and platforms, enough to tell findings apart.

@@ -274,8 +274,10 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
                                OFTrue);
     a.identity_sent = "user+passcode";
   }
+  m.tap.phase_ms = req.acse_timeout.count();  // the whole answer within the ACSE timeout
   cond = ASC_requestAssociation(m.net, m.params, &m.assoc, nullptr, nullptr, DUL_NOBLOCK,
                                 to_seconds(req.acse_timeout));
+  m.tap.phase_over = true;
   const auto head = m.tap.snapshot();
   if (cond.good()) {
     m.established = true;
@@ -323,6 +325,12 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     a.detail = cut_at_cap(m.tap);
   } else if (m.tap.stopped || stop.stop_requested()) {
     a.outcome = Outcome::interrupted;
+  } else if (m.tap.phase_fired) {
+    // A silent or trickling peer: a stall, cut at the ACSE timeout (not the association deadline).
+    a.outcome = Outcome::timed_out;
+    a.detail = fmt::format("no complete A-ASSOCIATE answer within the ACSE timeout of {} ms ({} "
+                           "bytes received)",
+                           req.acse_timeout.count(), m.tap.bytes_in);
   } else if (m.tap.deadline_fired) {
     a.outcome = Outcome::deadline;
     a.detail = fmt::format("hard association deadline of {} ms reached ({} bytes received)",
@@ -373,7 +381,8 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
                              cond.text());
     }
   }
-  if (a.outcome == Outcome::non_dicom || (a.outcome == Outcome::deadline && !head.empty())) {
+  if (a.outcome == Outcome::non_dicom ||
+      ((a.outcome == Outcome::deadline || a.outcome == Outcome::timed_out) && !head.empty())) {
     const auto ev = m.tap.evidence();
     a.reply_hex = hex_of(ev, 32);
     a.reply_text = printable_of(ev, 64);

@@ -161,7 +161,7 @@ Watchdog::Watchdog() { std::thread([this] { loop(); }).detach(); }
 void Watchdog::add(int fd, Clock::time_point deadline, Tap* tap) {
   {
     std::lock_guard lock(m_mu);
-    m_entries.push_back(Entry{fd, deadline, tap});
+    m_entries.push_back(Entry{fd, deadline, tap, Clock::now()});
   }
   m_cv.notify_all();
 }
@@ -196,9 +196,17 @@ void Watchdog::loop() {
     auto next = now + std::chrono::seconds(1);
     for (auto& e : m_entries) {
       if (e.deadline <= now) {
-        if (!e.tap->deadline_fired.exchange(true)) pacscan::dicom::cut(e.fd);
+        if (!e.tap->deadline_fired.exchange(true) && !e.tap->phase_fired) pacscan::dicom::cut(e.fd);
+        continue;
+      }
+      next = std::min(next, e.deadline);
+      const auto phase = e.tap->phase_ms.load();
+      if (phase <= 0 || e.tap->phase_over || e.tap->phase_fired) continue;
+      const auto phase_end = e.added + std::chrono::milliseconds(phase);
+      if (phase_end <= now) {
+        if (!e.tap->phase_fired.exchange(true)) pacscan::dicom::cut(e.fd);
       } else {
-        next = std::min(next, e.deadline);
+        next = std::min(next, phase_end);
       }
     }
     m_cv.wait_until(lock, next);

@@ -46,6 +46,12 @@ struct Tap {
   std::uint64_t byte_cap = 0;  // 0: none; else the connection is cut past this many bytes
   std::atomic<bool> capped{false};
   std::atomic<bool> deadline_fired{false};
+  // The association phase (connect to A-ASSOCIATE-AC/RJ): the whole answer must arrive within
+  // this many ms of the connection, not just its first bytes, so a peer that trickles or stalls
+  // mid-PDU is cut at the ACSE timeout instead of the association deadline. 0: no phase limit.
+  std::atomic<std::int64_t> phase_ms{0};
+  std::atomic<bool> phase_over{false};   // the answer came (or the attempt ended)
+  std::atomic<bool> phase_fired{false};  // cut by the phase limit
   std::atomic<bool> stopped{false};
   std::string tls_alert;  // DICOM TLS: the first alert the peer sent, e.g. "fatal alert 116 (...)"
   std::string alert() {
@@ -80,6 +86,7 @@ class Watchdog {
     int fd;
     Clock::time_point deadline;
     Tap* tap;
+    Clock::time_point added;  // when the connection was made (the phase limit counts from it)
   };
   std::mutex m_mu;
   std::condition_variable m_cv;

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -142,14 +143,6 @@ Expected<PcapPtr> open_capture(const std::string& iface) {
   return p;
 }
 
-struct TargetState {
-  int attempts = 0;
-  // Wall clock, like the capture timestamps: on veth the reply is often captured before
-  // pcap_inject returns, so the request time is taken just before the inject.
-  std::chrono::system_clock::time_point last_sent{};
-  bool answered = false;
-};
-
 }  // namespace
 
 std::string mac_str(const Mac& m) {
@@ -213,6 +206,21 @@ std::string OuiTable::vendor(const Mac& mac) const {
   return it == m_names.end() ? std::string{} : it->second;
 }
 
+std::vector<Ipv4> segment_targets(Ipv4 addr, int prefix, const std::vector<Ipv4>& hosts) {
+  std::vector<Ipv4> out;
+  // Any prefix: only the in-scope addresses of the segment are asked, so a flat /16 or /8 costs
+  // what the scope costs (as nmap does). A /31-/32 has no neighbours to ask.
+  if (prefix < 1 || prefix > 30) return out;
+  const std::uint32_t mask = ~std::uint32_t{0} << (32 - prefix);
+  const std::uint32_t net = addr.value & mask;
+  for (Ipv4 h : hosts) {
+    if ((h.value & mask) != net || h == addr) continue;
+    if (h.value == net || h.value == (net | ~mask)) continue;  // network and broadcast
+    out.push_back(h);
+  }
+  return out;
+}
+
 std::optional<Segment> find_segment(const std::vector<Ipv4>& hosts, const std::string& iface,
                                     std::string* why) {
   ifaddrs* list = nullptr;
@@ -233,13 +241,7 @@ std::optional<Segment> find_segment(const std::vector<Ipv4>& hosts, const std::s
     const std::uint32_t mask =
         ntohl(reinterpret_cast<const sockaddr_in*>(a->ifa_netmask)->sin_addr.s_addr);
     s.prefix = prefix_of(mask);
-    if (s.prefix < 16 || s.prefix > 30) continue;  // a /31-/32 has no neighbours to ask
-    const std::uint32_t net = s.addr.value & mask;
-    for (Ipv4 h : hosts) {
-      if ((h.value & mask) != net || h == s.addr) continue;
-      if (h.value == net || h.value == (net | ~mask)) continue;  // network and broadcast
-      s.targets.push_back(h);
-    }
+    s.targets = segment_targets(s.addr, s.prefix, hosts);
     if (s.targets.empty() || (best && best->targets.size() >= s.targets.size())) continue;
     auto mac = hw_address(list, s.iface);
     if (!mac) continue;  // not Ethernet
@@ -256,16 +258,31 @@ std::optional<Segment> find_segment(const std::vector<Ipv4>& hosts, const std::s
 }
 
 Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::stop_token stop,
-                                         const ArpOptions& options) {
+                                         const ArpOptions& options, const ReplySink& on_reply) {
   auto cap = open_capture(seg.iface);
   if (!cap) return error(cap.error());
   pcap_t* p = cap->get();
-  std::map<std::uint32_t, TargetState> state;
+  // Per target, only while the scan runs: 4 + 1 + 1 + 8 bytes (a /16 is under 1 MiB).
+  std::vector<Ipv4> targets;
   for (Ipv4 ip : seg.targets) {
-    if (gate.in_scope(ip)) state[ip.value];
+    if (gate.in_scope(ip)) targets.push_back(ip);
   }
+  std::sort(targets.begin(), targets.end());
+  targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+  const std::size_t n = targets.size();
+  std::vector<std::uint8_t> attempts(n, 0);
+  std::vector<bool> answered(n, false);
+  // Wall clock, like the capture timestamps: on veth the reply is often captured before
+  // pcap_inject returns, so the request time is taken just before the inject.
+  std::vector<std::chrono::system_clock::time_point> last_sent(n);
+  std::size_t answered_count = 0;
   std::vector<ArpReply> replies;
 
+  auto index_of = [&](Ipv4 ip) -> std::optional<std::size_t> {
+    auto it = std::lower_bound(targets.begin(), targets.end(), ip);
+    if (it == targets.end() || *it != ip) return std::nullopt;
+    return static_cast<std::size_t>(it - targets.begin());
+  };
   auto drain = [&] {
     for (;;) {
       pcap_pkthdr* hdr = nullptr;
@@ -276,15 +293,16 @@ Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::st
           std::chrono::seconds(hdr->ts.tv_sec) + std::chrono::microseconds(hdr->ts.tv_usec));
       auto r = parse_reply(data, hdr->caplen, seg.addr);
       if (!r) continue;
-      auto it = state.find(r->sender.value);
-      if (it == state.end() || it->second.attempts == 0 || it->second.answered) continue;
-      it->second.answered = true;
+      const auto i = index_of(r->sender);
+      if (!i || attempts[*i] == 0 || answered[*i]) continue;
+      answered[*i] = true;
+      answered_count++;
       ArpReply rep;
       rep.ip = r->sender;
       rep.mac = r->mac;
-      rep.requests = it->second.attempts;
-      rep.rtt_ms = std::max(
-          0.0, std::chrono::duration<double, std::milli>(at - it->second.last_sent).count());
+      rep.requests = attempts[*i];
+      rep.rtt_ms = std::max(0.0, std::chrono::duration<double, std::milli>(at - last_sent[*i]).count());
+      if (on_reply) on_reply(rep);
       replies.push_back(rep);
     }
   };
@@ -297,44 +315,61 @@ Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::st
     pollfd pfd{fd, POLLIN, 0};
     ::poll(&pfd, 1, static_cast<int>(std::max<long long>(0, ms.count())));
   };
-  auto all_answered = [&] {
-    return std::all_of(state.begin(), state.end(), [](auto& kv) { return kv.second.answered; });
-  };
 
-  for (int round = 0; round < options.rounds && !stop.stop_requested(); ++round) {
-    bool sent = false;
-    for (auto& [ip, st] : state) {
-      if (st.answered) continue;
-      std::optional<Permit> permit;
-      while (!stop.stop_requested()) {
-        permit = gate.try_acquire(Endpoint{Ipv4{ip}, 0}, GateKind::sweep);
-        if (permit) break;
-        if (!gate.in_scope(Ipv4{ip})) break;  // never: targets come from the scope
-        wait_readable(std::chrono::milliseconds(2));
-        drain();
+  // One pass in address order for the first requests; an address still silent `wait` after a
+  // request is asked again (up to `rounds` requests), interleaved with the first requests of
+  // the others, so the retries cost no extra pass and every reply is handed on at once.
+  struct Due {
+    std::size_t i;
+    Clock::time_point at;
+  };
+  std::deque<Due> again;
+  std::size_t next_first = 0;
+  Clock::time_point last_request{};
+  while (!stop.stop_requested() && answered_count < n) {
+    drain();
+    while (!again.empty() && answered[again.front().i]) again.pop_front();
+    std::optional<std::size_t> pick;
+    bool retry = false;
+    if (!again.empty() && again.front().at <= Clock::now()) {
+      pick = again.front().i;
+      retry = true;
+    } else if (next_first < n) {
+      pick = next_first;
+    }
+    if (!pick) {
+      // Nothing to send now: wait for replies, for the next retry, or (last) for `wait` after
+      // the last request.
+      const auto until = again.empty() ? last_request + options.wait : again.front().at;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      if (again.empty() && left.count() <= 0) break;
+      wait_readable(std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(50)));
+      continue;
+    }
+    const std::size_t i = *pick;
+    const Ipv4 ip = targets[i];
+    auto permit = gate.try_acquire(Endpoint{ip, 0}, GateKind::sweep);
+    if (!permit) {
+      if (!gate.in_scope(ip)) {  // never: targets come from the scope
+        if (retry) again.pop_front(); else next_first++;
+        continue;
       }
-      if (!permit) continue;
-      if (st.answered) continue;  // answered while we waited for the permit
-      const auto frame = who_has(seg, Ipv4{ip});
-      st.last_sent = std::chrono::system_clock::now();
+      wait_readable(std::chrono::milliseconds(2));
+      continue;
+    }
+    if (retry) again.pop_front(); else next_first++;
+    {
+      const auto frame = who_has(seg, ip);
+      last_sent[i] = std::chrono::system_clock::now();
       if (auto sent_ok = net::inject_arp(p, *permit, frame); !sent_ok) {
         return error(fmt::format("cannot send ARP on {}: {}", seg.iface, sent_ok.error()));
       }
-      st.attempts++;
-      sent = true;
-      drain();
+      attempts[i]++;
     }
-    if (!sent) break;
-    const auto until = Clock::now() + options.wait;
-    while (!stop.stop_requested() && !all_answered()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-      if (left.count() <= 0) break;
-      wait_readable(std::min(left, std::chrono::milliseconds(50)));
-      drain();
-    }
-    drain();
-    if (all_answered()) break;
+    last_request = Clock::now();
+    if (attempts[i] < options.rounds) again.push_back(Due{i, last_request + options.wait});
   }
+  drain();
   std::sort(replies.begin(), replies.end(),
             [](const ArpReply& a, const ArpReply& b) { return a.ip < b.ip; });
   return replies;

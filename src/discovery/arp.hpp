@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// ARP discovery of a directly attached Ethernet segment: who-has requests injected with libpcap
-// (paced by the Gate, in-scope addresses only), replies captured with libpcap, one retry for the
-// silent ones. Vendors come from the IEEE OUI registry of Debian's ieee-data, read at run time.
+// ARP discovery of a directly attached Ethernet segment, whatever its prefix: who-has requests
+// injected with libpcap (paced by the Gate, in-scope addresses only), replies captured with
+// libpcap, one retry for the silent ones. Vendors come from the IEEE OUI registry of Debian's ieee-data, read at run time.
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stop_token>
@@ -46,6 +47,9 @@ struct Segment {
   std::vector<Ipv4> targets;  // the given hosts on this subnet, our own address left out
 };
 
+// The hosts a segment addr/prefix would ask: those of `hosts` on it, except its own address and
+// the network and broadcast addresses. Any prefix from /1 to /30 (nothing for /31, /32).
+std::vector<Ipv4> segment_targets(Ipv4 addr, int prefix, const std::vector<Ipv4>& hosts);
 // The Ethernet interface (up, not loopback, not point-to-point) whose IPv4 subnet holds the most
 // of `hosts` (only `iface` when it is not empty). nullopt with `why` when none does.
 std::optional<Segment> find_segment(const std::vector<Ipv4>& hosts, const std::string& iface,
@@ -59,13 +63,18 @@ struct ArpReply {
 };
 
 struct ArpOptions {
-  std::chrono::milliseconds wait{1000};  // after the last request of a round
-  int rounds = 2;                        // the first round and one retry for the silent ones
+  std::chrono::milliseconds wait{1000};  // before asking a silent address again; after the last
+  int rounds = 2;                        // requests per address: the first and one retry
 };
 
-// Asks every target of the segment (each one through the gate: never an address out of scope).
-// An error (one line) when capture is not possible on the interface: not root, no CAP_NET_RAW.
+// Asks every target of the segment (each one through the gate: never an address out of scope),
+// in address order, asking a silent one again `wait` later while the first requests go on.
+// Each reply is handed to `on_reply` as it comes (its host can be swept at once); all of them
+// are returned at the end. An error (one line) when capture is not possible on the interface:
+// not root, no CAP_NET_RAW.
+using ReplySink = std::function<void(const ArpReply&)>;
 Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::stop_token stop,
-                                         const ArpOptions& options = {});
+                                         const ArpOptions& options = {},
+                                         const ReplySink& on_reply = {});
 
 }  // namespace pacscan::discovery

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -36,13 +37,11 @@ std::vector<const Finding*> findings_by_severity(const std::vector<Finding>& fin
 
 std::vector<HostFindings> findings_by_host(const ScanResult& scan) {
   std::vector<HostFindings> out;
+  std::map<std::string_view, std::size_t> index;  // ip -> position in out
   for (const auto& f : scan.findings) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const auto& h) { return h.ip == f.ip; });
-    if (it == out.end()) {
-      out.push_back({f.ip, {}});
-      it = out.end() - 1;
-    }
-    it->findings.push_back(&f);
+    const auto [it, added] = index.try_emplace(f.ip, out.size());
+    if (added) out.push_back({f.ip, {}});
+    out[it->second].findings.push_back(&f);
   }
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return ip_less(a.ip, b.ip); });
@@ -66,8 +65,8 @@ std::vector<HostFindings> findings_by_host(const ScanResult& scan, bool known_pe
 
 std::vector<CredentialView> credential_views(const ScanResult& scan) {
   std::vector<CredentialView> out;
-  for (const auto& o : scan.observations) {
-    if (o.identity.empty()) continue;
+  for_each_observation(scan, [&](const Observation& o) {
+    if (o.identity.empty()) return;
     const std::string asset = o.ep.str();
     if (const auto* t = data_as<TlsData>(o)) {
       out.push_back({asset, t->credential_subject, t->credential_sha256, t->credential_result,
@@ -77,7 +76,7 @@ std::vector<CredentialView> credential_views(const ScanResult& scan) {
                it != out.end() && o.outcome == Outcome::ok) {
       it->probes.push_back(o.probe);
     }
-  }
+  });
   return out;
 }
 
@@ -120,15 +119,15 @@ std::vector<RuleCount> findings_by_rule(const std::vector<Finding>& findings) {
 
 std::vector<WrittenObject> written_objects(const ScanResult& scan) {
   std::vector<WrittenObject> out;
-  for (const auto& o : scan.observations) {
+  for_each_observation(scan, [&](const Observation& o) {
     const auto* d = data_as<StoreTestData>(o);
-    if (!d || d->outcome == DimseOutcome::refused || d->outcome == DimseOutcome::not_sent) continue;
+    if (!d || d->outcome == DimseOutcome::refused || d->outcome == DimseOutcome::not_sent) return;
     out.push_back({o.ep.str(), d->called_ae,
                    d->outcome == DimseOutcome::stored
                        ? std::string("stored")
                        : fmt::format("possibly stored ({})", to_string(d->outcome)),
                    d->object});
-  }
+  });
   return out;
 }
 
@@ -194,14 +193,31 @@ const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& i
   return nullptr;
 }
 
-std::optional<Change> status_of(const Context& ctx, const Finding& f) {
-  if (!ctx.diff) return std::nullopt;
-  for (const auto& c : ctx.diff->findings) {
-    if ((c.change == Change::added || c.change == Change::still_open) && c.finding.id == f.id) {
-      return c.change;
+ScanIndex::ScanIndex(const ScanResult& s, const Diff* diff) : scan(s) {
+  for (const auto& e : s.endpoints) endpoints.emplace(std::make_pair(e.ip, e.port), &e);
+  for (const auto& h : s.hosts) hosts.emplace(h.ip, &h);
+  for (const auto& f : s.findings) {
+    if (f.rule_id == "DICOM-AE-ANY-CALLED") any_called.emplace(f.ip, f.port);
+  }
+  if (diff) {
+    for (const auto& c : diff->findings) {
+      if (c.change == Change::added || c.change == Change::still_open) {
+        open_changes.emplace(c.finding.id, c.change);
+      }
     }
   }
-  return Change::added;
+}
+
+const ScanIndex& index_of(const Context& ctx) {
+  if (!ctx.index_cache) ctx.index_cache = std::make_shared<const ScanIndex>(ctx.scan, ctx.diff);
+  return *static_cast<const ScanIndex*>(ctx.index_cache.get());
+}
+
+std::optional<Change> status_of(const Context& ctx, const Finding& f) {
+  if (!ctx.diff) return std::nullopt;
+  const auto& idx = index_of(ctx);
+  const auto it = idx.open_changes.find(f.id);
+  return it == idx.open_changes.end() ? Change::added : it->second;
 }
 
 std::string status_key(const Context& ctx, const Finding& f) {
@@ -210,6 +226,10 @@ std::string status_key(const Context& ctx, const Finding& f) {
 }
 
 std::string retest_command(const ScanResult& scan, const Finding& f) {
+  return retest_command(ScanIndex(scan), f);
+}
+
+std::string retest_command(const ScanIndex& idx, const Finding& f) {
   std::string ip = f.ip;
   if (ip.empty()) ip = f.asset.substr(0, f.asset.find(':'));
   // The finding's own endpoint, a host-level finding's open ports, and the other endpoints a
@@ -223,8 +243,9 @@ std::string retest_command(const ScanResult& scan, const Finding& f) {
   };
   add_port(f.port);
   if (f.port == 0) {
-    for (const auto& h : scan.hosts) {
-      if (h.ip == ip) for (int p : h.open_ports) add_port(p);
+    const auto [from, to] = idx.hosts.equal_range(ip);
+    for (auto it = from; it != to; ++it) {
+      for (int p : it->second->open_ports) add_port(p);
     }
   }
   for (const auto& r : f.related) {
@@ -241,11 +262,9 @@ std::string retest_command(const ScanResult& scan, const Finding& f) {
   cmd += " -o " + shell_quote("retest-" + safe_id(f.id, 0));
   // The called AE the server answered to, unless it answers to any (then it adds nothing), and
   // only when `pacscan scan --called-aet` would accept it.
-  const auto* e = find_endpoint(scan, f.ip, f.port);
-  const bool any_called =
-      std::any_of(scan.findings.begin(), scan.findings.end(), [&](const auto& o) {
-        return o.rule_id == "DICOM-AE-ANY-CALLED" && o.ip == f.ip && o.port == f.port;
-      });
+  const auto ep = idx.endpoints.find(std::make_pair(f.ip, f.port));
+  const EndpointRecord* e = ep == idx.endpoints.end() ? nullptr : ep->second;
+  const bool any_called = idx.any_called.contains(std::make_pair(f.ip, f.port));
   if (e && targets.size() == 1 && !any_called && usable_called_ae(e->called_ae)) {
     cmd += " --called-aet " + shell_quote(e->called_ae);
   }

@@ -3,8 +3,12 @@
 // Shared pieces of the report formats (internal to pacscan_report).
 #include <array>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <ostream>
 #include <optional>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,7 +109,19 @@ std::optional<Change> status_of(const Context& ctx, const Finding& f);
 // "new" / "still_open" / "fixed" with a diff, else "open".
 std::string status_key(const Context& ctx, const Finding& f);
 
+// Lookups by address over one scan (and its diff), built once per Context.
+struct ScanIndex {
+  explicit ScanIndex(const ScanResult& scan, const Diff* diff = nullptr);
+  const ScanResult& scan;
+  std::map<std::pair<std::string, int>, const EndpointRecord*> endpoints;
+  std::multimap<std::string, const HostRecord*> hosts;
+  std::set<std::pair<std::string, int>> any_called;  // DICOM-AE-ANY-CALLED endpoints
+  std::map<std::string, Change> open_changes;        // finding id -> added / still_open
+};
+const ScanIndex& index_of(const Context& ctx);
+
 // Shell command that re-tests the finding's endpoint (shell-quoted where needed).
+std::string retest_command(const ScanIndex& idx, const Finding& f);
 std::string retest_command(const ScanResult& scan, const Finding& f);
 std::string shell_quote(std::string_view s);
 // A called AE title `pacscan scan --called-aet` accepts (1-16 printable ASCII, no '\\' or '#').
@@ -129,6 +145,67 @@ std::string display_time(std::string_view iso);
 
 // Writes a file (through a temporary and a rename).
 Expected<bool> write_file(const std::filesystem::path& file, std::string_view content);
+// The same, with the content written piece by piece by `fill`: a report of thousands of
+// endpoints never sits whole in memory (a scan of a /16 stays within its memory bound).
+Expected<bool> write_file_with(const std::filesystem::path& file,
+                               const std::function<void(std::ostream&)>& fill);
+
+// Text being rendered: kept whole (render_*, for tests and `pacscan diff`) or handed to a file in
+// chunks of 64 KiB (write_*).
+class Sink {
+ public:
+  Sink() = default;
+  explicit Sink(std::ostream& out) : m_out(&out) {}
+  Sink(const Sink&) = delete;
+  ~Sink() { flush(); }
+  Sink& operator+=(std::string_view s) {
+    m_buf.append(s);
+    if (m_out && m_buf.size() >= k_chunk) flush();
+    return *this;
+  }
+  Sink& operator+=(char c) { return *this += std::string_view(&c, 1); }
+  void flush() {
+    if (m_out && !m_buf.empty()) {
+      m_out->write(m_buf.data(), static_cast<std::streamsize>(m_buf.size()));
+      m_buf.clear();
+    }
+  }
+  std::string take() { return std::move(m_buf); }
+
+ private:
+  static constexpr std::size_t k_chunk = 64 * 1024;
+  std::ostream* m_out = nullptr;
+  std::string m_buf;
+};
+
+// Writes JSON in exactly the layout of nlohmann's dump(2) (keys are given in the order dump
+// would sort them), one element at a time, so a long array (observations, findings, SARIF
+// results) is written without building the document's tree.
+class JsonStream {
+ public:
+  explicit JsonStream(std::ostream& out) : m_out(out) {}
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+  void key(std::string_view k);       // inside an object, before its value
+  void value(const nlohmann::json& j);  // a whole (small) value
+  // The text of a value already dumped compactly or with dump(2) layout at depth 0.
+  void raw_value(std::string_view dumped);
+
+ private:
+  void open(char c);
+  void close(char c);
+  void before_value();
+  void indent(std::size_t depth);
+  struct Level {
+    bool object;
+    std::size_t count = 0;
+  };
+  std::ostream& m_out;
+  std::vector<Level> m_levels;
+  bool m_after_key = false;
+};
 
 // Renderers (pure) and writers, one per format.
 std::string render_json(const Context& ctx);

@@ -56,12 +56,12 @@ std::string description(const Context& ctx, const Finding& f) {
     for (const auto& e : f.evidence) d += "* " + one_line(e) + "\n";
   }
   d += "\nHow to fix:\n" + one_line(f.remediation) + "\n";
-  d += "\nHow to verify the fix:\n" + retest_command(ctx.scan, f) + "\n";
+  d += "\nHow to verify the fix:\n" + retest_command(index_of(ctx), f) + "\n";
   d += "\nFinding ID: " + one_line(f.id);
   return d;
 }
 
-void add_row(std::string& out, const Context& ctx, const Finding& f, const std::string& status,
+void add_row(Sink& out, const Context& ctx, const Finding& f, const std::string& status,
              const std::string& first_seen) {
   std::string labels = "pacscan " + one_line(f.rule_id);
   for (int p : f.hicp) labels += fmt::format(" hicp-{}", p);
@@ -87,10 +87,8 @@ void add_row(std::string& out, const Context& ctx, const Finding& f, const std::
   out += "\r\n";
 }
 
-}  // namespace
 
-std::string render_csv(const Context& ctx) {
-  std::string out;
+void render_csv_to(Sink& out, const Context& ctx) {
   const char* header[] = {"Summary",    "Description", "Priority",  "Labels",
                           "Asset",      "Rule",        "Severity",  "Finding ID",
                           "Status",     "First seen",  "Suspected decoy"};
@@ -116,11 +114,21 @@ std::string render_csv(const Context& ctx) {
       }
     }
   }
-  return out;
+}
+
+}  // namespace
+
+std::string render_csv(const Context& ctx) {
+  Sink out;
+  render_csv_to(out, ctx);
+  return out.take();
 }
 
 Expected<bool> write_csv(const Context& ctx, const std::filesystem::path& dir) {
-  return write_file(dir / "findings.csv", render_csv(ctx));
+  return write_file_with(dir / "findings.csv", [&](std::ostream& os) {
+    Sink out(os);
+    render_csv_to(out, ctx);
+  });
 }
 
 }  // namespace pacscan::report::detail

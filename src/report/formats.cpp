@@ -2,10 +2,15 @@
 // The table of formats, writing them into the output folder, and the output-folder policy.
 #include "report/common.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
+#include <streambuf>
 
 #include <fmt/format.h>
 
@@ -33,14 +38,187 @@ Expected<bool> write_file(const std::filesystem::path& file, std::string_view co
   return true;
 }
 
+namespace {
+
+// An output stream buffer on a file descriptor that remembers why the first write failed (an
+// ofstream only says that it failed, and errno is gone by the time the caller asks).
+class FileBuf : public std::streambuf {
+ public:
+  explicit FileBuf(int fd) : m_fd(fd), m_buf(64 * 1024) { setp(m_buf.data(), m_buf.data() + m_buf.size()); }
+  ~FileBuf() override { sync(); }
+  int error() const { return m_error; }
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (sync() != 0) return traits_type::eof();
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(ch);
+      pbump(1);
+    }
+    return traits_type::not_eof(ch);
+  }
+  int sync() override {
+    const char* p = pbase();
+    while (p < pptr() && m_error == 0) {
+      const ssize_t n = ::write(m_fd, p, static_cast<std::size_t>(pptr() - p));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        m_error = n < 0 ? errno : ENOSPC;
+        break;
+      }
+      p += n;
+    }
+    setp(m_buf.data(), m_buf.data() + m_buf.size());
+    return m_error == 0 ? 0 : -1;
+  }
+
+ private:
+  int m_fd;
+  std::vector<char> m_buf;
+  int m_error = 0;
+};
+
+}  // namespace
+
+Expected<bool> write_file_with(const std::filesystem::path& file,
+                               const std::function<void(std::ostream&)>& fill) {
+  auto tmp = file;
+  tmp += ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
+  int err = 0;
+  try {
+    FileBuf buf(fd);
+    std::ostream out(&buf);
+    fill(out);
+    out.flush();
+    err = buf.error();
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    return error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(err)));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return error(fmt::format("cannot write {}: {}", file.string(), ec.message()));
+  }
+  return true;
+}
+
+void JsonStream::indent(std::size_t depth) {
+  static const std::string k_spaces(256, ' ');
+  std::size_t n = 2 * depth;
+  while (n > 0) {
+    const std::size_t k = std::min(n, k_spaces.size());
+    m_out.write(k_spaces.data(), static_cast<std::streamsize>(k));
+    n -= k;
+  }
+}
+
+void JsonStream::before_value() {
+  if (m_after_key) {
+    m_after_key = false;
+    return;
+  }
+  if (m_levels.empty()) return;
+  Level& l = m_levels.back();
+  m_out << (l.count++ > 0 ? ",\n" : "\n");
+  indent(m_levels.size());
+}
+
+void JsonStream::key(std::string_view k) {
+  Level& l = m_levels.back();
+  m_out << (l.count++ > 0 ? ",\n" : "\n");
+  indent(m_levels.size());
+  m_out << dump_json(nlohmann::json(std::string(k))) << ": ";
+  m_after_key = true;
+}
+
+void JsonStream::open(char c) {
+  before_value();
+  m_out << c;
+  m_levels.push_back(Level{c == '{'});
+}
+
+void JsonStream::close(char c) {
+  const Level l = m_levels.back();
+  m_levels.pop_back();
+  if (l.count > 0) {
+    m_out << '\n';
+    indent(m_levels.size());
+  }
+  m_out << c;
+}
+
+void JsonStream::raw_value(std::string_view dumped) {
+  before_value();
+  // dump(2) at depth 0: every line after the first moves in by the current depth. Newlines
+  // inside strings are escaped, so every raw newline is layout.
+  std::size_t pos = 0;
+  for (;;) {
+    const auto nl = dumped.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      m_out << dumped.substr(pos);
+      break;
+    }
+    m_out << dumped.substr(pos, nl + 1 - pos);
+    indent(m_levels.size());
+    pos = nl + 1;
+  }
+}
+
+void JsonStream::value(const nlohmann::json& j) {
+  raw_value(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+namespace {
+
+template <typename T>
+void json_array(JsonStream& js, std::string_view key, const std::vector<T>& items) {
+  js.key(key);
+  js.begin_array();
+  for (const auto& item : items) js.value(nlohmann::json(item));
+  js.end_array();
+}
+
+// scan.json as `nlohmann::json(scan).dump(2)` would write it (members in key order), built one
+// element at a time; stored observations are read back from disk one at a time.
+void stream_json(const Context& ctx, std::ostream& out) {
+  const ScanResult& scan = ctx.scan;
+  JsonStream js(out);
+  js.begin_object();
+  json_array(js, "checks", scan.checks);
+  json_array(js, "endpoints", scan.endpoints);
+  json_array(js, "findings", scan.findings);
+  json_array(js, "hosts", scan.hosts);
+  js.key("meta");
+  js.value(nlohmann::json(scan.meta));
+  js.key("observations");
+  js.begin_array();
+  for_each_observation(scan, [&](const Observation& o) { js.value(nlohmann::json(o)); });
+  js.end_array();
+  js.end_object();
+  out << '\n';
+}
+
+}  // namespace
+
 std::string render_json(const Context& ctx) {
-  const nlohmann::json j = ctx.scan;
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::ostringstream out;
+  stream_json(ctx, out);
+  return std::move(out).str();
 }
 
 Expected<bool> write_json(const Context& ctx, const std::filesystem::path& dir) {
   try {
-    return write_file(dir / "scan.json", render_json(ctx));
+    return write_file_with(dir / "scan.json", [&](std::ostream& out) { stream_json(ctx, out); });
   } catch (const std::exception& e) {
     return error(fmt::format("cannot render scan.json: {}", e.what()));
   }

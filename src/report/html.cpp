@@ -142,7 +142,7 @@ std::string finding_anchor(const Finding& f, std::size_t index) {
   return "f-" + safe_id(f.id, index);
 }
 
-void summary_section(std::string& out, const Context& ctx) {
+void summary_section(Sink& out, const Context& ctx) {
   const auto& scan = ctx.scan;
   int up = 0;
   for (const auto& host : scan.hosts) up += host.up ? 1 : 0;
@@ -207,7 +207,7 @@ void summary_section(std::string& out, const Context& ctx) {
   out += "</section>\n";
 }
 
-void finding_rows(std::string& out, const std::vector<const Finding*>& list, bool link,
+void finding_rows(Sink& out, const std::vector<const Finding*>& list, bool link,
                   const ScanResult& scan) {
   out +=
       "<table><thead><tr><th>Severity</th><th>Finding</th><th>Rule</th><th>Asset</th>"
@@ -228,7 +228,7 @@ void finding_rows(std::string& out, const std::vector<const Finding*>& list, boo
   out += "</tbody></table>\n";
 }
 
-void diff_section(std::string& out, const Context& ctx) {
+void diff_section(Sink& out, const Context& ctx) {
   const Diff& diff = *ctx.diff;
   std::vector<Finding> added, open, fixed, unknown;
   for (const auto& c : diff.findings) {
@@ -275,7 +275,7 @@ void diff_section(std::string& out, const Context& ctx) {
   out += "</section>\n";
 }
 
-void written_section(std::string& out, const ScanResult& scan) {
+void written_section(Sink& out, const ScanResult& scan) {
   const auto written = written_objects(scan);
   if (written.empty()) return;
   out += "<section id=\"written\"><h2>Objects written by this scan: delete them</h2>\n"
@@ -295,7 +295,7 @@ void written_section(std::string& out, const ScanResult& scan) {
 }
 
 // --do-not-probe: the site's list, with its reasons (user text: escaped like everything else).
-void not_probed_section(std::string& out, const ScanResult& scan) {
+void not_probed_section(Sink& out, const ScanResult& scan) {
   if (scan.meta.do_not_probe.empty()) return;
   out += "<section id=\"not-probed\"><h2>Listed but not probed</h2>\n<p>On the do-not-probe "
          "list: these addresses got no packet at all (not even ARP).</p>\n<table><thead><tr>"
@@ -315,7 +315,7 @@ void not_probed_section(std::string& out, const ScanResult& scan) {
   out += "</tbody></table></section>\n";
 }
 
-void inventory_section(std::string& out, const ScanResult& scan) {
+void inventory_section(Sink& out, const ScanResult& scan) {
   out += "<section id=\"inventory\"><h2>Asset inventory</h2>\n<h3>Hosts</h3>\n";
   if (scan.hosts.empty()) {
     out += "<p class=\"muted\">No host answered.</p>\n";
@@ -362,7 +362,7 @@ void inventory_section(std::string& out, const ScanResult& scan) {
   out += "</section>\n";
 }
 
-void finding_article(std::string& out, const Context& ctx, const Finding& f, std::size_t index) {
+void finding_article(Sink& out, const Context& ctx, const Finding& f, std::size_t index) {
   out += fmt::format("<article class=\"finding finding-{}\" id=\"{}\">\n", to_string(f.severity),
                      finding_anchor(f, index));
   out += fmt::format("<h4>{} {} — {}", badge(f.severity), h(f.title), h(f.asset));
@@ -387,7 +387,7 @@ void finding_article(std::string& out, const Context& ctx, const Finding& f, std
 }
 
 // --tls-cert: what the site's client certificate opens, apart from what anyone can do.
-void known_peer_section(std::string& out, const Context& ctx) {
+void known_peer_section(Sink& out, const Context& ctx) {
   const auto views = credential_views(ctx.scan);
   if (views.empty()) return;
   out += "<section id=\"known-peer\"><h2>The known peer's view (the site's client "
@@ -416,7 +416,7 @@ void known_peer_section(std::string& out, const Context& ctx) {
   out += "</section>\n";
 }
 
-void findings_section(std::string& out, const Context& ctx) {
+void findings_section(Sink& out, const Context& ctx) {
   out += "<section id=\"findings\"><h2>Findings</h2>\n";
   const auto hosts = findings_by_host(ctx.scan, false);
   if (!credential_views(ctx.scan).empty()) {
@@ -435,7 +435,7 @@ void findings_section(std::string& out, const Context& ctx) {
   out += "</section>\n";
 }
 
-void checks_sections(std::string& out, const ScanResult& scan) {
+void checks_sections(Sink& out, const ScanResult& scan) {
   out += "<section id=\"not-evaluated\"><h2>Not evaluated</h2>\n";
   const auto ne = not_evaluated(scan);
   if (ne.empty()) {
@@ -468,7 +468,7 @@ void checks_sections(std::string& out, const ScanResult& scan) {
   out += "</section>\n";
 }
 
-void scan_section(std::string& out, const ScanResult& scan) {
+void scan_section(Sink& out, const ScanResult& scan) {
   const auto& m = scan.meta;
   out += "<section id=\"scan\"><h2>About this scan</h2>\n<table><tbody>\n";
   auto item = [&](std::string_view k, const std::string& v) {
@@ -498,11 +498,9 @@ void scan_section(std::string& out, const ScanResult& scan) {
   out += "</section>\n";
 }
 
-}  // namespace
 
-std::string render_html(const Context& ctx) {
+void render_html_to(Sink& out, const Context& ctx) {
   const auto& m = ctx.scan.meta;
-  std::string out;
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out +=
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -548,11 +546,21 @@ std::string render_html(const Context& ctx) {
   scan_section(out, ctx.scan);
   out += "</main>\n<footer>Generated by pacscan " + h(m.pacscan_version) +
          " from the scan result.</footer>\n</body>\n</html>\n";
-  return out;
+}
+
+}  // namespace
+
+std::string render_html(const Context& ctx) {
+  Sink out;
+  render_html_to(out, ctx);
+  return out.take();
 }
 
 Expected<bool> write_html(const Context& ctx, const std::filesystem::path& dir) {
-  return write_file(dir / "report.html", render_html(ctx));
+  return write_file_with(dir / "report.html", [&](std::ostream& os) {
+    Sink out(os);
+    render_html_to(out, ctx);
+  });
 }
 
 }  // namespace pacscan::report::detail

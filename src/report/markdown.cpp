@@ -17,18 +17,18 @@ std::string md_list(const std::vector<std::string>& items) {
   return list_or_dash(items, &escape_md);
 }
 
-void row(std::string& out, const std::vector<std::string>& cells) {
+void row(Sink& out, const std::vector<std::string>& cells) {
   out += "| " + join(cells, " | ") + " |\n";
 }
 
-void table_head(std::string& out, const std::vector<std::string>& cells) {
+void table_head(Sink& out, const std::vector<std::string>& cells) {
   row(out, cells);
   out += "|";
   for (std::size_t i = 0; i < cells.size(); ++i) out += " --- |";
   out += "\n";
 }
 
-void scan_section(std::string& out, const ScanResult& scan) {
+void scan_section(Sink& out, const ScanResult& scan) {
   const auto& m = scan.meta;
   out += "## Scan\n\n";
   table_head(out, {"Item", "Value"});
@@ -55,7 +55,7 @@ void scan_section(std::string& out, const ScanResult& scan) {
   }
 }
 
-void summary_section(std::string& out, const ScanResult& scan) {
+void summary_section(Sink& out, const ScanResult& scan) {
   int up = 0;
   for (const auto& h : scan.hosts) up += h.up ? 1 : 0;
   int open = 0, dicom = 0;
@@ -94,7 +94,7 @@ void summary_section(std::string& out, const ScanResult& scan) {
   }
 }
 
-void finding_table(std::string& out, const std::vector<const Finding*>& findings) {
+void finding_table(Sink& out, const std::vector<const Finding*>& findings) {
   table_head(out, {"Severity", "Finding", "Rule", "Asset", "Title"});
   for (const auto* f : findings) {
     row(out, {severity_label(f->severity), md(f->id), md(f->rule_id), md(f->asset), md(f->title)});
@@ -102,7 +102,7 @@ void finding_table(std::string& out, const std::vector<const Finding*>& findings
   out += "\n";
 }
 
-void diff_section(std::string& out, const Diff& diff) {
+void diff_section(Sink& out, const Diff& diff) {
   std::vector<Finding> added, open, fixed, unknown;
   for (const auto& c : diff.findings) {
     (c.change == Change::added        ? added
@@ -143,7 +143,7 @@ void diff_section(std::string& out, const Diff& diff) {
   out += "\n";
 }
 
-void written_section(std::string& out, const ScanResult& scan) {
+void written_section(Sink& out, const ScanResult& scan) {
   const auto written = written_objects(scan);
   if (written.empty()) return;
   out += "## Objects written by this scan: delete them\n\n";
@@ -160,7 +160,7 @@ void written_section(std::string& out, const ScanResult& scan) {
 }
 
 // --do-not-probe: the site's list, with its reasons (user text: escaped like everything else).
-void not_probed_section(std::string& out, const ScanResult& scan) {
+void not_probed_section(Sink& out, const ScanResult& scan) {
   if (scan.meta.do_not_probe.empty()) return;
   out += "## Listed but not probed\n\n";
   out += "On the do-not-probe list: these addresses got no packet at all (not even ARP).\n\n";
@@ -178,7 +178,7 @@ void not_probed_section(std::string& out, const ScanResult& scan) {
 }
 
 // At the very top: a device that stopped answering during the scan needs a look now.
-void stopped_section(std::string& out, const ScanResult& scan) {
+void stopped_section(Sink& out, const ScanResult& scan) {
   const auto stopped = stopped_devices(scan);
   if (stopped.empty()) return;
   out += fmt::format("> **{} device(s) stopped answering during this scan: check them now.** "
@@ -190,7 +190,7 @@ void stopped_section(std::string& out, const ScanResult& scan) {
   out += "\n";
 }
 
-void inventory_section(std::string& out, const ScanResult& scan) {
+void inventory_section(Sink& out, const ScanResult& scan) {
   out += "## Asset inventory\n\n### Hosts\n\n";
   if (scan.hosts.empty()) {
     out += "No host answered.\n\n";
@@ -221,7 +221,7 @@ void inventory_section(std::string& out, const ScanResult& scan) {
   out += "\n";
 }
 
-void finding_block(std::string& out, const Context& ctx, const Finding& f) {
+void finding_block(Sink& out, const Context& ctx, const Finding& f) {
   out += fmt::format("#### [{}] {} — {}\n\n", severity_upper(f.severity), md(f.title), md(f.asset));
   out += "- **Finding ID:** " + md(f.id) + "\n";
   out += "- **Rule:** " + md(f.rule_id) + "\n";
@@ -241,7 +241,7 @@ void finding_block(std::string& out, const Context& ctx, const Finding& f) {
 }
 
 // --tls-cert: what the site's client certificate opens, apart from what anyone can do.
-void known_peer_section(std::string& out, const Context& ctx) {
+void known_peer_section(Sink& out, const Context& ctx) {
   const auto views = credential_views(ctx.scan);
   if (views.empty()) return;
   out += "## The known peer's view (the site's client certificate)\n\n";
@@ -262,7 +262,7 @@ void known_peer_section(std::string& out, const Context& ctx) {
   }
 }
 
-void findings_section(std::string& out, const Context& ctx) {
+void findings_section(Sink& out, const Context& ctx) {
   out += "## Findings\n\n";
   const auto hosts = findings_by_host(ctx.scan, false);
   if (!credential_views(ctx.scan).empty()) {
@@ -279,7 +279,7 @@ void findings_section(std::string& out, const Context& ctx) {
   }
 }
 
-void checks_sections(std::string& out, const ScanResult& scan) {
+void checks_sections(Sink& out, const ScanResult& scan) {
   out += "## Not evaluated\n\n";
   const auto ne = not_evaluated(scan);
   if (ne.empty()) {
@@ -305,11 +305,9 @@ void checks_sections(std::string& out, const ScanResult& scan) {
   out += "\n";
 }
 
-}  // namespace
 
-std::string render_markdown(const Context& ctx) {
+void render_markdown_to(Sink& out, const Context& ctx) {
   const auto& scan = ctx.scan;
-  std::string out;
   out += "# DICOM / PACS exposure report\n\n";
   out += fmt::format("Scan of {} · started {} · pacscan {}\n\n", md_list(scan.meta.targets),
                      md_or_dash(display_time(scan.meta.started_at)), md(scan.meta.pacscan_version));
@@ -326,11 +324,21 @@ std::string render_markdown(const Context& ctx) {
   findings_section(out, ctx);
   known_peer_section(out, ctx);
   checks_sections(out, scan);
-  return out;
+}
+
+}  // namespace
+
+std::string render_markdown(const Context& ctx) {
+  Sink out;
+  render_markdown_to(out, ctx);
+  return out.take();
 }
 
 Expected<bool> write_markdown(const Context& ctx, const std::filesystem::path& dir) {
-  return write_file(dir / "report.md", render_markdown(ctx));
+  return write_file_with(dir / "report.md", [&](std::ostream& os) {
+    Sink out(os);
+    render_markdown_to(out, ctx);
+  });
 }
 
 }  // namespace pacscan::report::detail

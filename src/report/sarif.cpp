@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // findings.sarif: SARIF 2.1.0 for tools that ingest it (DefectDojo, code-scanning dashboards).
 // Built with nlohmann::json, so every device-controlled string is JSON-escaped.
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "report/common.hpp"
@@ -109,9 +111,11 @@ json rule_from_finding(const Finding& f) {
   };
 }
 
-std::string location_uri(const ScanResult& scan, const Finding& f) {
+std::string location_uri(const ScanIndex& idx, const Finding& f) {
   std::string scheme = "dicom";
-  if (const auto* e = find_endpoint(scan, f.ip, f.port)) {
+  if (const auto it = idx.endpoints.find(std::make_pair(f.ip, f.port));
+      it != idx.endpoints.end()) {
+    const auto* e = it->second;
     if (e->service == "http" || e->service == "https") scheme = e->service;
   }
   // The asset is an address we formatted; keep only URI-safe characters all the same.
@@ -130,9 +134,7 @@ bool is_utc_time(std::string_view s) {
          s.back() == 'Z';
 }
 
-}  // namespace
-
-std::string render_sarif(const Context& ctx) {
+void stream_sarif(const Context& ctx, std::ostream& out) {
   const auto& scan = ctx.scan;
   json rules_json = json::array();
   std::map<std::string, int> rule_index;
@@ -146,8 +148,7 @@ std::string render_sarif(const Context& ctx) {
     rules_json.push_back(rule_from_finding(f));
   }
 
-  json results = json::array();
-  for (const auto* f : findings_by_severity(scan.findings)) {
+  auto result_of = [&](const Finding* f) {
     std::string message = f->summary.empty() ? f->title : f->summary;
     message += " (" + f->asset + ")";
     json result = {
@@ -158,7 +159,7 @@ std::string render_sarif(const Context& ctx) {
         {"locations",
          json::array({{{"physicalLocation",
                         {{"artifactLocation",
-                          {{"uri", location_uri(scan, *f)},
+                          {{"uri", location_uri(index_of(ctx), *f)},
                            {"description", {{"text", "network endpoint " + f->asset}}}}}}},
                        {"logicalLocations", json::array({{{"name", f->asset},
                                                           {"fullyQualifiedName", f->asset},
@@ -187,8 +188,8 @@ std::string render_sarif(const Context& ctx) {
     if (const auto s = status_of(ctx, *f)) {
       result["baselineState"] = *s == Change::added ? "new" : "unchanged";
     }
-    results.push_back(std::move(result));
-  }
+    return result;
+  };
 
   json invocation = {{"executionSuccessful", !scan.meta.interrupted}};
   if (!scan.meta.command_line.empty()) {
@@ -217,7 +218,6 @@ std::string render_sarif(const Context& ctx) {
   json run = {
       {"tool", {{"driver", driver}}},
       {"invocations", json::array({invocation})},
-      {"results", results},
       {"columnKind", "unicodeCodePoints"},
       {"properties",
        {{"profile", scan.meta.profile},
@@ -229,14 +229,48 @@ std::string render_sarif(const Context& ctx) {
   };
   if (ctx.diff) run["properties"]["baseline_started_at"] = ctx.diff->baseline_started_at;
 
-  const json log = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-                    {"version", "2.1.0"},
-                    {"runs", json::array({run})}};
-  return log.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  // The log as dump(2) writes it (members in key order), with the results, one per finding,
+  // written one at a time.
+  JsonStream js(out);
+  js.begin_object();
+  js.key("$schema");
+  js.value("https://json.schemastore.org/sarif-2.1.0.json");
+  js.key("runs");
+  js.begin_array();
+  js.begin_object();
+  bool results_done = false;
+  auto results = [&] {
+    js.key("results");
+    js.begin_array();
+    for (const auto* f : findings_by_severity(scan.findings)) js.value(result_of(f));
+    js.end_array();
+    results_done = true;
+  };
+  for (const auto& [k, v] : run.items()) {
+    if (!results_done && k > "results") results();
+    js.key(k);
+    js.value(v);
+  }
+  if (!results_done) results();
+  js.end_object();
+  js.end_array();
+  js.key("version");
+  js.value("2.1.0");
+  js.end_object();
+  out << '\n';
+}
+
+}  // namespace
+
+std::string render_sarif(const Context& ctx) {
+  std::ostringstream out;
+  stream_sarif(ctx, out);
+  return std::move(out).str();
 }
 
 Expected<bool> write_sarif(const Context& ctx, const std::filesystem::path& dir) {
-  return write_file(dir / "findings.sarif", render_sarif(ctx));
+  return write_file_with(dir / "findings.sarif",
+                         [&](std::ostream& out) { stream_sarif(ctx, out); });
 }
 
 }  // namespace pacscan::report::detail

@@ -61,7 +61,7 @@ std::string render_ticket(const Context& ctx, const Finding& f) {
   if (f.vendor_action) {
     out += "\nThis fix needs the device vendor: send them this ticket.\n";
   }
-  const std::string cmd = retest_command(ctx.scan, f);
+  const std::string cmd = retest_command(index_of(ctx), f);
   const std::string fence = fence_for(cmd);
   out +=
       "\n## How to verify the fix\n\nAfter the change, re-test this endpoint from the same "

@@ -122,7 +122,8 @@ bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
 namespace {
 
 // One verdict of a rule on one asset: a check, and a finding when it failed.
-void record(ScanResult& result, const RuleSpec& rule, const Endpoint& ep, RuleHit hit) {
+void record(std::vector<Finding>& findings, std::vector<Check>& checks, const RuleSpec& rule,
+            const Endpoint& ep, RuleHit hit) {
   const std::string asset = ep.port > 0 ? ep.str() : ep.ip.str();
   Check check{std::string(rule.id), asset, hit.verdict, hit.reason};
   if (hit.verdict == Verdict::fail) {
@@ -145,9 +146,9 @@ void record(ScanResult& result, const RuleSpec& rule, const Endpoint& ep, RuleHi
     f.vendor_action = rule.vendor_action;
     f.remediation = rule.remediation;
     check.reason = hit.summary;
-    result.findings.push_back(std::move(f));
+    findings.push_back(std::move(f));
   }
-  result.checks.push_back(std::move(check));
+  checks.push_back(std::move(check));
 }
 
 // Every finding on a host where a `marks_decoy` rule failed is marked, pointing at the finding
@@ -172,27 +173,42 @@ void mark_decoys(ScanResult& result) {
 
 }  // namespace
 
-void evaluate(ScanResult& result) {
-  result.findings.clear();
-  result.checks.clear();
-  const ScanView sv = scan_view(result);
-  const auto& views = sv.endpoints;
-  const auto known_views = endpoint_views(result, true);  // with the site's client certificate
-  std::vector<std::string> unimplemented;
+void judge(const ScanResult& part, std::vector<Finding>& findings, std::vector<Check>& checks) {
+  const auto views = endpoint_views(part);
+  const auto known_views = endpoint_views(part, true);  // with the site's client certificate
   for (const auto& rule : catalogue()) {
-    if (!implemented(rule)) {
-      unimplemented.emplace_back(rule.id);
-      continue;
-    }
-    if (rule.evaluate_scan) {
-      for (auto& h : rule.evaluate_scan(sv)) record(result, rule, h.ep, std::move(h.hit));
-      continue;
-    }
+    if (!rule.evaluate) continue;
     for (const auto& v : rule.known_peer ? known_views : views) {
       if (!rule_applies(rule, v)) continue;
-      record(result, rule, v.ep, rule.evaluate(v));
+      record(findings, checks, rule, v.ep, rule.evaluate(v));
     }
   }
+}
+
+void judge_scan(const ScanView& sv, std::vector<Finding>& findings, std::vector<Check>& checks) {
+  for (const auto& rule : catalogue()) {
+    if (!rule.evaluate_scan) continue;
+    for (auto& h : rule.evaluate_scan(sv)) record(findings, checks, rule, h.ep, std::move(h.hit));
+  }
+}
+
+void finish(ScanResult& result) {
+  std::vector<std::string> unimplemented;
+  std::map<std::string_view, std::size_t> rank;
+  for (const auto& rule : catalogue()) {
+    if (!implemented(rule)) unimplemented.emplace_back(rule.id);
+    rank.emplace(rule.id, rank.size());
+  }
+  // Rule by rule, as evaluate() judges (parts come in address order, so each rule's checks stay
+  // in endpoint order).
+  const auto rank_of = [&](const std::string& id) {
+    const auto it = rank.find(id);
+    return it == rank.end() ? rank.size() : it->second;
+  };
+  std::stable_sort(result.checks.begin(), result.checks.end(),
+                   [&](const Check& a, const Check& b) {
+                     return rank_of(a.rule_id) < rank_of(b.rule_id);
+                   });
   mark_decoys(result);
   if (!unimplemented.empty()) {
     std::string list;
@@ -212,6 +228,14 @@ void evaluate(ScanResult& result) {
                      if (a.port != b.port) return a.port < b.port;
                      return a.rule_id < b.rule_id;
                    });
+}
+
+void evaluate(ScanResult& result) {
+  result.findings.clear();
+  result.checks.clear();
+  judge(result, result.findings, result.checks);
+  judge_scan(scan_view(result), result.findings, result.checks);
+  finish(result);
 }
 
 }  // namespace pacscan::rules

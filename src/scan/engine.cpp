@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <pacscan/scan/engine.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
-#include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -17,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <pacscan/core/gate.hpp>
+#include <pacscan/core/journal.hpp>
 #include <pacscan/core/text.hpp>
 #include <pacscan/core/version.hpp>
 #include <pacscan/rules/rules.hpp>
@@ -26,76 +26,10 @@
 #include "discovery/arp.hpp"
 #include "scan/host_watch.hpp"
 #include "scan/observation_log.hpp"
-
-#include <pacscan/core/journal.hpp>
+#include "scan/scheduler.hpp"
 
 namespace pacscan {
 namespace {
-
-// Open endpoints waiting for probes. A worker takes the first endpoint whose host is idle, so one
-// host never sees two probe chains at once, while other hosts proceed in parallel.
-class ProbeQueue {
- public:
-  void push(const Endpoint& ep) {
-    {
-      std::lock_guard lock(m_mu);
-      m_pending.push_back(ep);
-      m_gen++;
-    }
-    m_cv.notify_all();
-  }
-  void close() {
-    {
-      std::lock_guard lock(m_mu);
-      m_closed = true;
-      m_gen++;
-    }
-    m_cv.notify_all();
-  }
-  // nullopt: no more work (closed and drained) or stop.
-  std::optional<Endpoint> pop(std::stop_token stop) {
-    std::unique_lock lock(m_mu);
-    for (;;) {
-      if (stop.stop_requested()) return std::nullopt;
-      for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
-        if (!m_busy.contains(it->ip.value)) {
-          Endpoint ep = *it;
-          m_pending.erase(it);
-          m_busy.insert(ep.ip.value);
-          return ep;
-        }
-      }
-      if (m_closed && m_pending.empty()) return std::nullopt;
-      const auto gen = m_gen;
-      m_cv.wait(lock, stop, [&] { return m_gen != gen; });
-    }
-  }
-  // Ports of `ip` still waiting (what was planned for a host that stopped answering).
-  std::vector<std::uint16_t> pending_ports(Ipv4 ip) {
-    std::lock_guard lock(m_mu);
-    std::vector<std::uint16_t> out;
-    for (const auto& e : m_pending) {
-      if (e.ip == ip) out.push_back(e.port);
-    }
-    return out;
-  }
-  void done(const Endpoint& ep) {
-    {
-      std::lock_guard lock(m_mu);
-      m_busy.erase(ep.ip.value);
-      m_gen++;
-    }
-    m_cv.notify_all();
-  }
-
- private:
-  std::mutex m_mu;
-  std::condition_variable_any m_cv;
-  std::deque<Endpoint> m_pending;
-  std::set<std::uint32_t> m_busy;
-  bool m_closed = false;
-  std::uint64_t m_gen = 0;  // bumped on every change a waiter may care about
-};
 
 Observation port_observation(const Endpoint& ep, const PortData& d) {
   Observation o = make_observation("tcp_connect", ep);
@@ -112,183 +46,46 @@ Observation port_observation(const Endpoint& ep, const PortData& d) {
 // Ports where an imaging web interface usually listens (the web ports of the default port list).
 // A host's endpoints on them are probed before its other endpoints, so that what http_imaging
 // learns there (Orthanc /system's DicomAet, in HostFacts) is known when dicom_ae_policy runs on
-// the host's DICOM ports. A web interface on another port is probed in plain sweep order.
+// the host's DICOM ports. A web interface on another port is probed in plain port order.
 bool web_first_port(std::uint16_t p) {
   return p == 80 || p == 443 || p == 8042 || p == 8080 || p == 8443;
 }
-
-// Between the sweep and the ProbeQueue: a host's open endpoints on other ports are held until
-// every web-first port of that host in the port list has been swept (and the open ones queued).
-// Used on the sweep thread only.
-class WebFirstHold {
- public:
-  WebFirstHold(const std::vector<std::uint16_t>& ports, bool enabled) {
-    if (!enabled) return;
-    std::set<std::uint16_t> web;
-    for (auto p : ports) {
-      if (web_first_port(p)) web.insert(p);
-    }
-    m_web_ports = web.size();
-  }
-  // The endpoints to queue now, in order, after the sweep reported `ep`.
-  std::vector<Endpoint> swept(const Endpoint& ep, bool open) {
-    if (m_web_ports == 0) return open ? std::vector<Endpoint>{ep} : std::vector<Endpoint>{};
-    Host& h = m_hosts[ep.ip.value];
-    std::vector<Endpoint> out;
-    if (web_first_port(ep.port)) {
-      if (open) out.push_back(ep);
-      if (++h.web_swept == m_web_ports) {
-        out.insert(out.end(), h.held.begin(), h.held.end());
-        h.held.clear();
-      }
-    } else if (open) {
-      if (h.web_swept >= m_web_ports) out.push_back(ep);
-      else h.held.push_back(ep);
-    }
-    return out;
-  }
-  // After the sweep (an interrupted sweep does not report every port): whatever is still held.
-  std::vector<Endpoint> rest() {
-    std::vector<Endpoint> out;
-    for (auto& [ip, h] : m_hosts) {
-      out.insert(out.end(), h.held.begin(), h.held.end());
-      h.held.clear();
-    }
-    return out;
-  }
-
- private:
-  struct Host {
-    std::size_t web_swept = 0;
-    std::vector<Endpoint> held;
-  };
-  std::size_t m_web_ports = 0;
-  std::map<std::uint32_t, Host> m_hosts;
-};
-
-// Per-host facts (one per address). The map is locked to find an entry; the entry itself is used
-// by the one worker that holds the host in the ProbeQueue (pop/done hand it over under a mutex).
-class HostFactsTable {
- public:
-  HostFacts& of(Ipv4 ip) {
-    std::lock_guard lock(m_mu);
-    return m_facts[ip.value];  // std::map: references stay valid as entries are added
-  }
-
- private:
-  std::mutex m_mu;
-  std::map<std::uint32_t, HostFacts> m_facts;
-};
-
-Observation internal_error(std::string_view probe, const Endpoint& ep, std::string_view what) {
-  Observation o = make_observation(probe, ep);
-  o.outcome = Outcome::error;
-  o.summary = fmt::format("internal error in probe: {}", what);
-  return o;
-}
-
-// The host watch (scan/host_watch.hpp) as the chain sees it.
-struct Watching {
-  HostWatch& watch;
-  WatchIo& io;
-  ProbeQueue& queue;
-};
-
-// Returns false when the user stopped the chain before its end (then it is not "done": a resumed
-// scan probes that endpoint again).
-bool run_chain(const std::vector<const ProbeSpec*>& probes, const ScanPolicy& policy, Gate& gate,
-               std::stop_token stop, const Endpoint& ep, HostFacts& host,
-               ObservationLog& writer, Watching& w, SiteAeTitles* site = nullptr) {
-  ServiceFacts facts;
-  facts.port_open = true;
-  Budget budget(policy.endpoint_budget);
-  for (std::size_t i = 0; i < probes.size(); ++i) {
-    const ProbeSpec* spec = probes[i];
-    if (stop.stop_requested()) return false;  // not run: rules will say "did not run"
-    if (w.watch.left_alone(ep.ip)) {  // stopped answering: nothing more is sent to it
-      if (applies(*spec, facts) || (facts.speaks_dicom && spec->dicom_probe)) {
-        Observation o = make_observation(spec->name, ep);
-        o.outcome = Outcome::skipped;
-        o.summary = "not run: the host stopped answering during the scan (left alone)";
-        writer.push(std::move(o));
-      }
-      continue;
-    }
-    if (!applies(*spec, facts)) {
-      // Tell the auditor why a DICOM endpoint missed a DICOM probe (rules cite it).
-      if (facts.speaks_dicom && spec->dicom_probe) {
-        Observation o = make_observation(spec->name, ep);
-        o.outcome = Outcome::skipped;
-        const auto needs = precondition(*spec);
-        o.summary = needs.empty() ? std::string("not applicable to this endpoint")
-                                  : fmt::format("not applicable: needs {}", needs);
-        if (facts.tls && facts.tls_credential) o.identity = "tls_client_cert";
-        writer.push(std::move(o));
-      }
-      continue;
-    }
-    if (budget.exhausted()) {
-      Observation o = make_observation(spec->name, ep);
-      o.outcome = Outcome::skipped;
-      o.summary = "endpoint time budget exhausted";
-      if (facts.tls && facts.tls_credential) o.identity = "tls_client_cert";
-      writer.push(std::move(o));
-      continue;
-    }
-    ProbeContext ctx{policy, gate, budget, stop, facts, &host, site, &w.watch, spec->name};
-    w.watch.begin_probe(ep, spec->name);
-    // Probes that run with the site's client certificate see what a known peer sees: their
-    // observations say so, and rules keep them apart from what an unknown peer can do.
-    const bool known_peer = facts.tls && facts.tls_credential;
-    std::vector<Observation> obs;
-    // Whatever a probe (or what it learned from a device) throws ends that probe only: it becomes
-    // the endpoint's error observation and the chain goes on.
-    try {
-      obs = spec->run(ctx, ep);
-      for (auto& o : obs) {
-        if (known_peer && o.identity.empty()) o.identity = "tls_client_cert";
-        if (spec->learn) spec->learn(o, facts);
-        if (spec->learn_host) spec->learn_host(o, host);
-      }
-    } catch (const std::exception& e) {
-      obs = {internal_error(spec->name, ep, e.what())};
-    } catch (...) {
-      obs = {internal_error(spec->name, ep, "unknown exception")};
-    }
-    for (auto& o : obs) writer.push(std::move(o));
-    handle_stop(w.watch, w.io, ep, [&] {  // what was still planned when it stopped
-      std::vector<std::string> planned;
-      for (std::size_t k = i + 1; k < probes.size(); ++k) {
-        planned.push_back(fmt::format("{} on port {}", probes[k]->name, ep.port));
-      }
-      for (auto port : w.queue.pending_ports(ep.ip)) {
-        planned.push_back(fmt::format("every probe on port {}", port));
-      }
-      return planned;
-    });
-  }
-  return !stop.stop_requested();
-}
-
 
 void notice(const ScanRequest& req, ScanMeta& meta, const std::string& text) {
   meta.notes.push_back(text);
   if (!req.quiet) std::fprintf(stderr, "pacscan: %s\n", escape_untrusted(text).c_str());
 }
 
-// Host discovery. Returns the hosts to sweep: with ARP on an attached segment, the hosts of that
-// segment that answered plus every host off the segment; otherwise every host.
+// Thousands of sockets at once (sweep connects in flight, one association per host probed) need
+// more descriptors than a shell's default soft limit of 1024: raised to the hard limit.
+void raise_fd_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = std::min<rlim_t>(r.rlim_max, 65536);
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+// Host discovery, on its own thread: hands each host to sweep to `feed` as soon as it is known.
+// With ARP on an attached segment, the hosts of that segment that answer (each as it answers)
+// plus every host off the segment; otherwise every host. Returns the hosts handed over.
+// `arp_up` is told each host that answered ARP, before the host goes to the feed.
 std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& hosts, Gate& gate,
-                           std::stop_token stop, ObservationLog& writer, ScanMeta& meta) {
+                           std::stop_token stop, ObservationLog& writer, ScanMeta& meta,
+                           SweepFeed& feed, const std::function<void(Ipv4)>& arp_up) {
+  auto all = [&] {
+    for (Ipv4 ip : hosts) feed.push(ip);
+    return hosts;
+  };
   if (req.discovery == Discovery::none) {
     meta.notes.push_back("Host discovery: none (--discovery none): every in-scope address was "
                          "swept.");
-    return hosts;
+    return all();
   }
   if (req.discovery == Discovery::tcp) {
     meta.notes.push_back("Host discovery: tcp (--discovery tcp): every in-scope address was "
                          "swept; a host is up when a port answered.");
-    return hosts;
+    return all();
   }
   const bool asked = req.discovery == Discovery::arp;
   std::string why;
@@ -296,23 +93,24 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
   if (!seg) {
     const auto text = fmt::format("ARP discovery not applicable: {}; TCP discovery used.", why);
     if (asked || !req.interface.empty()) notice(req, meta, text); else meta.notes.push_back(text);
-    return hosts;
+    return all();
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  auto replies = discovery::arp_scan(*seg, gate, stop);
-  if (!replies) {
-    notice(req, meta, fmt::format("ARP discovery not possible: {}; falling back to TCP discovery.",
-                                  replies.error()));
-    return hosts;
+  std::vector<Ipv4> on_segment = seg->targets;
+  std::sort(on_segment.begin(), on_segment.end());
+  std::vector<Ipv4> sweep;
+  for (Ipv4 ip : hosts) {  // off the segment: swept without ARP, at once
+    if (!std::binary_search(on_segment.begin(), on_segment.end(), ip)) {
+      feed.push(ip);
+      sweep.push_back(ip);
+    }
   }
-  const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
+  const std::size_t off_segment = sweep.size();
   auto oui = discovery::OuiTable::load();
   if (!oui) {
     meta.notes.push_back(fmt::format("MAC vendors unknown: {}.", oui.error()));
   }
-  std::set<std::uint32_t> answered;
-  for (const auto& r : *replies) {
-    answered.insert(r.ip.value);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto replies = discovery::arp_scan(*seg, gate, stop, {}, [&](const discovery::ArpReply& r) {
     ArpData d;
     d.mac = discovery::mac_str(r.mac);
     d.vendor = oui ? oui->vendor(r.mac) : std::string{};
@@ -326,34 +124,45 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
                                  : fmt::format("is-at {} ({})", d.mac, d.vendor);
     o.data = std::move(d);
     writer.push(std::move(o));
+    arp_up(r.ip);
+    feed.push(r.ip);
+    sweep.push_back(r.ip);
+  });
+  if (!replies) {
+    notice(req, meta, fmt::format("ARP discovery not possible: {}; falling back to TCP discovery.",
+                                  replies.error()));
+    for (Ipv4 ip : on_segment) {
+      feed.push(ip);
+      sweep.push_back(ip);
+    }
+    std::sort(sweep.begin(), sweep.end());
+    return sweep;
   }
-  std::set<std::uint32_t> on_segment;
-  for (Ipv4 ip : seg->targets) on_segment.insert(ip.value);
-  std::vector<Ipv4> sweep;
-  for (Ipv4 ip : hosts) {
-    if (!on_segment.contains(ip.value) || answered.contains(ip.value)) sweep.push_back(ip);
-  }
-  const auto silent = seg->targets.size() - answered.size();
+  const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
+  const auto answered = sweep.size() - off_segment;
   meta.notes.push_back(fmt::format(
-      "Host discovery: ARP on {} ({}/{}) in {} ms: {} of {} address(es) on that segment answered; "
-      "the {} silent one(s) are down and were not swept (as nmap does on a local segment; "
-      "--discovery tcp sweeps them anyway).{}",
-      seg->iface, seg->addr.str(), seg->prefix, elapsed.count(), answered.size(),
-      seg->targets.size(), silent,
-      sweep.size() > answered.size()
-          ? fmt::format(" {} address(es) off that segment were swept without ARP.",
-                        sweep.size() - answered.size())
-          : std::string{}));
+      "Host discovery: ARP on {} ({}/{}) in {} ms: {} of {} address(es) on that segment answered "
+      "(each one swept and probed as soon as it answered); the {} silent one(s) are down and "
+      "were not swept (as nmap does on a local segment; --discovery tcp sweeps them anyway).{}",
+      seg->iface, seg->addr.str(), seg->prefix, elapsed.count(), answered, on_segment.size(),
+      on_segment.size() - answered,
+      off_segment > 0 ? fmt::format(" {} address(es) off that segment were swept without ARP.",
+                                    off_segment)
+                      : std::string{}));
+  std::sort(sweep.begin(), sweep.end());
   return sweep;
 }
 
 // -iX: endpoints already found open (by nmap) go to the probes without discovery or a sweep.
 // Out of scope ones (--exclude, --do-not-probe, not among the targets) are left out here, and
-// the gate would refuse them anyway. Web-first ports of a host are queued first, as the sweep does.
-// Resumed: endpoints in `carried` were queued from the interrupted run's observations already.
-void queue_given_open(const ScanRequest& req, bool web_first, const std::set<Endpoint>& carried,
-                      ObservationLog& writer, ProbeQueue& queue, Progress& progress,
-                      std::mutex& progress_mu) {
+// the gate would refuse them anyway. A host's web-first ports are probed first, as after a sweep.
+// Resumed: endpoints in `carried` were recorded by the interrupted run (not recorded again; probed
+// unless their chain was done).
+void queue_given_open(const ScanRequest& req, const std::set<Endpoint>& carried,
+                      const std::map<std::uint32_t, std::vector<SweptPort>>& carried_ports,
+                      const std::map<std::uint32_t, HostFacts>& carried_facts,
+                      ObservationLog& writer, ProbeScheduler& scheduler,
+                      std::atomic<std::uint64_t>& open_endpoints) {
   std::set<Ipv4> shard;  // --shard K/N: only this scanner's share of the hosts
   if (req.shard.active()) {
     for (Ipv4 ip : shard_hosts(req.scope->hosts(), req.shard)) shard.insert(ip);
@@ -366,17 +175,7 @@ void queue_given_open(const ScanRequest& req, bool web_first, const std::set<End
   }
   std::sort(eps.begin(), eps.end());
   eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
-  if (web_first) {
-    std::stable_sort(eps.begin(), eps.end(), [](const Endpoint& a, const Endpoint& b) {
-      return a.ip != b.ip ? a.ip < b.ip : web_first_port(a.port) && !web_first_port(b.port);
-    });
-  }
-  {
-    std::lock_guard lock(progress_mu);
-    progress.endpoints_total += eps.size() + carried.size();
-    progress.endpoints_swept += eps.size();
-    progress.open += eps.size();
-  }
+  std::map<std::uint32_t, std::vector<std::uint16_t>> by_host;
   for (const Endpoint& ep : eps) {
     PortData d;
     d.state = PortState::open;
@@ -384,7 +183,27 @@ void queue_given_open(const ScanRequest& req, bool web_first, const std::set<End
     Observation o = port_observation(ep, d);
     o.summary = d.detail;
     writer.push(std::move(o));
-    queue.push(ep);
+    by_host[ep.ip.value].push_back(ep.port);
+  }
+  for (const auto& [ip, ports] : carried_ports) {
+    for (const auto& p : ports) {
+      if (p.data.state == PortState::open) by_host[ip].push_back(p.port);
+    }
+  }
+  for (auto& [ip, ports] : by_host) {
+    std::sort(ports.begin(), ports.end());
+    ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+    std::stable_partition(ports.begin(), ports.end(), web_first_port);
+    auto host = std::make_unique<HostState>();
+    host->ip = Ipv4{ip};
+    if (auto f = carried_facts.find(ip); f != carried_facts.end()) host->facts = f->second;
+    for (auto port : ports) {
+      const Endpoint ep{Ipv4{ip}, port};
+      open_endpoints++;
+      if (req.resume && req.resume->done.contains(ep)) continue;
+      host->endpoints.push_back(ep);
+    }
+    if (!host->endpoints.empty()) scheduler.add(std::move(host));
   }
 }
 
@@ -460,6 +279,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   std::error_code ec;
   std::filesystem::create_directories(req.out_dir, ec);
   if (ec) return error(fmt::format("cannot create output folder {}: {}", req.out_dir.string(), ec.message()));
+  raise_fd_limit();
   const bool resuming = req.resume.has_value();
   ObservationLog writer(req.out_dir / "observations.jsonl", resuming);
   if (!writer.opened()) return error(writer.open_error());
@@ -511,87 +331,53 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   for (const ProbeSpec* p : *probes) meta.probes.emplace_back(p->name);
 
   Gate gate(*req.scope, req.policy);
-  ProbeQueue queue;
-  Progress progress;
-  std::mutex progress_mu;
+  // Web-first only matters when a probe learns host facts there (http_imaging).
+  const bool web_first = std::any_of(probes->begin(), probes->end(),
+                                     [](const ProbeSpec* p) { return p->learn_host != nullptr; });
+  std::vector<std::uint16_t> port_order(req.ports.begin(), req.ports.end());
+  if (web_first) std::stable_partition(port_order.begin(), port_order.end(), web_first_port);
+
+  // What an interrupted run already did: ports swept (not swept again), their results, the
+  // endpoints whose probes completed (not probed again), host facts learned.
+  std::set<Endpoint> swept_before;
+  std::map<std::uint32_t, std::vector<SweptPort>> carried_ports;
+  std::map<std::uint32_t, HostFacts> carried_facts;
+  if (resuming) {
+    for (const auto& o : req.resume->carried) {
+      if (const auto* d = data_as<PortData>(o)) {
+        swept_before.insert(o.ep);
+        carried_ports[o.ep.ip.value].push_back(SweptPort{o.ep.port, *d});
+      }
+    }
+    for (const ProbeSpec* p : *probes) {
+      if (!p->learn_host) continue;
+      for (const auto& o : req.resume->carried) {
+        if (o.probe == p->name) p->learn_host(o, carried_facts[o.ep.ip.value]);
+      }
+    }
+  }
+
   // Hosts that stop answering during the scan are left alone at once (issue 13).
   HostWatch watch(gate);
   writer.observe([&watch](const Observation& o) { watch.seen(o); });
+  if (resuming) {
+    for (const auto& o : req.resume->carried) watch.seen(o);
+  }
   WatchIo watch_io{gate, req.policy, stop, [&writer](Observation o) { writer.push(std::move(o)); },
                    [&](const std::string& text) {
-                     {
-                       std::lock_guard lock(progress_mu);
-                       progress.stopped = watch.stopped_count();
-                     }
                      if (!req.quiet) {
                        std::fprintf(stderr, "%spacscan: %s\n", req.progress ? "\n" : "",
                                     escape_untrusted(text).c_str());
                      }
                    }};
-  Watching watching{watch, watch_io, queue};
-  HostFactsTable host_facts;
   SiteAeTitles site_titles;  // AE titles one host accepted or published, tried on the others
-  // Web-first only matters when a probe learns host facts there (http_imaging).
-  const bool web_first = std::any_of(probes->begin(), probes->end(),
-                                     [](const ProbeSpec* p) { return p->learn_host != nullptr; });
-  WebFirstHold hold(req.ports, web_first);
-  // The sweep connects to the web-first ports first, so that little is held.
-  std::vector<std::uint16_t> sweep_ports(req.ports.begin(), req.ports.end());
-  if (web_first) std::stable_partition(sweep_ports.begin(), sweep_ports.end(), web_first_port);
-  std::set<Endpoint> swept_before;  // resumed: ports the interrupted run had swept
-  if (resuming) {
-    for (const ProbeSpec* p : *probes) {
-      if (!p->learn_host) continue;
-      for (const auto& o : req.resume->carried) {
-        if (o.probe == p->name) p->learn_host(o, host_facts.of(o.ep.ip));
-      }
-    }
-    for (const auto& o : req.resume->carried) {
-      if (data_as<PortData>(o)) swept_before.insert(o.ep);
-    }
-    writer.adopt(req.resume->carried);
-    for (const auto& o : req.resume->carried) watch.seen(o);
-  }
-  std::vector<Ipv4> hosts;
-  if (!req.given_open) {  // -iX: no host discovery
-    hosts = resuming && req.resume->hosts
-                ? *req.resume->hosts
-                : discover(req, shard_hosts(req.scope->hosts(), req.shard), gate, stop, writer,
-                           meta);
-    if (!resuming || !req.resume->hosts) journal.hosts(hosts);
-    progress.endpoints_total = hosts.size() * req.ports.size();
-  }
 
-  std::vector<std::jthread> workers;
-  for (int i = 0; i < std::max(1, req.policy.workers); ++i) {
-    workers.emplace_back([&] {
-      while (auto ep = queue.pop(stop)) {
-        if (watch.left_alone(ep->ip)) {  // its host stopped answering: not a packet more
-          record_left_alone(watch_io, *ep);
-          journal.done(*ep);
-          queue.done(*ep);
-          continue;
-        }
-        {
-          std::lock_guard lock(progress_mu);
-          progress.probing++;
-        }
-        bool completed = true;
-        try {
-          completed = run_chain(*probes, req.policy, gate, stop, *ep, host_facts.of(ep->ip), writer,
-                                watching, &site_titles);
-        } catch (...) {  // not reachable by design (run_chain contains its probes); never fatal
-          writer.push(internal_error("engine", *ep, "probe chain ended by an exception"));
-        }
-        writer.sync();
-        if (completed) journal.done(*ep);
-        queue.done(*ep);
-        std::lock_guard lock(progress_mu);
-        progress.probing--;
-        progress.probed++;
-      }
-    });
-  }
+  std::atomic<std::uint64_t> swept_endpoints{swept_before.size()}, open_endpoints{0};
+  ProbeScheduler scheduler(*probes, req.policy, gate, writer, journal, stop,
+                           ChainHooks{&watch, &watch_io, &site_titles});
+  // Discovery feeds the sweep, the sweep feeds the probes: a host is probed as soon as all its
+  // ports are known, while other hosts are still being found and swept.
+  SweepFeed feed;
 
   std::jthread reporter;
   if (req.progress) {
@@ -599,60 +385,115 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
       const auto t0 = std::chrono::steady_clock::now();
       while (!rs.stop_requested()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        Progress p;
-        {
-          std::lock_guard lock(progress_mu);
-          p = progress;
-        }
         const auto s = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::steady_clock::now() - t0).count();
+        const auto stopped_n = watch.stopped_count();
         const std::string stopped =
-            p.stopped ? fmt::format("  STOPPED ANSWERING {}", p.stopped) : std::string{};
+            stopped_n ? fmt::format("  STOPPED ANSWERING {}", stopped_n) : std::string{};
         std::fprintf(stderr,
                      "\r[pacscan] swept %llu/%llu  open %llu  probed %llu/%llu  %llds%s   ",
-                     (unsigned long long)p.endpoints_swept, (unsigned long long)p.endpoints_total,
-                     (unsigned long long)p.open, (unsigned long long)p.probed,
-                     (unsigned long long)p.open, (long long)s, stopped.c_str());
+                     (unsigned long long)swept_endpoints.load(),
+                     (unsigned long long)(feed.pushed() * req.ports.size()),
+                     (unsigned long long)open_endpoints.load(),
+                     (unsigned long long)scheduler.probed(),
+                     (unsigned long long)open_endpoints.load(), (long long)s, stopped.c_str());
         std::fflush(stderr);
       }
       std::fprintf(stderr, "\n");
     });
   }
 
-  if (resuming) {  // what the interrupted run swept: queued again unless its chain was done
+  std::set<std::uint32_t> arp_up;  // hosts that answered ARP (up even with every port filtered)
+  std::mutex arp_mu;
+  ScanMeta discovery_meta;
+  std::jthread discovery;
+  if (req.given_open) {  // -iX: no host discovery, no sweep
+    feed.close();
+  } else if (resuming && req.resume->hosts) {
     for (const auto& o : req.resume->carried) {
-      const auto* d = data_as<PortData>(o);
-      if (!d) continue;
-      progress.endpoints_swept++;
-      if (d->state == PortState::open) progress.open++;
-      for (const Endpoint& e : hold.swept(o.ep, d->state == PortState::open)) {
-        if (req.resume->done.contains(e)) progress.probed++;
-        else queue.push(e);
-      }
+      if (data_as<ArpData>(o)) arp_up.insert(o.ep.ip.value);
     }
-  }
-  if (req.given_open) {
-    queue_given_open(req, web_first, swept_before, writer, queue, progress, progress_mu);
+    for (Ipv4 ip : *req.resume->hosts) feed.push(ip);
+    feed.close();
   } else {
-    run_sweep(hosts, sweep_ports, gate, req.policy, stop, swept_before,
-              [&](const Endpoint& ep, const PortData& d) {
-      writer.push(port_observation(ep, d));
-      const bool open = d.state == PortState::open;
-      {
-        std::lock_guard lock(progress_mu);
-        progress.endpoints_swept++;
-        if (open) progress.open++;
-      }
-      for (const Endpoint& e : hold.swept(ep, open)) queue.push(e);
+    discovery = std::jthread([&] {
+      auto hosts = discover(req, shard_hosts(req.scope->hosts(), req.shard), gate, stop, writer,
+                            discovery_meta, feed, [&](Ipv4 ip) {
+                              std::lock_guard lock(arp_mu);
+                              arp_up.insert(ip.value);
+                            });
+      if (!stop.stop_requested()) journal.hosts(hosts);
+      feed.close();
     });
-    for (const Endpoint& e : hold.rest()) queue.push(e);
   }
-  queue.close();
-  for (auto& w : workers) w.join();
+  std::uint64_t hosts_swept = 0;
+  const auto sweep_stats = run_sweep(
+      feed, port_order, gate, req.policy, stop, swept_before,
+      [&](Ipv4 ip, std::vector<SweptPort>&& ports) {
+        hosts_swept++;
+        // Results of this run first, then what a resumed scan carried (already on disk).
+        bool up = false;
+        {
+          std::lock_guard lock(arp_mu);
+          up = arp_up.contains(ip.value);
+        }
+        const auto carried = carried_ports.find(ip.value);
+        auto shows_up = [](const SweptPort& p) { return p.data.state != PortState::filtered; };
+        up = up || std::any_of(ports.begin(), ports.end(), shows_up) ||
+             (carried != carried_ports.end() &&
+              std::any_of(carried->second.begin(), carried->second.end(), shows_up));
+        // A host that answered nothing keeps nothing in memory: its lines are not indexed.
+        for (const auto& p : ports) writer.push(port_observation(Endpoint{ip, p.port}, p.data), up);
+        swept_endpoints += ports.size();
+        auto host = std::make_unique<HostState>();
+        host->ip = ip;
+        if (carried != carried_ports.end()) {
+          ports.insert(ports.end(), carried->second.begin(), carried->second.end());
+          carried_ports.erase(carried);
+        }
+        if (auto f = carried_facts.find(ip.value); f != carried_facts.end()) {
+          host->facts = f->second;
+        }
+        for (std::uint16_t p : port_order) {  // web ports first, then the others
+          const bool open = std::any_of(ports.begin(), ports.end(), [&](const SweptPort& s) {
+            return s.port == p && s.data.state == PortState::open;
+          });
+          if (!open) continue;
+          open_endpoints++;
+          const Endpoint ep{ip, p};
+          if (resuming && req.resume->done.contains(ep)) continue;
+          host->endpoints.push_back(ep);
+        }
+        if (!host->endpoints.empty()) scheduler.add(std::move(host));
+      });
+  if (req.given_open) {
+    queue_given_open(req, swept_before, carried_ports, carried_facts, writer, scheduler,
+                     open_endpoints);
+  }
+  if (discovery.joinable()) discovery.join();
+  scheduler.finish();
   if (reporter.joinable()) {
     reporter.request_stop();
     reporter.join();
   }
+
+  // Notes in a stable order: discovery's, then the sweep's timing, then stalled hosts.
+  for (auto& n : discovery_meta.notes) meta.notes.push_back(std::move(n));
+  if (sweep_stats.retries > 0 || sweep_stats.connects > 0) {
+    meta.notes.push_back(fmt::format(
+        "Sweep: {} connect(s) to {} host(s); connect timeouts adapted to the round-trip times "
+        "measured (last: {} ms, between {} ms and --connect-timeout {} ms); {} connect(s) that "
+        "got no answer in that time were tried once more before the port was called filtered.",
+        sweep_stats.connects, hosts_swept, sweep_stats.last_timeout.count(),
+        k_min_connect_timeout.count(), req.policy.connect_timeout.count(), sweep_stats.retries));
+  }
+  auto stalled = scheduler.notes();
+  std::sort(stalled.begin(), stalled.end(), [](const std::string& a, const std::string& b) {
+    const auto ia = Ipv4::parse(a.substr(0, a.find(' ')));
+    const auto ib = Ipv4::parse(b.substr(0, b.find(' ')));
+    return ia && ib ? *ia < *ib : a < b;
+  });
+  for (auto& n : stalled) meta.notes.push_back(std::move(n));
 
   meta.finished_at = utc_now_iso();
   meta.interrupted = stop.stop_requested();
@@ -670,9 +511,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     meta.notes.push_back(result.output_error);
   }
   if (!meta.interrupted) journal.finished(meta.finished_at);
-  result.observations = writer.take();
-  build_inventory(result);
-  rules::evaluate(result);
+  judge_by_host(writer, result);
   return result;
 }
 

@@ -4,23 +4,111 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <set>
 
 #include <fmt/format.h>
 
-namespace pacscan {
+#include <pacscan/rules/rules.hpp>
 
-ObservationLog::ObservationLog(const std::filesystem::path& file, bool append) {
+namespace pacscan {
+namespace {
+
+std::optional<Observation> parse_line(std::string_view line) {
+  try {
+    auto j = nlohmann::json::parse(line);
+    return j.get<Observation>();
+  } catch (...) {
+    return std::nullopt;  // never: we wrote the line; a torn last line of a crash is skipped
+  }
+}
+
+bool read_at(int fd, std::uint64_t offset, std::string& buf, std::size_t len) {
+  buf.resize(len);
+  std::size_t done = 0;
+  while (done < len) {
+    const ssize_t n = ::pread(fd, buf.data() + done, len - done,
+                              static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// The observations of a scan: its observations.jsonl up to where this run wrote it, then what
+// could not be written.
+class FileStore final : public ObservationStore {
+ public:
+  FileStore(std::filesystem::path file, std::uint64_t bytes, std::vector<Observation> memory)
+      : m_file(std::move(file)), m_bytes(bytes), m_memory(std::move(memory)) {}
+  void for_each(const std::function<void(const Observation&)>& fn) const override {
+    if (m_bytes > 0) {
+      std::ifstream in(m_file, std::ios::binary);
+      std::uint64_t read = 0;
+      for (std::string line; read < m_bytes && std::getline(in, line);) {
+        read += line.size() + 1;
+        if (auto o = parse_line(line)) fn(*o);
+      }
+    }
+    for (const auto& o : m_memory) fn(o);
+  }
+
+ private:
+  std::filesystem::path m_file;
+  std::uint64_t m_bytes;
+  std::vector<Observation> m_memory;
+};
+
+// An address that is up: anything but a filtered port says so (ARP, an open or closed port, a
+// probe's observation).
+bool shows_up(const Observation& o) {
+  const auto* p = data_as<PortData>(o);
+  return !p || p->state != PortState::filtered;
+}
+
+}  // namespace
+
+ObservationLog::ObservationLog(const std::filesystem::path& file, bool append) : m_file(file) {
   m_fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
                 0644);
-  if (m_fd < 0) m_open_error = fmt::format("cannot write {}: {}", file.string(), std::strerror(errno));
+  if (m_fd < 0) {
+    m_open_error = fmt::format("cannot write {}: {}", file.string(), std::strerror(errno));
+    return;
+  }
+  std::error_code ec;
+  if (append && std::filesystem::is_regular_file(file, ec)) index_existing();
 }
 
 ObservationLog::~ObservationLog() {
   if (m_fd >= 0) {
     ::fdatasync(m_fd);
     ::close(m_fd);
+  }
+}
+
+// A resumed scan: the lines kept from the interrupted run are indexed like new ones.
+void ObservationLog::index_existing() {
+  std::ifstream in(m_file, std::ios::binary);
+  std::vector<Entry> all;
+  std::set<std::uint32_t> up;
+  std::uint64_t offset = 0;
+  for (std::string line; std::getline(in, line);) {
+    const auto len = line.size() + 1;
+    if (auto o = parse_line(line)) {
+      all.push_back(Entry{o->ep.ip.value, static_cast<std::uint32_t>(len), offset});
+      if (shows_up(*o)) up.insert(o->ep.ip.value);
+      m_disk_lines++;
+    }
+    offset += len;
+  }
+  m_offset = offset;
+  m_lines = m_disk_lines;
+  for (const auto& e : all) {
+    if (up.contains(e.ip)) m_index.push_back(e);
   }
 }
 
@@ -43,7 +131,7 @@ bool ObservationLog::write_line(const std::string& line) {
   return true;
 }
 
-void ObservationLog::push(Observation o) noexcept {
+void ObservationLog::push(Observation o, bool index) noexcept {
   try {
     o = admit(std::move(o));
     if (m_observer) {
@@ -56,8 +144,21 @@ void ObservationLog::push(Observation o) noexcept {
                                               nlohmann::json::error_handler_t::replace);
     line += '\n';
     std::lock_guard lock(m_mu);
-    if (m_fd < 0 || !m_write_error.empty() || !write_line(line)) m_lost++;
-    m_all.push_back(std::move(o));
+    m_lines++;
+    if (m_fd >= 0 && m_write_error.empty() && write_line(line)) {
+      if (index) {
+        m_index.push_back(Entry{o.ep.ip.value, static_cast<std::uint32_t>(line.size()), m_offset});
+      }
+      m_offset += line.size();
+      m_disk_lines++;
+      return;
+    }
+    m_lost++;
+    // Not on disk: kept in memory, so the reports still hold it.
+    if (index) {
+      m_index.push_back(Entry{o.ep.ip.value, 0, static_cast<std::uint64_t>(m_memory.size())});
+    }
+    m_memory.push_back(std::move(o));
   } catch (...) {
     std::lock_guard lock(m_mu);
     m_lost++;
@@ -70,14 +171,39 @@ void ObservationLog::sync() noexcept {
   if (m_fd >= 0) ::fdatasync(m_fd);
 }
 
-std::vector<Observation> ObservationLog::take() {
+std::shared_ptr<const ObservationStore> ObservationLog::store() {
   std::lock_guard lock(m_mu);
-  return std::move(m_all);
+  return std::make_shared<FileStore>(m_file, m_offset, m_memory);
 }
 
-void ObservationLog::adopt(const std::vector<Observation>& earlier) {
-  std::lock_guard lock(m_mu);
-  m_all.insert(m_all.begin(), earlier.begin(), earlier.end());
+void ObservationLog::for_each_host(
+    const std::function<void(Ipv4, std::vector<Observation>&&)>& fn) {
+  std::vector<Entry> index;
+  {
+    std::lock_guard lock(m_mu);
+    index = m_index;
+  }
+  std::stable_sort(index.begin(), index.end(),
+                   [](const Entry& a, const Entry& b) { return a.ip < b.ip; });
+  const int fd = ::open(m_file.c_str(), O_RDONLY | O_CLOEXEC);
+  std::string buf;
+  for (std::size_t i = 0; i < index.size();) {
+    const std::uint32_t ip = index[i].ip;
+    std::vector<Observation> obs;
+    for (; i < index.size() && index[i].ip == ip; ++i) {
+      const Entry& e = index[i];
+      if (e.len == 0) {
+        std::lock_guard lock(m_mu);
+        obs.push_back(m_memory[e.where]);
+      } else if (fd >= 0 && read_at(fd, e.where, buf, e.len)) {
+        if (auto o = parse_line(std::string_view(buf).substr(0, e.len - 1))) {
+          obs.push_back(std::move(*o));
+        }
+      }
+    }
+    fn(Ipv4{ip}, std::move(obs));
+  }
+  if (fd >= 0) ::close(fd);
 }
 
 std::string ObservationLog::write_error() const {
@@ -88,6 +214,31 @@ std::string ObservationLog::write_error() const {
 std::uint64_t ObservationLog::lines_lost() const {
   std::lock_guard lock(m_mu);
   return m_lost;
+}
+
+std::uint64_t ObservationLog::lines() const {
+  std::lock_guard lock(m_mu);
+  return m_lines;
+}
+
+void judge_by_host(ObservationLog& log, ScanResult& result) {
+  // The scan-level rules (duplicate AE titles, clones, decoys, roles) compare hosts: they get the
+  // observations of the hosts that were up, once, after the per-host pass.
+  ScanResult whole;
+  log.for_each_host([&](Ipv4, std::vector<Observation>&& obs) {
+    ScanResult part;
+    part.observations = std::move(obs);
+    build_inventory(part);
+    rules::judge(part, result.findings, result.checks);
+    for (auto& h : part.hosts) result.hosts.push_back(std::move(h));
+    for (auto& e : part.endpoints) result.endpoints.push_back(std::move(e));
+    for (auto& o : part.observations) whole.observations.push_back(std::move(o));
+  });
+  rules::judge_scan(rules::scan_view(whole), result.findings, result.checks);
+  whole.observations.clear();
+  whole.observations.shrink_to_fit();
+  rules::finish(result);
+  result.stored = log.store();
 }
 
 }  // namespace pacscan

@@ -44,6 +44,8 @@ class Gate {
 
   // Blocks until the endpoint may be contacted. nullopt: out of scope, held, or stop requested.
   // `recheck`: the host watch's one re-check of a held host (the only permit a held host gets).
+  // Waiters do not poll each other awake: a permit's rate slot is reserved under the lock and
+  // waited for alone (a scan probes hundreds of hosts at once).
   std::optional<Permit> acquire(const Endpoint& ep, std::stop_token stop, bool recheck = false);
   // Never blocks: nullopt when out of scope or the limits say "not now" (see `in_scope`).
   std::optional<Permit> try_acquire(const Endpoint& ep, GateKind kind);
@@ -68,18 +70,26 @@ class Gate {
     int sweeps = 0;
     Clock::time_point next_probe{};
   };
-  bool admissible(const Endpoint& ep, GateKind kind, Clock::time_point now, Clock::duration* wait);
-  void take(const Endpoint& ep, GateKind kind, Clock::time_point now);
+  // What the host's own limits say (concurrency, gap): zero when it may be contacted now.
+  Clock::duration host_wait(const HostState& h, GateKind kind, Clock::time_point now) const;
+  // The global rate (GCRA, the token bucket as a schedule): the earliest time of the next
+  // permit, and taking that slot.
+  Clock::time_point next_slot(Clock::time_point now) const;
+  void take_slot(Clock::time_point now);
   void release(const Endpoint& ep, bool sweep);
 
   const Scope& m_scope;
   const ScanPolicy& m_policy;
   mutable std::mutex m_mu;
   std::condition_variable_any m_cv;
-  std::map<std::uint32_t, HostState> m_hosts;
+  std::map<std::uint32_t, HostState> m_hosts;  // hosts with a permit out or a gap running
   std::set<std::uint32_t> m_held;
-  double m_tokens;
-  Clock::time_point m_last_refill;
+  Clock::duration m_interval;                 // 1 / rate
+  Clock::duration m_burst;                    // (burst - 1) * interval
+  Clock::time_point m_tat;                    // theoretical arrival time of the next permit
+  // Discovery and sweep (try_acquire) go before probes when both want the rate: a host must be
+  // found and swept before it can be probed, so discovery first keeps the pipeline full.
+  Clock::time_point m_sweep_wants_until{};
   std::uint64_t m_issued = 0;
   std::uint64_t m_refused = 0;
 };

@@ -16,13 +16,16 @@ enum class Profile { safe, intrusive };
 
 struct ScanPolicy {
   // Gate
-  double rate_per_s = 100;          // new connections per second, whole scan
+  // New connections (and ARP requests) per second, whole scan: a bound for the network's sake.
+  // Per device the bounds are max_per_host, host_gap and sweep_per_host.
+  double rate_per_s = 1000;
   int max_per_host = 1;             // concurrent associations per host (probes)
   int sweep_per_host = 4;           // concurrent TCP connects per host during the sweep
-  int sweep_in_flight = 128;        // concurrent TCP connects, whole sweep
+  int sweep_in_flight = 256;        // concurrent TCP connects, whole sweep
   Millis host_gap{100};             // minimum gap between two probe connections to a host
   // Timeouts
-  Millis connect_timeout{3000};     // TCP connect (sweep and DCMTK's global connect timeout)
+  Millis connect_timeout{3000};     // TCP connect: the sweep's ceiling (its timeouts adapt to the
+                                    // measured round trips) and DCMTK's global connect timeout
   Millis acse_timeout{5000};        // wait for the first PDU of an A-ASSOCIATE response
   Millis dimse_timeout{5000};       // wait for a DIMSE response
   Millis io_timeout{10000};         // DCMTK socket send/receive timeout
@@ -32,7 +35,7 @@ struct ScanPolicy {
   Millis recheck_pause{2000};
   bool resume_fragile = false;      // probe a host that came back again (--resume-fragile)
   // Work
-  int workers = 8;
+  int workers = 256;                // hosts probed at once, at most (the pool grows with the work)
   int max_ae_attempts = 24;         // AE-title guesses per endpoint (called + calling together)
   Profile profile = Profile::safe;
   std::string calling_ae = "PACSCAN";

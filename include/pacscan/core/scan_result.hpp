@@ -3,7 +3,9 @@
 // The scan result: what scan.json holds and every report renders. Built by pure functions from
 // observations (inventory) and the rules table (checks, findings).
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -174,6 +176,15 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Finding, id, rule_id, title, sev
                                                 evidence, probes, hicp, vendor_action, remediation,
                                                 suspected_decoy, decoy_finding_id, related)
 
+// Observations kept on disk (a scan's observations.jsonl) instead of in memory: a scan of
+// thousands of endpoints reads them back one at a time when a report needs them.
+class ObservationStore {
+ public:
+  virtual ~ObservationStore() = default;
+  // Every stored observation, in the order they were recorded.
+  virtual void for_each(const std::function<void(const Observation&)>& fn) const = 0;
+};
+
 struct ScanResult {
   ScanMeta meta;
   std::vector<HostRecord> hosts;
@@ -181,12 +192,17 @@ struct ScanResult {
   std::vector<Finding> findings;
   std::vector<Check> checks;
   std::vector<Observation> observations;
+  // Not serialised: observations that stay on disk (a scan); they come after `observations`.
+  std::shared_ptr<const ObservationStore> stored;
   // Not serialised: an output file could not be written during the run (a full disk). The run
   // exits with the runtime-error code once the reports are written from what was observed.
   std::string output_error;
 };
-void to_json(nlohmann::json& j, const ScanResult& r);
+void to_json(nlohmann::json& j, const ScanResult& r);  // in-memory observations only
 void from_json(const nlohmann::json& j, ScanResult& r);
+
+// Every observation of the result: `observations`, then the stored ones.
+void for_each_observation(const ScanResult& r, const std::function<void(const Observation&)>& fn);
 
 // Inventory: hosts and endpoints from the observations (pure).
 void build_inventory(ScanResult& result);

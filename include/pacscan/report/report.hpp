@@ -3,6 +3,7 @@
 // Reports are pure functions of a ScanResult (and optionally a comparison with a baseline).
 // One table of formats; `pacscan report` re-renders any of them from scan.json.
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,9 @@ std::string render_diff(const Diff& d, std::string_view format);
 struct Context {
   const ScanResult& scan;
   const Diff* diff = nullptr;  // when a baseline was given
+  // Report internals: lookups by address built once per Context (a scan of thousands of
+  // findings must not look each one up by a walk over all of them).
+  mutable std::shared_ptr<const void> index_cache{};
 };
 
 struct Format {

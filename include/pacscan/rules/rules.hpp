@@ -148,6 +148,13 @@ bool rule_applies(const RuleSpec& rule, const EndpointView& v);
 
 // Runs every rule on every endpoint of the result: fills result.checks and result.findings.
 void evaluate(ScanResult& result);
+// evaluate() in parts, for a scan judged one host at a time (an endpoint's rules see only that
+// endpoint and its host): judge() appends a part's checks and findings; once every part is in,
+// in address order, finish() orders them as evaluate() would and adds its notes.
+void judge(const ScanResult& part, std::vector<Finding>& findings, std::vector<Check>& checks);
+// The scan-level rules (RuleSpec::evaluate_scan), which see every endpoint of the scan at once.
+void judge_scan(const ScanView& sv, std::vector<Finding>& findings, std::vector<Check>& checks);
+void finish(ScanResult& result);
 
 std::string hicp_name(int practice);
 

@@ -10,7 +10,7 @@
 #include <pacscan/core/embedded.hpp>
 #include <pacscan/rules/rules.hpp>
 
-#include "../../../src/rules/identity.hpp"
+#include "rules/identity.hpp"
 
 using namespace pacscan;
 

@@ -14,7 +14,7 @@
 #include <pacscan/core/embedded.hpp>
 #include <pacscan/rules/rules.hpp>
 
-#include "../../../src/rules/evaluators.hpp"
+#include "rules/evaluators.hpp"
 
 using namespace pacscan;
 

@@ -10,7 +10,7 @@
 
 #include <pacscan/rules/rules.hpp>
 
-#include "../../../src/rules/evaluators.hpp"
+#include "rules/evaluators.hpp"
 
 using namespace pacscan;
 

@@ -2,7 +2,7 @@
 // nmap spellings rewritten before CLI11 sees them (src/cli/nmap_args.cpp).
 #include <doctest/doctest.h>
 
-#include "../../../src/cli/nmap_args.hpp"
+#include "cli/nmap_args.hpp"
 
 #include <string>
 #include <vector>

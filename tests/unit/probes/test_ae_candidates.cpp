@@ -11,8 +11,8 @@
 #include <pacscan/core/ae_titles.hpp>
 #include <pacscan/core/embedded.hpp>
 
-#include "../../../probes/ae_candidates.hpp"
-#include "../../../src/cli/learn.hpp"
+#include "probes/ae_candidates.hpp"
+#include "cli/learn.hpp"
 
 #include <pacscan/core/data/passive_dicom.hpp>
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "../../../src/discovery/arp.hpp"
+#include "discovery/arp.hpp"
 
 using namespace pacscan::discovery;
 

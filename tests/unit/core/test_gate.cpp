@@ -83,3 +83,41 @@ TEST_CASE("the global rate bounds permits; a stop request ends a wait") {
   });
   CHECK_FALSE(gate2.acquire(ep("127.0.0.200", 2), stop.get_token()));
 }
+
+TEST_CASE("the global rate allows a burst of a tenth of a second, then one slot at a time") {
+  const auto scope = scope_of({"127.0.0.0/24"});
+  ScanPolicy policy;
+  policy.rate_per_s = 200;  // burst of 20, then one every 5 ms
+  Gate gate(scope, policy);
+  int granted = 0;
+  std::vector<Permit> held;
+  for (int i = 1; i < 120; ++i) {
+    if (auto p = gate.try_acquire(ep(("127.0.0." + std::to_string(i)).c_str(), 80),
+                                  GateKind::sweep)) {
+      granted++;
+      held.push_back(std::move(*p));
+    }
+  }
+  CHECK(granted >= 20);
+  CHECK(granted <= 23);  // a few more only if the loop took several 5 ms slots
+  // A blocking acquire reserves the next slot and gets it (it does not spin against others).
+  std::stop_source stop;
+  CHECK(gate.acquire(ep("127.0.0.250", 104), stop.get_token()));
+  CHECK(gate.permits_issued() == static_cast<std::uint64_t>(granted) + 1);
+}
+
+TEST_CASE("sweep connects to one host are capped; probes wait for the host's sweep") {
+  const auto scope = scope_of({"127.0.0.8"});
+  ScanPolicy policy;
+  policy.sweep_per_host = 2;
+  Gate gate(scope, policy);
+  auto a = gate.try_acquire(ep("127.0.0.8", 1), GateKind::sweep);
+  auto b = gate.try_acquire(ep("127.0.0.8", 2), GateKind::sweep);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK_FALSE(gate.try_acquire(ep("127.0.0.8", 3), GateKind::sweep));
+  CHECK_FALSE(gate.try_acquire(ep("127.0.0.8", 104), GateKind::probe));
+  a.reset();
+  b.reset();
+  CHECK(gate.try_acquire(ep("127.0.0.8", 104), GateKind::probe));
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+// The probe scheduler's mechanisms with stand-in probes (no network): one host in one worker at a
+// time, a pool that grows with the hosts waiting, a stalled endpoint's remaining probes after the
+// host's other ports, shorter timeouts once a host stalled, and the note that says so.
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "scan/scheduler.hpp"
+
+using namespace pacscan;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Call {
+  Endpoint ep;
+  std::string probe;
+  Millis acse;
+};
+
+std::mutex g_mu;
+std::vector<Call> g_calls;
+std::map<std::uint32_t, int> g_active;  // probes running per host now
+int g_max_active_per_host = 0;
+int g_max_active = 0;
+int g_active_total = 0;
+std::uint16_t g_stall_port = 0;
+
+std::vector<Observation> fake_run(const char* name, const ProbeContext& ctx, const Endpoint& ep) {
+  {
+    std::lock_guard lock(g_mu);
+    g_calls.push_back(Call{ep, name, ctx.policy.acse_timeout});
+    const int n = ++g_active[ep.ip.value];
+    g_max_active_per_host = std::max(g_max_active_per_host, n);
+    g_max_active = std::max(g_max_active, ++g_active_total);
+  }
+  std::this_thread::sleep_for(2ms);  // long enough for other workers to overlap, if they could
+  Observation o = make_observation(name, ep);
+  o.outcome = ep.port == g_stall_port && std::string_view(name) == "first" ? Outcome::timed_out
+                                                                           : Outcome::ok;
+  o.summary = o.outcome == Outcome::timed_out ? "no reply within the ACSE timeout" : "ok";
+  {
+    std::lock_guard lock(g_mu);
+    g_active[ep.ip.value]--;
+    g_active_total--;
+  }
+  return {o};
+}
+std::vector<Observation> run_first(const ProbeContext& c, const Endpoint& e) {
+  return fake_run("first", c, e);
+}
+std::vector<Observation> run_second(const ProbeContext& c, const Endpoint& e) {
+  return fake_run("second", c, e);
+}
+
+const ProbeSpec k_first{.name = "first", .dicom_probe = false, .run = run_first};
+const ProbeSpec k_second{.name = "second", .dicom_probe = false, .run = run_second};
+
+void reset(std::uint16_t stall_port) {
+  std::lock_guard lock(g_mu);
+  g_calls.clear();
+  g_active.clear();
+  g_max_active_per_host = g_max_active = g_active_total = 0;
+  g_stall_port = stall_port;
+}
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    char name[] = "/tmp/pacscan-sched-XXXXXX";
+    REQUIRE(::mkdtemp(name) != nullptr);
+    path = name;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+std::unique_ptr<HostState> host(std::uint32_t ip, std::vector<std::uint16_t> ports) {
+  auto h = std::make_unique<HostState>();
+  h->ip = Ipv4{ip};
+  for (auto p : ports) h->endpoints.push_back(Endpoint{Ipv4{ip}, p});
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("scheduler: many hosts at once, never two probes on one host; pool sized by the work") {
+  reset(0);
+  TempDir dir;
+  auto scope = Scope::parse({"198.18.0.0/24"}, {});
+  REQUIRE(scope);
+  ScanPolicy policy;
+  policy.workers = 64;
+  Gate gate(*scope, policy);
+  ObservationLog log(dir.path / "obs.jsonl", false);
+  ScanJournal journal(dir.path / "journal", false);
+  const std::vector<const ProbeSpec*> probes{&k_first, &k_second};
+  std::stop_source stop;
+  ProbeScheduler sched(probes, policy, gate, log, journal, stop.get_token());
+  const std::uint32_t base = Ipv4::parse("198.18.0.1")->value;
+  for (std::uint32_t i = 0; i < 40; ++i) sched.add(host(base + i, {104, 11112, 4242}));
+  sched.finish();
+  CHECK(g_calls.size() == 40 * 3 * 2);
+  CHECK(sched.probed() == 40 * 3);
+  CHECK(g_max_active_per_host == 1);  // one association per host at a time
+  CHECK(g_max_active > 1);            // while hosts were probed side by side
+  CHECK(sched.peak_workers() <= 40);  // no more workers than hosts
+  CHECK(sched.peak_workers() > 1);
+  CHECK(sched.notes().empty());
+}
+
+TEST_CASE("scheduler: a small scan starts a small pool") {
+  reset(0);
+  TempDir dir;
+  auto scope = Scope::parse({"198.18.0.0/24"}, {});
+  REQUIRE(scope);
+  ScanPolicy policy;  // the default upper bound (hundreds of workers)
+  Gate gate(*scope, policy);
+  ObservationLog log(dir.path / "obs.jsonl", false);
+  ScanJournal journal(dir.path / "journal", false);
+  const std::vector<const ProbeSpec*> probes{&k_first, &k_second};
+  std::stop_source stop;
+  ProbeScheduler sched(probes, policy, gate, log, journal, stop.get_token());
+  sched.add(host(Ipv4::parse("198.18.0.7")->value, {104, 11112}));
+  sched.add(host(Ipv4::parse("198.18.0.8")->value, {104}));
+  sched.finish();
+  CHECK(sched.peak_workers() <= 2);
+  CHECK(g_calls.size() == 6);
+}
+
+TEST_CASE("scheduler: a stalled port waits behind the host's others; then shorter timeouts") {
+  reset(11112);
+  TempDir dir;
+  auto scope = Scope::parse({"198.18.0.0/24"}, {});
+  REQUIRE(scope);
+  ScanPolicy policy;
+  Gate gate(*scope, policy);
+  ObservationLog log(dir.path / "obs.jsonl", false);
+  ScanJournal journal(dir.path / "journal", false);
+  const std::vector<const ProbeSpec*> probes{&k_first, &k_second};
+  std::stop_source stop;
+  ProbeScheduler sched(probes, policy, gate, log, journal, stop.get_token());
+  const auto h = Ipv4::parse("198.18.0.9")->value;
+  sched.add(host(h, {11112, 104, 4242}));
+  sched.finish();
+  REQUIRE(g_calls.size() == 6);
+  // 11112 stalled on its first probe: 104 and 4242 go before the rest of 11112.
+  std::vector<std::pair<std::uint16_t, std::string>> order;
+  for (const auto& c : g_calls) order.emplace_back(c.ep.port, c.probe);
+  const std::vector<std::pair<std::uint16_t, std::string>> want{
+      {11112, "first"}, {104, "first"}, {104, "second"},
+      {4242, "first"},  {4242, "second"}, {11112, "second"}};
+  CHECK(order == want);
+  // The first probe ran with the full timeouts, everything after the stall with shorter ones.
+  CHECK(g_calls[0].acse == policy.acse_timeout);
+  for (std::size_t i = 1; i < g_calls.size(); ++i) {
+    CHECK(g_calls[i].acse == stalled_policy(policy).acse_timeout);
+    CHECK(g_calls[i].acse < policy.acse_timeout);
+  }
+  // Every endpoint is done (a resumed scan does not probe them again), and the report says why
+  // the host got shorter budgets.
+  CHECK(sched.probed() == 3);
+  const auto notes = sched.notes();
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("198.18.0.9 stalled") == 0);
+  CHECK(notes[0].find("port 11112, first") != std::string::npos);
+}
+
+TEST_CASE("stalled policy: shorter, never longer than what the user set") {
+  ScanPolicy p;
+  const auto s = stalled_policy(p);
+  CHECK(s.acse_timeout < p.acse_timeout);
+  CHECK(s.assoc_deadline < p.assoc_deadline);
+  CHECK(s.connect_timeout <= p.connect_timeout);
+  CHECK(s.host_gap == p.host_gap);  // the per-host gap stays
+  CHECK(s.max_ae_attempts == p.max_ae_attempts);
+  ScanPolicy tight;
+  tight.acse_timeout = Millis(500);
+  tight.assoc_deadline = Millis(1000);
+  CHECK(stalled_policy(tight).acse_timeout == Millis(500));
+  CHECK(stalled_policy(tight).assoc_deadline == Millis(1000));
+}
