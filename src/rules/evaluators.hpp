@@ -94,7 +94,8 @@ RuleHit eval_tls_no_client_cert(const EndpointView& v);
 RuleHit eval_known_peer_access(const EndpointView& v);
 RuleHit eval_tls_client_cert_any_address(const EndpointView& v);
 RuleHit eval_tls_client_cert_weak_cipher(const EndpointView& v);
-// Scan-level inventory rules (inventory_rules.cpp, decoy_rules.cpp): they see every endpoint.
+// Scan-level inventory rules (inventory_rules.cpp, inventory_clones.cpp,
+// decoy_rules.cpp): they see every endpoint.
 std::vector<AssetHit> eval_ae_title_duplicate(const ScanView& sv);
 std::vector<AssetHit> eval_impl_mixed(const ScanView& sv);
 std::vector<AssetHit> eval_impl_contradiction(const ScanView& sv);

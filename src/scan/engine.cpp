@@ -23,7 +23,7 @@
 #include <pacscan/scan/site_titles.hpp>
 #include <pacscan/sweep/sweep.hpp>
 
-#include "discovery/arp.hpp"
+#include "scan/discover.hpp"
 #include "scan/host_watch.hpp"
 #include "scan/observation_log.hpp"
 #include "scan/scheduler.hpp"
@@ -51,11 +51,6 @@ bool web_first_port(std::uint16_t p) {
   return p == 80 || p == 443 || p == 8042 || p == 8080 || p == 8443;
 }
 
-void notice(const ScanRequest& req, ScanMeta& meta, const std::string& text) {
-  meta.notes.push_back(text);
-  if (!req.quiet) std::fprintf(stderr, "pacscan: %s\n", escape_untrusted(text).c_str());
-}
-
 // Thousands of sockets at once (sweep connects in flight, one association per host probed) need
 // more descriptors than a shell's default soft limit of 1024: raised to the hard limit.
 void raise_fd_limit() {
@@ -64,93 +59,6 @@ void raise_fd_limit() {
     r.rlim_cur = std::min<rlim_t>(r.rlim_max, 65536);
     ::setrlimit(RLIMIT_NOFILE, &r);
   }
-}
-
-// Host discovery, on its own thread: hands each host to sweep to `feed` as soon as it is known.
-// With ARP on an attached segment, the hosts of that segment that answer (each as it answers)
-// plus every host off the segment; otherwise every host. Returns the hosts handed over.
-// `arp_up` is told each host that answered ARP, before the host goes to the feed.
-std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& hosts, Gate& gate,
-                           std::stop_token stop, ObservationLog& writer, ScanMeta& meta,
-                           SweepFeed& feed, const std::function<void(Ipv4)>& arp_up) {
-  auto all = [&] {
-    for (Ipv4 ip : hosts) feed.push(ip);
-    return hosts;
-  };
-  if (req.discovery == Discovery::none) {
-    meta.notes.push_back("Host discovery: none (--discovery none): every in-scope address was "
-                         "swept.");
-    return all();
-  }
-  if (req.discovery == Discovery::tcp) {
-    meta.notes.push_back("Host discovery: tcp (--discovery tcp): every in-scope address was "
-                         "swept; a host is up when a port answered.");
-    return all();
-  }
-  const bool asked = req.discovery == Discovery::arp;
-  std::string why;
-  auto seg = discovery::find_segment(hosts, req.interface, &why);
-  if (!seg) {
-    const auto text = fmt::format("ARP discovery not applicable: {}; TCP discovery used.", why);
-    if (asked || !req.interface.empty()) notice(req, meta, text); else meta.notes.push_back(text);
-    return all();
-  }
-  std::vector<Ipv4> on_segment = seg->targets;
-  std::sort(on_segment.begin(), on_segment.end());
-  std::vector<Ipv4> sweep;
-  for (Ipv4 ip : hosts) {  // off the segment: swept without ARP, at once
-    if (!std::binary_search(on_segment.begin(), on_segment.end(), ip)) {
-      feed.push(ip);
-      sweep.push_back(ip);
-    }
-  }
-  const std::size_t off_segment = sweep.size();
-  auto oui = discovery::OuiTable::load();
-  if (!oui) {
-    meta.notes.push_back(fmt::format("MAC vendors unknown: {}.", oui.error()));
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  auto replies = discovery::arp_scan(*seg, gate, stop, {}, [&](const discovery::ArpReply& r) {
-    ArpData d;
-    d.mac = discovery::mac_str(r.mac);
-    d.vendor = oui ? oui->vendor(r.mac) : std::string{};
-    d.interface = seg->iface;
-    d.requests = r.requests;
-    d.rtt_ms = static_cast<double>(static_cast<long long>(r.rtt_ms * 1000)) / 1000;
-    Observation o = make_observation("arp_discovery", Endpoint{r.ip, 0});
-    o.outcome = Outcome::ok;
-    o.elapsed_ms = static_cast<std::int64_t>(r.rtt_ms);
-    o.summary = d.vendor.empty() ? fmt::format("is-at {}", d.mac)
-                                 : fmt::format("is-at {} ({})", d.mac, d.vendor);
-    o.data = std::move(d);
-    writer.push(std::move(o));
-    arp_up(r.ip);
-    feed.push(r.ip);
-    sweep.push_back(r.ip);
-  });
-  if (!replies) {
-    notice(req, meta, fmt::format("ARP discovery not possible: {}; falling back to TCP discovery.",
-                                  replies.error()));
-    for (Ipv4 ip : on_segment) {
-      feed.push(ip);
-      sweep.push_back(ip);
-    }
-    std::sort(sweep.begin(), sweep.end());
-    return sweep;
-  }
-  const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
-  const auto answered = sweep.size() - off_segment;
-  meta.notes.push_back(fmt::format(
-      "Host discovery: ARP on {} ({}/{}) in {} ms: {} of {} address(es) on that segment answered "
-      "(each one swept and probed as soon as it answered); the {} silent one(s) are down and "
-      "were not swept (as nmap does on a local segment; --discovery tcp sweeps them anyway).{}",
-      seg->iface, seg->addr.str(), seg->prefix, elapsed.count(), answered, on_segment.size(),
-      on_segment.size() - answered,
-      off_segment > 0 ? fmt::format(" {} address(es) off that segment were swept without ARP.",
-                                    off_segment)
-                      : std::string{}));
-  std::sort(sweep.begin(), sweep.end());
-  return sweep;
 }
 
 // -iX: endpoints already found open (by nmap) go to the probes without discovery or a sweep.
