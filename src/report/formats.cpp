@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <streambuf>
 
@@ -17,26 +16,6 @@
 namespace pacscan::report {
 namespace detail {
 
-Expected<bool> write_file(const std::filesystem::path& file, std::string_view content) {
-  auto tmp = file;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
-    }
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) return error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return error(fmt::format("cannot write {}: {}", file.string(), ec.message()));
-  }
-  return true;
-}
 
 namespace {
 
@@ -110,6 +89,12 @@ Expected<bool> write_file_with(const std::filesystem::path& file,
     return error(fmt::format("cannot write {}: {}", file.string(), ec.message()));
   }
   return true;
+}
+
+Expected<bool> write_file(const std::filesystem::path& file, std::string_view content) {
+  return write_file_with(file, [&](std::ostream& out) {
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  });
 }
 
 void JsonStream::indent(std::size_t depth) {
