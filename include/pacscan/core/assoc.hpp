@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/net.hpp>
 
 namespace nlohmann {
@@ -66,7 +67,7 @@ struct RejectInfo {
   int reason = 0;
   std::string text;  // decoded per PS3.8 Table 9-21
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RejectInfo, result, source, reason, text)
+PACSCAN_JSON_TYPE(RejectInfo, result, source, reason, text)
 
 // PS3.8 9.3.8: A-ABORT source / reason (read from the raw bytes: DCMTK drops them).
 struct AbortInfo {
@@ -74,7 +75,7 @@ struct AbortInfo {
   int reason = 0;
   std::string text;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AbortInfo, source, reason, text)
+PACSCAN_JSON_TYPE(AbortInfo, source, reason, text)
 
 // PS3.8 Table 9-18: presentation context result.
 struct ContextResult {
@@ -85,8 +86,7 @@ struct ContextResult {
                                 // not supported, 4 transfer syntaxes not supported
   std::string transfer_syntax;  // accepted transfer syntax UID
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContextResult, id, abstract_syntax, name, result,
-                                                transfer_syntax)
+PACSCAN_JSON_TYPE(ContextResult, id, abstract_syntax, name, result, transfer_syntax)
 
 // One association attempt, as observed on the wire.
 struct AssocAttempt {
@@ -112,11 +112,9 @@ struct AssocAttempt {
     return outcome == Outcome::ok || outcome == Outcome::rejected || outcome == Outcome::aborted;
   }
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssocAttempt, calling_ae, called_ae, outcome, detail,
-                                                reject, abort, impl_class_uid, impl_version,
-                                                peer_max_pdu, contexts, reply_hex, reply_text,
-                                                identity_sent, identity_response, tls_client_cert,
-                                                elapsed_ms)
+PACSCAN_JSON_TYPE(AssocAttempt, calling_ae, called_ae, outcome, detail, reject, abort,
+                  impl_class_uid, impl_version, peer_max_pdu, contexts, reply_hex, reply_text,
+                  identity_sent, identity_response, tls_client_cert, elapsed_ms)
 
 // Where an AE title came from, and so how the rules judge it.
 //   random       a title made up by the scanner: any title works

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/observation.hpp>
 
 namespace pacscan {
@@ -46,7 +47,7 @@ struct DroppedRecord {
   std::uint64_t count = 0;
   std::vector<std::string> addresses;  // addresses or ranges, the first 64
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DroppedRecord, target, reason, count, addresses)
+PACSCAN_JSON_TYPE(DroppedRecord, target, reason, count, addresses)
 
 // A --do-not-probe entry: listed, not probed (no packet at all), with the site's reason.
 struct DoNotProbeRecord {
@@ -56,8 +57,7 @@ struct DoNotProbeRecord {
   std::uint64_t in_scope_count = 0;    // addresses of the targets it covered
   std::vector<std::string> in_scope;   // those addresses or ranges, the first 64
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DoNotProbeRecord, target, reason, origin,
-                                                in_scope_count, in_scope)
+PACSCAN_JSON_TYPE(DoNotProbeRecord, target, reason, origin, in_scope_count, in_scope)
 
 struct ScanMeta {
   int schema_version = k_schema_version;
@@ -82,12 +82,10 @@ struct ScanMeta {
   // pacscan merge: the scans this one joins (file, shard, start time, hosts), in input order.
   std::vector<std::string> merged_from;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScanMeta, schema_version, tool, pacscan_version, mode,
-                                                command_line, started_at, finished_at, interrupted,
-                                                profile, targets, excludes, resolved, scope_size,
-                                                ports, probes, options, permits_issued,
-                                                refused_out_of_scope, notes, dropped,
-                                                do_not_probe, shard, merged_from)
+PACSCAN_JSON_TYPE(ScanMeta, schema_version, tool, pacscan_version, mode, command_line, started_at,
+                  finished_at, interrupted, profile, targets, excludes, resolved, scope_size, ports,
+                  probes, options, permits_issued, refused_out_of_scope, notes, dropped,
+                  do_not_probe, shard, merged_from)
 
 struct EndpointRecord {
   std::string ip;
@@ -102,9 +100,8 @@ struct EndpointRecord {
   std::uint32_t peer_max_pdu = 0;
   std::vector<std::string> accepted_services;  // short names of accepted contexts
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRecord, ip, port, state, service, speaks_dicom,
-                                                tls, association, called_ae, impl_class_uid,
-                                                impl_version, peer_max_pdu, accepted_services)
+PACSCAN_JSON_TYPE(EndpointRecord, ip, port, state, service, speaks_dicom, tls, association,
+                  called_ae, impl_class_uid, impl_version, peer_max_pdu, accepted_services)
 
 // What a host is for, guessed from what it offers (core/asset_role.cpp): an archive answers
 // Q/R and accepts storage, a worklist broker answers MWL queries ... with the facts behind the
@@ -117,7 +114,7 @@ struct AssetRole {
   std::string confidence = "low";  // "high", "medium", "low"
   std::vector<std::string> evidence;  // one fact per line, with where it was seen
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssetRole, roles, confidence, evidence)
+PACSCAN_JSON_TYPE(AssetRole, roles, confidence, evidence)
 
 struct HostRecord {
   std::string ip;
@@ -129,8 +126,8 @@ struct HostRecord {
   int filtered_ports = 0;
   AssetRole role;                  // what the host is for, guessed from what it offers
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostRecord, ip, up, via, mac, vendor, open_ports,
-                                                closed_ports, filtered_ports, role)
+PACSCAN_JSON_TYPE(HostRecord, ip, up, via, mac, vendor, open_ports, closed_ports, filtered_ports,
+                  role)
 
 enum class Verdict { fail, pass, not_evaluated };
 NLOHMANN_JSON_SERIALIZE_ENUM(Verdict, {{Verdict::fail, "fail"},
@@ -144,7 +141,7 @@ struct Check {
   Verdict verdict = Verdict::not_evaluated;
   std::string reason;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Check, rule_id, asset, verdict, reason)
+PACSCAN_JSON_TYPE(Check, rule_id, asset, verdict, reason)
 
 struct Finding {
   std::string id;             // stable: hash of rule, asset and discriminator
@@ -171,10 +168,9 @@ struct Finding {
   // same AE title or configuration, at most 10). The re-test command scans them too.
   std::vector<std::string> related;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Finding, id, rule_id, title, severity, ip, port, asset,
-                                                discriminator, evidence_level, confidence, summary,
-                                                evidence, probes, hicp, vendor_action, remediation,
-                                                suspected_decoy, decoy_finding_id, related)
+PACSCAN_JSON_TYPE(Finding, id, rule_id, title, severity, ip, port, asset, discriminator,
+                  evidence_level, confidence, summary, evidence, probes, hicp, vendor_action,
+                  remediation, suspected_decoy, decoy_finding_id, related)
 
 // Observations kept on disk (a scan's observations.jsonl) instead of in memory: a scan of
 // thousands of endpoints reads them back one at a time when a report needs them.

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -21,7 +22,7 @@ struct ArpData {
   int requests = 0;       // who-has requests sent before the reply (1, or 2 after the retry)
   double rtt_ms = 0;      // from the last request sent to the reply
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ArpData, mac, vendor, interface, requests, rtt_ms)
+PACSCAN_JSON_TYPE(ArpData, mac, vendor, interface, requests, rtt_ms)
 
 template <>
 struct ProbeDataTraits<ArpData> : JudgedWhereObserved {

@@ -9,6 +9,7 @@
 
 #include <pacscan/core/ae_titles.hpp>
 #include <pacscan/core/assoc.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -24,15 +25,14 @@ struct AeTitleTried {
                                      // vendor default, else as found
   std::string detail;                // "seen in site.pcapng: 10.0.0.5 'FINDSCU' -> ..." ...
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AeTitleTried, title, role, source, judged, detail)
+PACSCAN_JSON_TYPE(AeTitleTried, title, role, source, judged, detail)
 
 // A candidate pair the attempt cap left untried.
 struct AePairLeft {
   std::string calling_ae, called_ae;
   AeSource calling_source = AeSource::none, called_source = AeSource::none;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AePairLeft, calling_ae, called_ae, calling_source,
-                                                called_source)
+PACSCAN_JSON_TYPE(AePairLeft, calling_ae, called_ae, calling_source, called_source)
 
 struct AePolicyData {
   std::string random_called_ae;
@@ -68,16 +68,12 @@ struct AePolicyData {
   int site_titles_known = 0;  // titles of the scan's other hosts known when this search started
   static constexpr std::size_t k_max_left = 20;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AePolicyData, random_called_ae, any_called,
-                                                working_called_ae, working_called_source,
-                                                random_calling_ae, any_calling, admitted_calling_ae,
-                                                admitted_calling_source, recognized_called_ae,
-                                                recognized_called_source, budget_exhausted,
-                                                attempts, working_called_found_by,
-                                                working_called_detail, admitted_calling_found_by,
-                                                admitted_calling_detail, pair_search, pairs_tried,
-                                                titles, candidates_left, candidates_left_total,
-                                                site_titles_known)
+PACSCAN_JSON_TYPE(AePolicyData, random_called_ae, any_called, working_called_ae,
+                  working_called_source, random_calling_ae, any_calling, admitted_calling_ae,
+                  admitted_calling_source, recognized_called_ae, recognized_called_source,
+                  budget_exhausted, attempts, working_called_found_by, working_called_detail,
+                  admitted_calling_found_by, admitted_calling_detail, pair_search, pairs_tried,
+                  titles, candidates_left, candidates_left_total, site_titles_known)
 
 template <>
 struct ProbeDataTraits<AePolicyData> : JudgedOnDicomEndpoints {

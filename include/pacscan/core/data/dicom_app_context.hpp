@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/assoc.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -19,7 +20,7 @@ struct AppContextData {
   AssocAttempt attempt;
   bool released = false;  // an accepted association was released (A-RELEASE-RQ) at once
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AppContextData, sent_context, attempt, released)
+PACSCAN_JSON_TYPE(AppContextData, sent_context, attempt, released)
 
 template <>
 struct ProbeDataTraits<AppContextData> : JudgedOnDicomEndpoints {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/assoc.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -16,7 +17,7 @@ struct AssociateData {
   AssocAttempt attempt;
   bool speaks_dicom = false;  // a valid PDU came back (AC, RJ or A-ABORT)
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AssociateData, attempt, speaks_dicom)
+PACSCAN_JSON_TYPE(AssociateData, attempt, speaks_dicom)
 
 template <>
 struct ProbeDataTraits<AssociateData> : JudgedOnDicomEndpoints {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/dimse.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -25,15 +26,14 @@ struct DataQueryResult {
   std::string detail;
   long long elapsed_ms = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DataQueryResult, service, level, calling_ae,
-                                                called_ae, outcome, status, status_text, count,
-                                                capped, detail, elapsed_ms)
+PACSCAN_JSON_TYPE(DataQueryResult, service, level, calling_ae, called_ae, outcome, status,
+                  status_text, count, capped, detail, elapsed_ms)
 
 struct DataQueryData {
   int cap = 0;  // --max-data-matches
   std::vector<DataQueryResult> results;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DataQueryData, cap, results)
+PACSCAN_JSON_TYPE(DataQueryData, cap, results)
 
 template <>
 struct ProbeDataTraits<DataQueryData> : JudgedOnDicomEndpoints {

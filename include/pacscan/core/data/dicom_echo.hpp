@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/assoc.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -17,7 +18,7 @@ struct EchoData {
   int status = -1;  // C-ECHO-RSP status (0 = success), -1 when none received
   std::string detail;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EchoData, attempt, echo_outcome, status, detail)
+PACSCAN_JSON_TYPE(EchoData, attempt, echo_outcome, status, detail)
 
 template <>
 struct ProbeDataTraits<EchoData> : JudgedOnDicomEndpoints {

@@ -9,6 +9,7 @@
 
 #include <pacscan/core/assoc.hpp>
 #include <pacscan/core/dimse.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 #include <pacscan/core/data/dicom_store_test.hpp>  // SyntheticObject
@@ -30,9 +31,8 @@ struct ReceivedAssociation {
   std::uint64_t bytes_in = 0;
   std::int64_t elapsed_ms = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReceivedAssociation, peer, calling_ae, called_ae,
-                                                objects, ours, outcome, detail, bytes_in,
-                                                elapsed_ms)
+PACSCAN_JSON_TYPE(ReceivedAssociation, peer, calling_ae, called_ae, objects, ours, outcome, detail,
+                  bytes_in, elapsed_ms)
 
 struct MoveSelfData {
   std::string calling_ae, called_ae;
@@ -51,11 +51,9 @@ struct MoveSelfData {
   bool listener_busy = false;  // the listener stayed busy (another endpoint's test) all the budget
   std::string detail;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MoveSelfData, calling_ae, called_ae,
-                                                destination_ae, listen_port, study_instance_uid,
-                                                outcome, status, status_text, completed, failed,
-                                                warning, received, refused, refused_from,
-                                                listener_busy, detail)
+PACSCAN_JSON_TYPE(MoveSelfData, calling_ae, called_ae, destination_ae, listen_port,
+                  study_instance_uid, outcome, status, status_text, completed, failed, warning,
+                  received, refused, refused_from, listener_busy, detail)
 
 template <>
 struct ProbeDataTraits<MoveSelfData> : JudgedOnDicomEndpoints {

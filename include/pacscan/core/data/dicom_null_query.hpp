@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/dimse.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -25,14 +26,13 @@ struct NullQueryResult {
   std::string detail;
   long long elapsed_ms = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NullQueryResult, service, sop_class, calling_ae,
-                                                called_ae, outcome, status, status_text, matches,
-                                                move_destination, detail, elapsed_ms)
+PACSCAN_JSON_TYPE(NullQueryResult, service, sop_class, calling_ae, called_ae, outcome, status,
+                  status_text, matches, move_destination, detail, elapsed_ms)
 
 struct NullQueryData {
   std::vector<NullQueryResult> results;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NullQueryData, results)
+PACSCAN_JSON_TYPE(NullQueryData, results)
 
 template <>
 struct ProbeDataTraits<NullQueryData> : JudgedOnDicomEndpoints {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/assoc.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -17,8 +18,7 @@ struct ServicesData {
   AeSource calling_source = AeSource::none;  // how "unknown" the calling AE used is
   bool canary_accepted = false;         // a bogus SOP class was accepted: accepts everything
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServicesData, attempt, calling_source,
-                                                canary_accepted)
+PACSCAN_JSON_TYPE(ServicesData, attempt, calling_source, canary_accepted)
 
 template <>
 struct ProbeDataTraits<ServicesData> : JudgedOnDicomEndpoints {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/dimse.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -17,9 +18,8 @@ struct SyntheticObject {
   std::string sop_class_uid, sop_instance_uid, study_instance_uid, series_instance_uid;
   std::string patient_name, patient_id, study_description;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SyntheticObject, sop_class_uid, sop_instance_uid,
-                                                study_instance_uid, series_instance_uid,
-                                                patient_name, patient_id, study_description)
+PACSCAN_JSON_TYPE(SyntheticObject, sop_class_uid, sop_instance_uid, study_instance_uid,
+                  series_instance_uid, patient_name, patient_id, study_description)
 
 struct StoreTestData {
   SyntheticObject object;
@@ -30,9 +30,8 @@ struct StoreTestData {
   std::string status_text;
   std::string detail;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StoreTestData, object, calling_ae, called_ae,
-                                                transfer_syntax, outcome, status, status_text,
-                                                detail)
+PACSCAN_JSON_TYPE(StoreTestData, object, calling_ae, called_ae, transfer_syntax, outcome, status,
+                  status_text, detail)
 
 template <>
 struct ProbeDataTraits<StoreTestData> : JudgedOnDicomEndpoints {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/assoc.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -29,9 +30,8 @@ struct TlsCertificate {
   std::string signature_algorithm;  // e.g. "sha256WithRSAEncryption"
   std::vector<std::string> san;     // "DNS:x", "IP:y", ...
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsCertificate, subject, issuer, serial, not_before,
-                                                not_after, self_signed, key_type, key_bits,
-                                                signature_algorithm, san)
+PACSCAN_JSON_TYPE(TlsCertificate, subject, issuer, serial, not_before, not_after, self_signed,
+                  key_type, key_bits, signature_algorithm, san)
 
 // One handshake offering exactly one protocol version.
 struct TlsVersionResult {
@@ -39,7 +39,7 @@ struct TlsVersionResult {
   std::string result;   // "accepted", "refused", "not_tested", "error"
   std::string detail;   // negotiated cipher, or the alert / error text
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsVersionResult, version, result, detail)
+PACSCAN_JSON_TYPE(TlsVersionResult, version, result, detail)
 
 struct TlsData {
   bool tls = false;                 // the peer answered our ClientHello as a TLS server
@@ -81,16 +81,12 @@ struct TlsData {
   std::string local_address;               // the scanner's address:port as the server saw it
   bool weak_cert_sent = false;             // the weak-suites handshake completed with it sent
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TlsData, tls, handshake_ok, error, alert, protocol,
-                                                cipher, cipher_bits, versions, weak_result,
-                                                weak_offered, weak_cipher, weak_detail, chain,
-                                                trust_anchors, verified, trusted_by, verify_code,
-                                                verify_result,
-                                                verify_errors, client_cert_requested, client_cert,
-                                                client_cert_detail, association, connections,
-                                                credential_subject, credential_sha256,
-                                                credential_sent, credential_result,
-                                                credential_detail, local_address, weak_cert_sent)
+PACSCAN_JSON_TYPE(TlsData, tls, handshake_ok, error, alert, protocol, cipher, cipher_bits, versions,
+                  weak_result, weak_offered, weak_cipher, weak_detail, chain, trust_anchors,
+                  verified, trusted_by, verify_code, verify_result, verify_errors,
+                  client_cert_requested, client_cert, client_cert_detail, association, connections,
+                  credential_subject, credential_sha256, credential_sent, credential_result,
+                  credential_detail, local_address, weak_cert_sent)
 
 template <>
 struct ProbeDataTraits<TlsData> : JudgedWhereObserved {

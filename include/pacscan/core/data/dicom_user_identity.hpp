@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/assoc.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -17,8 +18,7 @@ struct UserIdentityData {
   std::string without_identity;     // calling/called pair accepted without identity, "" if none
   AssocAttempt attempt;             // the association with the bogus identity
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UserIdentityData, username, without_identity,
-                                                attempt)
+PACSCAN_JSON_TYPE(UserIdentityData, username, without_identity, attempt)
 
 template <>
 struct ProbeDataTraits<UserIdentityData> : JudgedOnDicomEndpoints {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/assoc.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -28,8 +29,8 @@ struct WatchExchange {
   Outcome outcome = Outcome::error;   // how it ended
   std::string detail;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WatchExchange, at, probe, port, sent, contexts,
-                                                calling_ae, called_ae, outcome, detail)
+PACSCAN_JSON_TYPE(WatchExchange, at, probe, port, sent, contexts, calling_ae, called_ae, outcome,
+                  detail)
 
 struct HostWatchData {
   std::string event;      // "stopped", "recheck", "left_alone"
@@ -45,9 +46,8 @@ struct HostWatchData {
   std::string result;     // "open", "refused", "no answer", ...
   bool resumed = false;   // --resume-fragile: the host was probed again after it came back
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostWatchData, event, symptom, failed, last_sent,
-                                                planned, pause_ms, port, came_back, result,
-                                                resumed)
+PACSCAN_JSON_TYPE(HostWatchData, event, symptom, failed, last_sent, planned, pause_ms, port,
+                  came_back, result, resumed)
 
 template <>
 struct ProbeDataTraits<HostWatchData> : JudgedWhereObserved {

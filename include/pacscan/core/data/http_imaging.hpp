@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -28,10 +29,8 @@ struct HttpExchange {
   bool body_truncated = false;   // the cap was reached and the transfer stopped
   std::int64_t elapsed_ms = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HttpExchange, scheme, path, with_credentials,
-                                                status, error, content_type, location,
-                                                www_authenticate, body_bytes, body_truncated,
-                                                elapsed_ms)
+PACSCAN_JSON_TYPE(HttpExchange, scheme, path, with_credentials, status, error, content_type,
+                  location, www_authenticate, body_bytes, body_truncated, elapsed_ms)
 
 // Orthanc GET /system: the configuration facts only (no patient-related field exists there).
 struct OrthancSystem {
@@ -43,8 +42,8 @@ struct OrthancSystem {
   int dicom_port = 0;          // "DicomPort"
   int api_version = 0;         // "ApiVersion"
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrthancSystem, readable, via_credentials, version,
-                                                name, dicom_aet, dicom_port, api_version)
+PACSCAN_JSON_TYPE(OrthancSystem, readable, via_credentials, version, name, dicom_aet, dicom_port,
+                  api_version)
 
 // One entry of Orthanc's GET /modalities?expand: a peer Orthanc is configured for (its AE title is
 // on Orthanc's calling-AE allow-list). Device-controlled, capped like the other strings.
@@ -53,7 +52,7 @@ struct OrthancModality {
   std::string host;
   int port = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrthancModality, aet, host, port)
+PACSCAN_JSON_TYPE(OrthancModality, aet, host, port)
 
 struct HttpData {
   // "orthanc", "dicomweb", "dcm4chee", "unknown-http" (answers HTTP, not recognised),
@@ -88,15 +87,11 @@ struct HttpData {
   std::string incomplete_reason;
   std::int64_t elapsed_ms = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HttpData, product, scheme, https_tried,
-                                                https_works, server, requests, orthanc,
-                                                system_status, system_auth_required,
-                                                default_creds_tried, default_creds_work,
-                                                explorer_found, explorer_status,
-                                                modalities_status, orthanc_modalities, dicomweb_root,
-                                                dicomweb_status, dicomweb_study_count,
-                                                redirect_to_https, basic_auth_challenge, complete,
-                                                incomplete_reason, elapsed_ms)
+PACSCAN_JSON_TYPE(HttpData, product, scheme, https_tried, https_works, server, requests, orthanc,
+                  system_status, system_auth_required, default_creds_tried, default_creds_work,
+                  explorer_found, explorer_status, modalities_status, orthanc_modalities,
+                  dicomweb_root, dicomweb_status, dicomweb_study_count, redirect_to_https,
+                  basic_auth_challenge, complete, incomplete_reason, elapsed_ms)
 
 template <>
 struct ProbeDataTraits<HttpData> : JudgedWhereObserved {

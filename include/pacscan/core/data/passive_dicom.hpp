@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -39,8 +40,8 @@ struct PassiveContext {
   int result = -1;                             // PS3.8 Table 9-18; -1 when no AC was seen
   std::string accepted_transfer_syntax;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PassiveContext, id, abstract_syntax, name,
-                                                transfer_syntaxes, result, accepted_transfer_syntax)
+PACSCAN_JSON_TYPE(PassiveContext, id, abstract_syntax, name, transfer_syntaxes, result,
+                  accepted_transfer_syntax)
 
 // DIMSE messages of one command field and SOP class (requests and responses alike).
 struct PassiveCommand {
@@ -50,8 +51,7 @@ struct PassiveCommand {
   std::uint64_t count = 0;
   std::vector<int> statuses;  // distinct (0000,0900) values of responses, in order seen
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PassiveCommand, command, sop_class, sop_class_name,
-                                                count, statuses)
+PACSCAN_JSON_TYPE(PassiveCommand, command, sop_class, sop_class_name, count, statuses)
 
 struct PassiveData {
   std::string client_ip;  // the A-ASSOCIATE-RQ sender (or the TLS ClientHello sender)
@@ -87,13 +87,14 @@ struct PassiveData {
   // data sets are added here.
   std::uint64_t repeats = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
-    PassiveData, client_ip, client_port, server_ip, server_port, encrypted, calling_ae, called_ae,
-    application_context, contexts, ac_seen, client_impl_class_uid, client_impl_version,
-    server_impl_class_uid, server_impl_version, client_max_pdu, server_max_pdu, user_identity,
-    user_identity_response, outcome, reject_result, reject_source, reject_reason, abort_source,
-    abort_reason, outcome_text, commands, bytes_client_to_server, bytes_server_to_client, phi_tags,
-    datasets, datasets_scanned, datasets_unreadable, notes, repeats)
+PACSCAN_JSON_TYPE(PassiveData, client_ip, client_port, server_ip, server_port, encrypted,
+                  calling_ae, called_ae, application_context, contexts, ac_seen,
+                  client_impl_class_uid, client_impl_version, server_impl_class_uid,
+                  server_impl_version, client_max_pdu, server_max_pdu, user_identity,
+                  user_identity_response, outcome, reject_result, reject_source, reject_reason,
+                  abort_source, abort_reason, outcome_text, commands, bytes_client_to_server,
+                  bytes_server_to_client, phi_tags, datasets, datasets_scanned, datasets_unreadable,
+                  notes, repeats)
 
 template <>
 struct ProbeDataTraits<PassiveData> : JudgedWhereObserved {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pacscan/core/assoc.hpp>
+#include <pacscan/core/json_type.hpp>
 #include <pacscan/core/probe_data.hpp>
 
 namespace pacscan {
@@ -17,7 +18,7 @@ struct PortData {
   std::int64_t rtt_ms = 0;
   std::string detail;  // errno text for closed/filtered
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PortData, state, rtt_ms, detail)
+PACSCAN_JSON_TYPE(PortData, state, rtt_ms, detail)
 
 template <>
 struct ProbeDataTraits<PortData> : JudgedWhereObserved {
