@@ -4,14 +4,14 @@
 # Integration tests start real DICOM servers in network namespaces: runs as root (a user is asked
 # for sudo). CI builds Release, the build type of the README's demo, with warnings as errors.
 #
-# Then, when run without arguments (as CI does), three more stages (README, "Testing"):
+# Then, when run without arguments (as CI does), two more stages (README, "Testing"):
 #   package     the .deb installed, run and purged in a clean Debian 12 chroot
 #               (scripts/package-test.sh; PACSCAN_SKIP_PACKAGE_TEST=1 skips it);
-#   sanitizers  an ASan+UBSan build (gcc, build-asan/) runs the unit tests and the hostile
-#               integration tests (ctest label "hostile"); any report fails the run;
-#   fuzzing     the libFuzzer targets (clang-14, build-fuzz/) run PACSCAN_FUZZ_SECONDS (5) each
-#               from their committed seed corpora (tests/fuzz/corpus/).
-# PACSCAN_SKIP_EXTRA=1 skips all three. Arguments go to the first stage's ctest and skip them.
+#   sanitizers  one ASan+UBSan build (clang-14, build-ci-asan/) runs the unit tests, the hostile
+#   + fuzzing   integration tests (ctest label "hostile") and each libFuzzer target for
+#               PACSCAN_FUZZ_SECONDS (5) from its committed seed corpus (tests/fuzz/corpus/);
+#               any sanitizer report fails the run.
+# PACSCAN_SKIP_EXTRA=1 skips both. Arguments go to the first stage's ctest and skip them.
 set -euo pipefail
 . "$(dirname "$0")/lib-root.sh"
 ensure_root "$@"
@@ -34,25 +34,19 @@ if [ "${PACSCAN_SKIP_PACKAGE_TEST:-0}" != 1 ]; then
   bash scripts/package-test.sh "$build"
 fi
 
-# -O0 -g1: the sanitizers need no optimiser, and -O0 halves the build (measured on cli.cpp:
-# 27 s at -O0, 55 s at -O1, 27 s for the Release -O2 build); line numbers stay in the stacks.
-stage "ASan+UBSan build: unit and hostile tests"
+# One clang build serves both: ASan+UBSan everywhere, libFuzzer's coverage instrumentation
+# everywhere, libFuzzer's main only in the fuzz targets. Two builds (gcc ASan, clang fuzz) compiled
+# the libraries twice; one saves that whole second build.
+stage "ASan+UBSan build (clang-14): unit, hostile and fuzz tests"
 asan=${build}-asan
-cmake -S . -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPACSCAN_SANITIZE=ON \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1" >/dev/null
+cmake -S . -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPACSCAN_FUZZ=ON \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  -DPACSCAN_FUZZ_SECONDS="${PACSCAN_FUZZ_SECONDS:-5}" >/dev/null
 cmake --build "$asan" -j"$(nproc)"
 (
   cd "$asan"
   export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-  ctest --output-on-failure -j"$(nproc)" --timeout 900 -L 'unit|hostile'
+  ctest --output-on-failure -j"$(nproc)" --timeout 900 -L 'unit|hostile|fuzz'
 )
-
-stage "libFuzzer targets from their seed corpora"
-fuzz=${build}-fuzz
-cmake -S . -B "$fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPACSCAN_FUZZ=ON \
-  -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-  -DPACSCAN_FUZZ_SECONDS="${PACSCAN_FUZZ_SECONDS:-5}" >/dev/null
-cmake --build "$fuzz" -j"$(nproc)" --target fuzzers
-(cd "$fuzz" && ctest --output-on-failure -j"$(nproc)" --timeout 600 -L fuzz)
 stage "done"

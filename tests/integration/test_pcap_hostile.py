@@ -24,8 +24,12 @@ def bound(max_buffered, max_summary):
 
 
 def sanitized(binary):
+    """gcc links the sanitizer runtimes as shared libraries, clang statically: look for both."""
     out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
-    return "libasan" in out or "libubsan" in out
+    if "libasan" in out or "libubsan" in out:
+        return True
+    with open(binary, "rb") as f:
+        return b"__asan_init" in f.read()
 
 
 def pcap_rss(t, args, out):
