@@ -40,7 +40,7 @@ while (($#)); do
   esac
 done
 [[ $(id -u) -eq 0 ]] || { echo "farm: needs root (network namespaces)" >&2; exit 2; }
-bin=$(realpath "$bin")
+bin=$(realpath -m "$bin")
 state=/tmp/psperf-farm
 SCAN=psperf-scan
 
@@ -69,6 +69,7 @@ teardown() {
 }
 
 if ((down)); then teardown; exit 0; fi
+[[ -x $bin ]] || { echo "farm: no pacscan binary at $bin (--pacscan BIN)" >&2; exit 2; }
 exec 9>/tmp/psperf.lock
 flock -n 9 || { echo "farm: another psperf bench is running (/tmp/psperf.lock)" >&2; exit 3; }
 ((live >= 1 && live <= 1020)) || { echo "farm: --live 1..1020" >&2; exit 2; }
@@ -123,7 +124,7 @@ while read -r a; do
     ip addr add $a/15 dev eth0; ip link set eth0 up"
   for p in ${ports//,/ }; do
     ip netns exec "$ns" env TCP_NODELAY=1 storescp -aet STORESCP -od /tmp "$p" \
-      >/dev/null 2>&1 </dev/null &
+      >/dev/null 2>&1 </dev/null 9>&- &
     echo "$! $(awk '{print $22}' "/proc/$!/stat")" >>"$state/pids"
   done
   k=$((k + 1))
