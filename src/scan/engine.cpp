@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <pacscan/scan/engine.hpp>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -387,6 +388,9 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     meta.notes.push_back(result.output_error);
   }
   if (!meta.interrupted) journal.finished(meta.finished_at);
+  // The probe workers are gone; what they freed stays in their malloc arenas, which the judging
+  // and reporting (main thread, main arena) cannot reuse. Hand it back before the peak.
+  ::malloc_trim(0);
   judge_by_host(writer, result);
   return result;
 }
