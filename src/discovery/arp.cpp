@@ -257,8 +257,8 @@ std::optional<Segment> find_segment(const std::vector<Ipv4>& hosts, const std::s
   return best;
 }
 
-Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::stop_token stop,
-                                         const ArpOptions& options, const ReplySink& on_reply) {
+Expected<ArpScan> arp_scan(const Segment& seg, Gate& gate, std::stop_token stop,
+                           const ArpOptions& options, const ReplySink& on_reply) {
   auto cap = open_capture(seg.iface);
   if (!cap) return error(cap.error());
   pcap_t* p = cap->get();
@@ -277,6 +277,8 @@ Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::st
   std::vector<std::chrono::system_clock::time_point> last_sent(n);
   std::size_t answered_count = 0;
   std::vector<ArpReply> replies;
+  RttEstimate rtt;
+  auto reply_wait = [&] { return rtt.timeout(options.min_wait, options.wait); };
 
   auto index_of = [&](Ipv4 ip) -> std::optional<std::size_t> {
     auto it = std::lower_bound(targets.begin(), targets.end(), ip);
@@ -302,6 +304,11 @@ Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::st
       rep.mac = r->mac;
       rep.requests = attempts[*i];
       rep.rtt_ms = std::max(0.0, std::chrono::duration<double, std::milli>(at - last_sent[*i]).count());
+      // Only a reply to the first request times the path: a reply to the retry may answer
+      // either request.
+      if (rep.requests == 1) {
+        rtt.sample(std::chrono::microseconds(static_cast<std::int64_t>(rep.rtt_ms * 1000)));
+      }
       if (on_reply) on_reply(rep);
       replies.push_back(rep);
     }
@@ -316,12 +323,13 @@ Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::st
     ::poll(&pfd, 1, static_cast<int>(std::max<long long>(0, ms.count())));
   };
 
-  // One pass in address order for the first requests; an address still silent `wait` after a
-  // request is asked again (up to `rounds` requests), interleaved with the first requests of
-  // the others, so the retries cost no extra pass and every reply is handed on at once.
+  // One pass in address order for the first requests; an address still silent a reply wait
+  // after a request is asked again (up to `rounds` requests), interleaved with the first
+  // requests of the others, so the retries cost no extra pass and every reply is handed on at
+  // once. The wait is one for all, so the queue in sending order is also in due order.
   struct Due {
     std::size_t i;
-    Clock::time_point at;
+    Clock::time_point sent;
   };
   std::deque<Due> again;
   std::size_t next_first = 0;
@@ -331,7 +339,7 @@ Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::st
     while (!again.empty() && answered[again.front().i]) again.pop_front();
     std::optional<std::size_t> pick;
     bool retry = false;
-    if (!again.empty() && again.front().at <= Clock::now()) {
+    if (!again.empty() && again.front().sent + reply_wait() <= Clock::now()) {
       pick = again.front().i;
       retry = true;
     } else if (next_first < n) {
@@ -340,7 +348,7 @@ Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::st
     if (!pick) {
       // Nothing to send now: wait for replies, for the next retry, or (last) for `wait` after
       // the last request.
-      const auto until = again.empty() ? last_request + options.wait : again.front().at;
+      const auto until = (again.empty() ? last_request : again.front().sent) + reply_wait();
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
       if (again.empty() && left.count() <= 0) break;
       wait_readable(std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(50)));
@@ -367,12 +375,12 @@ Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::st
       attempts[i]++;
     }
     last_request = Clock::now();
-    if (attempts[i] < options.rounds) again.push_back(Due{i, last_request + options.wait});
+    if (attempts[i] < options.rounds) again.push_back(Due{i, last_request});
   }
   drain();
   std::sort(replies.begin(), replies.end(),
             [](const ArpReply& a, const ArpReply& b) { return a.ip < b.ip; });
-  return replies;
+  return ArpScan{std::move(replies), reply_wait()};
 }
 
 }  // namespace pacscan::discovery

@@ -17,6 +17,7 @@
 #include <pacscan/core/expected.hpp>
 #include <pacscan/core/gate.hpp>
 #include <pacscan/core/net.hpp>
+#include <pacscan/core/rtt.hpp>
 
 namespace pacscan::discovery {
 
@@ -62,19 +63,29 @@ struct ArpReply {
   double rtt_ms = 0;
 };
 
+// How long to wait for a reply adapts to the replies' round trips, as nmap's ARP discovery does
+// (RttEstimate: srtt + 4 rttvar), within [min_wait, wait]; `wait` until the first reply. On a
+// LAN replies come in milliseconds, so the retries and the end of discovery no longer wait a
+// second for the silent addresses. The floor is above nmap's 100 ms: a busy embedded device
+// may answer late, and the retry is its second chance.
 struct ArpOptions {
-  std::chrono::milliseconds wait{1000};  // before asking a silent address again; after the last
-  int rounds = 2;                        // requests per address: the first and one retry
+  std::chrono::milliseconds wait{1000};     // the longest wait for a reply (and the first one)
+  std::chrono::milliseconds min_wait{250};  // the shortest, however fast the replies
+  int rounds = 2;                           // requests per address: the first and one retry
+};
+
+struct ArpScan {
+  std::vector<ArpReply> replies;  // in address order
+  std::chrono::milliseconds last_wait{0};  // the reply wait in force at the end
 };
 
 // Asks every target of the segment (each one through the gate: never an address out of scope),
-// in address order, asking a silent one again `wait` later while the first requests go on.
-// Each reply is handed to `on_reply` as it comes (its host can be swept at once); all of them
-// are returned at the end. An error (one line) when capture is not possible on the interface:
-// not root, no CAP_NET_RAW.
+// in address order, asking a silent one again once its wait is over while the first requests go
+// on. Each reply is handed to `on_reply` as it comes (its host can be swept at once); all of
+// them are returned at the end. An error (one line) when capture is not possible on the
+// interface: not root, no CAP_NET_RAW.
 using ReplySink = std::function<void(const ArpReply&)>;
-Expected<std::vector<ArpReply>> arp_scan(const Segment& seg, Gate& gate, std::stop_token stop,
-                                         const ArpOptions& options = {},
-                                         const ReplySink& on_reply = {});
+Expected<ArpScan> arp_scan(const Segment& seg, Gate& gate, std::stop_token stop,
+                           const ArpOptions& options = {}, const ReplySink& on_reply = {});
 
 }  // namespace pacscan::discovery

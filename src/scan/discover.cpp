@@ -62,7 +62,8 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
     meta.notes.push_back(fmt::format("MAC vendors unknown: {}.", oui.error()));
   }
   const auto t0 = std::chrono::steady_clock::now();
-  auto replies = discovery::arp_scan(*seg, gate, stop, {}, [&](const discovery::ArpReply& r) {
+  const discovery::ArpOptions arp_options;
+  auto arp = discovery::arp_scan(*seg, gate, stop, arp_options, [&](const discovery::ArpReply& r) {
     ArpData d;
     d.mac = discovery::mac_str(r.mac);
     d.vendor = oui ? oui->vendor(r.mac) : std::string{};
@@ -80,9 +81,9 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
     feed.push(r.ip);
     sweep.push_back(r.ip);
   });
-  if (!replies) {
+  if (!arp) {
     notice(req, meta, fmt::format("ARP discovery not possible: {}; falling back to TCP discovery.",
-                                  replies.error()));
+                                  arp.error()));
     for (Ipv4 ip : on_segment) {
       feed.push(ip);
       sweep.push_back(ip);
@@ -95,9 +96,12 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
   meta.notes.push_back(fmt::format(
       "Host discovery: ARP on {} ({}/{}) in {} ms: {} of {} address(es) on that segment answered "
       "(each one swept and probed as soon as it answered); the {} silent one(s) are down and "
-      "were not swept (as nmap does on a local segment; --discovery tcp sweeps them anyway).{}",
+      "were not swept (as nmap does on a local segment; --discovery tcp sweeps them anyway). "
+      "Each silent address was asked {} times; the wait for a reply was {} ms at the end "
+      "(adapted to the replies' round trips, between {} and {} ms).{}",
       seg->iface, seg->addr.str(), seg->prefix, elapsed.count(), answered, on_segment.size(),
-      on_segment.size() - answered,
+      on_segment.size() - answered, arp_options.rounds, arp->last_wait.count(),
+      arp_options.min_wait.count(), arp_options.wait.count(),
       off_segment > 0 ? fmt::format(" {} address(es) off that segment were swept without ARP.",
                                     off_segment)
                       : std::string{}));

@@ -117,6 +117,12 @@ def arp_scan(t):
     t.expect("ARP on eth0" in notes and "not swept" in notes,
              "meta.notes says ARP discovery ran and silent addresses were not swept",
              s.get("meta", {}).get("notes"))
+    # the reply wait adapts to the replies' round trips (milliseconds on veth): below 1 s
+    m = re.search(r"the wait for a reply was (\d+) ms at the end \(adapted to the replies' round "
+                  r"trips, between (\d+) and (\d+) ms\)", notes)
+    t.expect(m is not None and int(m.group(2)) <= int(m.group(1)) < int(m.group(3)),
+             "the ARP reply wait adapted below its ceiling to the measured round trips",
+             s.get("meta", {}).get("notes"))
     t.expect(s.get("meta", {}).get("refused_out_of_scope") == 0,
              "the gate refused nothing (nothing out of scope was asked)", s.get("meta"))
     # nothing outside the scope asked: no ARP who-has (nor any packet) for .30, .7, .48

@@ -26,6 +26,7 @@
 #include <pacscan/core/gate.hpp>
 #include <pacscan/core/observation.hpp>
 #include <pacscan/core/policy.hpp>
+#include <pacscan/core/rtt.hpp>
 
 namespace pacscan {
 
@@ -47,20 +48,6 @@ class SweepFeed {
   std::deque<Ipv4> m_hosts;
   std::size_t m_pushed = 0;
   bool m_closed = false;
-};
-
-// Round-trip time estimate (RFC 6298 smoothing) and the connect timeout it gives.
-class RttEstimate {
- public:
-  void sample(std::chrono::microseconds rtt);
-  bool known() const { return m_samples > 0; }
-  // srtt + 4 rttvar within [floor, ceiling]; the ceiling while nothing was measured.
-  std::chrono::milliseconds timeout(std::chrono::milliseconds floor,
-                                    std::chrono::milliseconds ceiling) const;
-
- private:
-  double m_srtt_us = 0, m_rttvar_us = 0;
-  std::uint64_t m_samples = 0;
 };
 
 inline constexpr std::chrono::milliseconds k_min_connect_timeout{100};
