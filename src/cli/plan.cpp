@@ -116,8 +116,9 @@ int print_plan(const ScanRequest& req, const std::vector<const ProbeSpec*>& prob
   const double probe_s = (req.given_open ? given_rounds
                                           : host_rounds * static_cast<double>(req.ports.size())) *
                          std::chrono::duration<double>(per_ep).count();
-  fmt::print("\nLimits: {} new connection(s)/s, {} association(s) per host, {} ms gap per host, "
-             "{} worker(s)\n", p.rate_per_s, p.max_per_host, p.host_gap.count(), p.workers);
+  fmt::print("\nLimits: {} ARP request(s) or sweep connect(s)/s, {} association(s) per host, "
+             "{} ms gap per host, {} worker(s)\n",
+             p.rate_per_s, p.max_per_host, p.host_gap.count(), p.workers);
   fmt::print("Timeouts: connect {} ms, ACSE {} ms, DIMSE {} ms, association deadline {} ms, "
              "endpoint budget {} ms\n", p.connect_timeout.count(), p.acse_timeout.count(),
              p.dimse_timeout.count(), p.assoc_deadline.count(), p.endpoint_budget.count());

@@ -39,7 +39,7 @@ void add_scan_options(CLI::App& sub, ScanOptions& o) {
   sub.add_option("--learn", o.learn, "Capture (pcap/pcapng, read passively) or pacscan pcap result whose AE title pairs are tried first (repeatable)");
   sub.add_option("--ae-wordlist", o.ae_wordlist, "Intrusive: extra AE titles to try after the vendor defaults, one per line (same cap and pacing)");
   sub.add_flag("--reverse-dns", o.reverse_dns, "Look up probed hosts' reverse DNS names and try them as AE titles (a PTR query to the site's resolver, which is outside the scope)");
-  sub.add_option("--rate", pol.rate_per_s, "New connections and ARP requests per second (whole scan)")->capture_default_str()->check(CLI::Range(0.1, 100000.0));
+  sub.add_option("--rate", pol.rate_per_s, "ARP requests and sweep connects per second, whole scan (probes are paced per host: --max-per-host, --host-gap)")->capture_default_str()->check(CLI::Range(0.1, 100000.0));
   sub.add_option("--max-per-host", pol.max_per_host, "Concurrent associations per host")->capture_default_str()->check(CLI::Range(1, 16));
   sub.add_option("--sweep-per-host", pol.sweep_per_host, "Concurrent TCP connects per host while sweeping")->capture_default_str()->check(CLI::Range(1, 64));
   sub.add_option("--sweep-in-flight", pol.sweep_in_flight, "Concurrent TCP connects while sweeping")->capture_default_str()->check(CLI::Range(1, 4096));

@@ -29,7 +29,10 @@ Gate::Clock::duration seconds(double s) {
 }  // namespace
 
 // The global rate as a schedule (GCRA, equivalent to a token bucket of rate_per_s tokens a second
-// and a burst of a tenth of a second, at least one): each permit takes the next free slot.
+// and a burst of a tenth of a second, at least one): each discovery or sweep permit takes the
+// next free slot. Probe permits do not: they go only to hosts that answered, one at a time per
+// host with a gap, so each device feels the same pacing however many hosts are probed, and the
+// rate stays a bound on what reaches empty addresses and every device of the segment.
 Gate::Gate(const Scope& scope, const ScanPolicy& policy)
     : m_scope(scope),
       m_policy(policy),
@@ -68,20 +71,12 @@ std::optional<Permit> Gate::acquire(const Endpoint& ep, std::stop_token stop, bo
     if (!recheck && m_held.contains(ep.ip.value)) return std::nullopt;
     const auto now = Clock::now();
     auto& h = m_hosts[ep.ip.value];
-    Clock::duration wait = host_wait(h, GateKind::probe, now);
-    if (wait == Clock::duration{0} && now < m_sweep_wants_until) wait = m_sweep_wants_until - now;
+    const Clock::duration wait = host_wait(h, GateKind::probe, now);
     if (wait == Clock::duration{0}) {
-      // Take the host and the next rate slot now, then wait for that slot alone.
-      const auto slot = next_slot(now);
-      take_slot(slot);
       h.probes++;
-      h.next_probe = slot + m_policy.host_gap;
+      h.next_probe = now + m_policy.host_gap;
       m_issued++;
-      Permit permit(this, ep, false);
-      if (slot > now) m_cv.wait_until(lock, stop, slot, [] { return false; });
-      lock.unlock();  // the permit's release takes the lock
-      if (stop.stop_requested()) return std::nullopt;
-      return permit;
+      return Permit(this, ep, false);
     }
     // Woken early only by hold(): a held host's waiters give up at once.
     m_cv.wait_for(lock, stop, wait, [&] { return !recheck && m_held.contains(ep.ip.value); });
@@ -100,13 +95,12 @@ std::optional<Permit> Gate::try_acquire(const Endpoint& ep, GateKind kind) {
   auto it = m_hosts.try_emplace(ep.ip.value).first;
   HostState& h = it->second;
   const bool host_ok = host_wait(h, kind, now) == Clock::duration{0};
-  const bool rate_ok = next_slot(now) <= now;
+  const bool rate_ok = kind == GateKind::probe || next_slot(now) <= now;
   if (!host_ok || !rate_ok) {
-    if (host_ok && kind == GateKind::sweep) m_sweep_wants_until = now + std::chrono::milliseconds(20);
     if (h.probes == 0 && h.sweeps == 0 && h.next_probe <= now) m_hosts.erase(it);
     return std::nullopt;
   }
-  take_slot(now);
+  if (kind == GateKind::sweep) take_slot(now);
   if (kind == GateKind::probe) {
     h.probes++;
     h.next_probe = now + m_policy.host_gap;

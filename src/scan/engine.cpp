@@ -364,6 +364,17 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
         sweep_stats.connects, hosts_swept, sweep_stats.last_timeout.count(),
         k_min_connect_timeout.count(), req.policy.connect_timeout.count(), sweep_stats.retries));
   }
+  {
+    const auto& p = req.policy;
+    meta.notes.push_back(fmt::format(
+        "Pacing, per device: at most {} association(s) at a time to a host, {} ms apart; at most "
+        "{} AE-title guess(es) per endpoint; at most {} sweep connect(s) at a time to a host. For "
+        "the network: at most {:g} ARP request(s) and sweep connect(s) a second, whole scan "
+        "(probes go only to hosts that answered and are paced per host, up to {} host(s) at "
+        "once).",
+        p.max_per_host, p.host_gap.count(), p.max_ae_attempts, p.sweep_per_host, p.rate_per_s,
+        p.workers));
+  }
   auto stalled = scheduler.notes();
   std::sort(stalled.begin(), stalled.end(), [](const std::string& a, const std::string& b) {
     const auto ia = Ipv4::parse(a.substr(0, a.find(' ')));

@@ -123,6 +123,8 @@ def arp_scan(t):
     t.expect(m is not None and int(m.group(2)) <= int(m.group(1)) < int(m.group(3)),
              "the ARP reply wait adapted below its ceiling to the measured round trips",
              s.get("meta", {}).get("notes"))
+    t.expect("Pacing, per device: at most 1 association(s) at a time to a host, 100 ms apart"
+             in notes, "meta.notes states the per-device pacing", s.get("meta", {}).get("notes"))
     t.expect(s.get("meta", {}).get("refused_out_of_scope") == 0,
              "the gate refused nothing (nothing out of scope was asked)", s.get("meta"))
     # nothing outside the scope asked: no ARP who-has (nor any packet) for .30, .7, .48

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// One gate mints every network permit: scope check, global rate, per-host concurrency and gap.
+// One gate mints every network permit: scope check, per-host concurrency and gap, and the
+// global rate of discovery and sweep (ARP requests and connects to addresses that may be empty;
+// probes to hosts that answered are paced per host only).
 // No code path opens a connection without a Permit (the adapters take `const Permit&`).
 #include <chrono>
 #include <condition_variable>
@@ -44,8 +46,8 @@ class Gate {
 
   // Blocks until the endpoint may be contacted. nullopt: out of scope, held, or stop requested.
   // `recheck`: the host watch's one re-check of a held host (the only permit a held host gets).
-  // Waiters do not poll each other awake: a permit's rate slot is reserved under the lock and
-  // waited for alone (a scan probes hundreds of hosts at once).
+  // Waiters do not poll each other awake: each one sleeps until its host's gap is over (a scan
+  // probes hundreds of hosts at once).
   std::optional<Permit> acquire(const Endpoint& ep, std::stop_token stop, bool recheck = false);
   // Never blocks: nullopt when out of scope or the limits say "not now" (see `in_scope`).
   std::optional<Permit> try_acquire(const Endpoint& ep, GateKind kind);
@@ -87,9 +89,6 @@ class Gate {
   Clock::duration m_interval;                 // 1 / rate
   Clock::duration m_burst;                    // (burst - 1) * interval
   Clock::time_point m_tat;                    // theoretical arrival time of the next permit
-  // Discovery and sweep (try_acquire) go before probes when both want the rate: a host must be
-  // found and swept before it can be probed, so discovery first keeps the pipeline full.
-  Clock::time_point m_sweep_wants_until{};
   std::uint64_t m_issued = 0;
   std::uint64_t m_refused = 0;
 };

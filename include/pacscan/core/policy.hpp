@@ -16,8 +16,10 @@ enum class Profile { safe, intrusive };
 
 struct ScanPolicy {
   // Gate
-  // New connections (and ARP requests) per second, whole scan: a bound for the network's sake.
-  // Per device the bounds are max_per_host, host_gap and sweep_per_host.
+  // ARP requests and sweep connects per second, whole scan: a bound for the network's sake (every
+  // broadcast reaches every device of the segment; most sweep connects go to empty addresses).
+  // Per device the bounds are max_per_host, host_gap and sweep_per_host; probe associations go
+  // only to hosts that answered and are bounded per host and by `workers`, not by this rate.
   double rate_per_s = 1000;
   int max_per_host = 1;             // concurrent associations per host (probes)
   int sweep_per_host = 4;           // concurrent TCP connects per host during the sweep

@@ -100,10 +100,35 @@ TEST_CASE("the global rate allows a burst of a tenth of a second, then one slot 
   }
   CHECK(granted >= 20);
   CHECK(granted <= 23);  // a few more only if the loop took several 5 ms slots
-  // A blocking acquire reserves the next slot and gets it (it does not spin against others).
+  // A probe is not charged to the rate: it is granted while the sweep waits for its slots.
   std::stop_source stop;
   CHECK(gate.acquire(ep("127.0.0.250", 104), stop.get_token()));
   CHECK(gate.permits_issued() == static_cast<std::uint64_t>(granted) + 1);
+}
+
+TEST_CASE("probes to many hosts are paced per host, not by the global rate") {
+  const auto scope = scope_of({"127.0.0.0/24"});
+  ScanPolicy policy;
+  policy.rate_per_s = 10;  // one sweep permit, then one every 100 ms
+  policy.host_gap = std::chrono::milliseconds(300);
+  Gate gate(scope, policy);
+  CHECK(gate.try_acquire(ep("127.0.0.1", 80), GateKind::sweep));
+  CHECK_FALSE(gate.try_acquire(ep("127.0.0.2", 80), GateKind::sweep));  // the rate
+  std::vector<Permit> held;
+  for (int i = 10; i < 60; ++i) {  // 50 hosts answered: each one gets its association now
+    auto p = gate.try_acquire(ep(("127.0.0." + std::to_string(i)).c_str(), 104), GateKind::probe);
+    REQUIRE(p);
+    held.push_back(std::move(*p));
+  }
+  held.clear();
+  // ...but a host's next association still waits for its own gap, and one at a time.
+  CHECK_FALSE(gate.try_acquire(ep("127.0.0.10", 104), GateKind::probe));
+  std::stop_source stop;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto again = gate.acquire(ep("127.0.0.10", 104), stop.get_token());
+  REQUIRE(again);
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(200));
+  CHECK_FALSE(gate.try_acquire(ep("127.0.0.10", 11112), GateKind::probe));
 }
 
 TEST_CASE("sweep connects to one host are capped; probes wait for the host's sweep") {
