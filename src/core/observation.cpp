@@ -63,7 +63,8 @@ void to_json(nlohmann::json& j, const Observation& o) {
   if (!o.raw_hex.empty()) j["raw_hex"] = o.raw_hex;
   if (!o.identity.empty()) j["identity"] = o.identity;
   std::visit(
-      [&](const auto& d) {
+      [&](const auto& stored) {
+        const auto& d = detail::unbox(stored);
         using T = std::decay_t<decltype(d)>;
         if constexpr (std::is_same_v<T, std::monostate>) {
           j["data"] = nlohmann::json::object();

@@ -24,7 +24,8 @@ bool EndpointView::dicom_over_tls() const {
 void EndpointView::add(const Observation& o) {
   probes.emplace_back(o.probe, o.outcome);
   std::visit(
-      [&](const auto& d) {
+      [&](const auto& stored) {
+        const auto& d = pacscan::detail::unbox(stored);
         using T = std::decay_t<decltype(d)>;
         if constexpr (!std::is_same_v<T, std::monostate>) {
           auto& slot = std::get<detail::Slot<T>>(m_slots);
@@ -109,6 +110,11 @@ ScanView scan_view(const ScanResult& result) {
     sv.by_host[sv.endpoints[i].ep.ip].push_back(i);
   }
   return sv;
+}
+
+bool read_by_scan_rules(const Observation& o) {
+  return !data_as<AppContextData>(o) && !data_as<UserIdentityData>(o) &&
+         !data_as<DataQueryData>(o) && !data_as<MoveSelfData>(o) && !data_as<StoreTestData>(o);
 }
 
 bool rule_applies(const RuleSpec& rule, const EndpointView& v) {

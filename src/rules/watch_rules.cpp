@@ -47,7 +47,7 @@ std::vector<AssetHit> eval_device_stopped(const ScanView& sv) {
     int port = 0;
     bool stopped = false;
     for (const Observation* o : list) {
-      const auto& d = std::get<HostWatchData>(o->data);
+      const auto& d = *data_as<HostWatchData>(*o);
       if (d.event == "stopped") {
         stopped = true;
         if (first_at.empty()) {

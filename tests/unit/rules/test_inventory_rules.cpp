@@ -398,7 +398,7 @@ namespace {
 // 4 MiB), any called title, every context accepted (the canary too), plus an open web port.
 Builder& dicompot(Builder& b, const Endpoint& e) {
   b.open_server(e, "RANDOMDP", true, "", "");
-  auto& s = std::get<ServicesData>(b.all.back().data);
+  auto& s = *data_as<ServicesData>(b.all.back());
   for (auto& c : s.attempt.contexts) c.result = 0;
   s.attempt.contexts.push_back({9, "1.2.840.10008.5.1.4.1.2.2.2", "StudyRootMove", 0, "x"});
   s.attempt.contexts.push_back({11, "1.2.840.10008.5.1.4.1.2.2.3", "StudyRootGet", 0, "x"});
@@ -478,7 +478,7 @@ TEST_CASE("roles: archive, worklist broker, storage receiver, modality from a ca
   Builder b;
   // an archive: FIND and MOVE negotiated, storage accepted, null-match FIND confirmed
   b.open_server(ep("198.18.0.140", 104), "R");
-  auto& s = std::get<ServicesData>(b.all.back().data);
+  auto& s = *data_as<ServicesData>(b.all.back());
   s.attempt.contexts[1].result = 0;  // StudyRootFind
   s.attempt.contexts.push_back({9, "1.2.840.10008.5.1.4.1.2.2.2", "StudyRootMove", 0, "x"});
   NullQueryData q;
@@ -491,8 +491,8 @@ TEST_CASE("roles: archive, worklist broker, storage receiver, modality from a ca
   b.add(ep("198.18.0.140", 104), "dicom_null_query", q);
   // a worklist broker
   b.open_server(ep("198.18.0.141", 104), "R2");
-  std::get<ServicesData>(b.all.back().data)
-      .attempt.contexts.push_back({9, "1.2.840.10008.5.1.4.31", "ModalityWorklistFind", 0, "x"});
+  data_as<ServicesData>(b.all.back())
+      ->attempt.contexts.push_back({9, "1.2.840.10008.5.1.4.31", "ModalityWorklistFind", 0, "x"});
   // a storage receiver without Q/R
   b.open_server(ep("198.18.0.142", 104), "R3");
   // a modality seen only as a client in a capture: it stores and queries the worklist
