@@ -20,7 +20,6 @@
 #include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -150,51 +149,62 @@ std::string mac_str(const Mac& m) {
                      m[5]);
 }
 
+void OuiTable::add_line(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // "XX-XX-XX   (hex)\t\tName"
+  const auto hex = line.find("(hex)");
+  if (line.size() < 8 || hex == std::string_view::npos || line[2] != '-' || line[5] != '-') {
+    return;
+  }
+  std::uint32_t prefix = 0;
+  for (std::size_t i : {0, 1, 3, 4, 6, 7}) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (!std::isxdigit(c)) return;
+    const int nibble = std::isdigit(c) ? c - '0' : std::tolower(c) - 'a' + 10;
+    prefix = prefix << 4 | static_cast<std::uint32_t>(nibble);
+  }
+  std::string_view name = line.substr(hex + 5);
+  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) {
+    name.remove_prefix(1);
+  }
+  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) {
+    name.remove_suffix(1);
+  }
+  if (name.empty()) return;
+  m_entries.push_back(Entry{prefix, static_cast<std::uint32_t>(m_names.size()),
+                            static_cast<std::uint32_t>(name.size())});
+  m_names.append(name);
+}
+
+void OuiTable::finish() {
+  std::stable_sort(m_entries.begin(), m_entries.end(),
+                   [](const Entry& a, const Entry& b) { return a.prefix < b.prefix; });
+  m_entries.erase(std::unique(m_entries.begin(), m_entries.end(),
+                              [](const Entry& a, const Entry& b) { return a.prefix == b.prefix; }),
+                  m_entries.end());
+  m_entries.shrink_to_fit();
+  m_names.shrink_to_fit();
+}
+
 OuiTable OuiTable::parse(std::string_view text) {
   OuiTable t;
   std::size_t pos = 0;
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
+    t.add_line(text.substr(pos, end - pos));
     pos = end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    // "XX-XX-XX   (hex)\t\tName"
-    const auto hex = line.find("(hex)");
-    if (line.size() < 8 || hex == std::string_view::npos || line[2] != '-' || line[5] != '-') {
-      continue;
-    }
-    std::uint32_t prefix = 0;
-    bool ok = true;
-    for (std::size_t i : {0, 1, 3, 4, 6, 7}) {
-      const auto c = static_cast<unsigned char>(line[i]);
-      if (!std::isxdigit(c)) {
-        ok = false;
-        break;
-      }
-      const int nibble = std::isdigit(c) ? c - '0' : std::tolower(c) - 'a' + 10;
-      prefix = prefix << 4 | static_cast<std::uint32_t>(nibble);
-    }
-    if (!ok) continue;
-    std::string_view name = line.substr(hex + 5);
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) {
-      name.remove_prefix(1);
-    }
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) {
-      name.remove_suffix(1);
-    }
-    if (name.empty()) continue;
-    t.m_names.emplace(prefix, std::string(name));  // the first entry for a prefix wins
   }
+  t.finish();
   return t;
 }
 
 Expected<OuiTable> OuiTable::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return error(fmt::format("{} not readable (install Debian's ieee-data)", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto t = parse(ss.str());
+  OuiTable t;
+  for (std::string line; std::getline(in, line);) t.add_line(line);
+  t.finish();
   if (t.size() == 0) return error(fmt::format("{}: no OUI entry found", path));
   return t;
 }
@@ -202,8 +212,10 @@ Expected<OuiTable> OuiTable::load(const std::string& path) {
 std::string OuiTable::vendor(const Mac& mac) const {
   if (mac[0] & 0x02) return {};  // locally administered: no registered vendor
   const std::uint32_t prefix = std::uint32_t{mac[0]} << 16 | std::uint32_t{mac[1]} << 8 | mac[2];
-  auto it = m_names.find(prefix);
-  return it == m_names.end() ? std::string{} : it->second;
+  auto it = std::lower_bound(m_entries.begin(), m_entries.end(), prefix,
+                             [](const Entry& e, std::uint32_t p) { return e.prefix < p; });
+  if (it == m_entries.end() || it->prefix != prefix) return {};
+  return m_names.substr(it->offset, it->length);
 }
 
 std::vector<Ipv4> segment_targets(Ipv4 addr, int prefix, const std::vector<Ipv4>& hosts) {

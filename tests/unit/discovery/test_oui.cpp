@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "discovery/arp.hpp"
@@ -58,4 +60,10 @@ TEST_CASE("Debian's ieee-data registry, when installed, parses with known entrie
   REQUIRE(t.has_value());
   CHECK(t->size() > 20000);
   CHECK(t->vendor(mac(0x00, 0x00, 0x0c)).find("Cisco") != std::string::npos);
+  // load() reads line by line; parse() takes the whole text: the same table.
+  std::ifstream in(k_oui_file, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto whole = OuiTable::parse(text);
+  CHECK(whole.size() == t->size());
+  CHECK(whole.vendor(mac(0xa4, 0xbb, 0x6d)) == t->vendor(mac(0xa4, 0xbb, 0x6d)));
 }
