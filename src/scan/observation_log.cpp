@@ -216,6 +216,11 @@ std::uint64_t ObservationLog::lines_lost() const {
   return m_lost;
 }
 
+std::size_t ObservationLog::indexed() const {
+  std::lock_guard lock(m_mu);
+  return m_index.size();
+}
+
 std::uint64_t ObservationLog::lines() const {
   std::lock_guard lock(m_mu);
   return m_lines;
@@ -225,6 +230,7 @@ void judge_by_host(ObservationLog& log, ScanResult& result) {
   // The scan-level rules (duplicate AE titles, clones, decoys, roles) compare hosts: they get the
   // observations of the hosts that were up, once, after the per-host pass.
   ScanResult whole;
+  whole.observations.reserve(log.indexed());  // grown by doubling, it was twice its size
   log.for_each_host([&](Ipv4, std::vector<Observation>&& obs) {
     ScanResult part;
     part.observations = std::move(obs);
@@ -232,7 +238,9 @@ void judge_by_host(ObservationLog& log, ScanResult& result) {
     rules::judge(part, result.findings, result.checks);
     for (auto& h : part.hosts) result.hosts.push_back(std::move(h));
     for (auto& e : part.endpoints) result.endpoints.push_back(std::move(e));
-    for (auto& o : part.observations) whole.observations.push_back(std::move(o));
+    for (auto& o : part.observations) {
+      if (rules::read_by_scan_rules(o)) whole.observations.push_back(std::move(o));
+    }
   });
   rules::judge_scan(rules::scan_view(whole), result.findings, result.checks);
   whole.observations.clear();

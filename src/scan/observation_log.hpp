@@ -51,6 +51,7 @@ class ObservationLog {
   // The first write error ("" when none) and how many lines were not written because of it.
   std::string write_error() const;
   std::uint64_t lines_lost() const;
+  std::size_t indexed() const;  // observations of hosts that were up (what judging reads)
   std::uint64_t lines() const;
 
  private:

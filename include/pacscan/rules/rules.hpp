@@ -103,6 +103,11 @@ struct ScanView {
   std::map<Ipv4, std::vector<std::size_t>> by_host;
 };
 ScanView scan_view(const ScanResult& result);
+// False for the data types no scan-level rule reads (application context, user identity and the
+// intrusive probes' results): judge_by_host keeps every other observation for the ScanView once
+// the per-host pass is done. A scan-level rule that starts reading one of them takes it out of
+// this list (test_judge_by_host compares with judging everything at once).
+bool read_by_scan_rules(const Observation& o);
 
 // What a scan-level rule says about one asset: "ip:port" (port > 0) or a whole host (port 0).
 struct AssetHit {

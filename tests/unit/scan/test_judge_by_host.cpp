@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include <pacscan/rules/rules.hpp>
 
@@ -125,6 +127,36 @@ TEST_CASE("judging host by host gives the result of judging everything at once")
     std::vector<Observation> stored;
     parts.stored->for_each([&](const Observation& o) { stored.push_back(o); });
     CHECK(nlohmann::json(stored) == nlohmann::json(all));
+  }
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("the sample lab scan judged host by host gives the result of judging it at once") {
+  // Every probe type of the safe profile, TLS and web ports included: the scan-level rules see
+  // only what read_by_scan_rules keeps, and must still say the same.
+  std::ifstream in(std::string(PACSCAN_SOURCE_DIR) + "/samples/reports/observations.jsonl");
+  REQUIRE(in);
+  const auto file = temp_file();
+  {
+    ObservationLog log(file, false);
+    ScanResult whole;
+    for (std::string line; std::getline(in, line);) {
+      auto o = nlohmann::json::parse(line).get<Observation>();
+      whole.observations.push_back(o);
+      log.push(std::move(o));
+    }
+    REQUIRE(whole.observations.size() > 100);
+    CHECK(std::any_of(whole.observations.begin(), whole.observations.end(),
+                      [](const Observation& o) { return !rules::read_by_scan_rules(o); }));
+    ScanResult parts;
+    judge_by_host(log, parts);
+    build_inventory(whole);
+    rules::evaluate(whole);
+    REQUIRE(whole.findings.size() > 20);
+    CHECK(nlohmann::json(parts.findings) == nlohmann::json(whole.findings));
+    CHECK(nlohmann::json(parts.checks) == nlohmann::json(whole.checks));
+    CHECK(nlohmann::json(parts.hosts) == nlohmann::json(whole.hosts));
+    CHECK(nlohmann::json(parts.endpoints) == nlohmann::json(whole.endpoints));
   }
   std::filesystem::remove(file);
 }
