@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -60,6 +61,16 @@ void raise_fd_limit() {
     r.rlim_cur = std::min<rlim_t>(r.rlim_max, 65536);
     ::setrlimit(RLIMIT_NOFILE, &r);
   }
+}
+
+// glibc gives threads their own malloc arenas, up to 8 per core. The probe threads (up to
+// --workers) spend their time waiting on the network, and each arena they used keeps a few
+// hundred KB of fragments after they are gone, past malloc_trim: with 16 arenas on 2 cores the
+// farm's peak was 65.5 MiB, with 4 it is 61 MiB, at the same wall time. The per-thread caches
+// (tcache) serve most small allocations without an arena lock. MALLOC_ARENA_MAX, when set,
+// wins.
+void limit_malloc_arenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) ::mallopt(M_ARENA_MAX, 4);
 }
 
 // -iX: endpoints already found open (by nmap) go to the probes without discovery or a sweep.
@@ -157,6 +168,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   std::filesystem::create_directories(req.out_dir, ec);
   if (ec) return error(fmt::format("cannot create output folder {}: {}", req.out_dir.string(), ec.message()));
   raise_fd_limit();
+  limit_malloc_arenas();
   const bool resuming = req.resume.has_value();
   ObservationLog writer(req.out_dir / "observations.jsonl", resuming);
   if (!writer.opened()) return error(writer.open_error());
