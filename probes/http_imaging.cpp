@@ -121,7 +121,9 @@ class Requester {
   std::string m_server;
 };
 
-// No HTTP reply, but the TCP connection itself worked: worth one HTTPS try.
+// No HTTP reply, but the TCP connection itself worked and the peer reacted: worth one HTTPS
+// try. Not after a timeout: a TLS server fails a plain "GET /" at its first record header, so a
+// peer that stayed silent (a tarpit) would only cost a second timeout.
 bool connected_but_not_http(const Reply& r) {
   if (!r.made() || r.http()) return false;
   switch (r.failure) {
@@ -129,6 +131,7 @@ bool connected_but_not_http(const Reply& r) {
     case net::HttpFailure::couldnt_resolve:
     case net::HttpFailure::aborted:
     case net::HttpFailure::init:
+    case net::HttpFailure::timed_out:
       return false;
     default:
       return true;

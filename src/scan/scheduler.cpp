@@ -28,7 +28,7 @@ ScanPolicy stalled_policy(const ScanPolicy& p) {
   ScanPolicy s = p;
   s.acse_timeout = std::min(p.acse_timeout, Millis(2000));
   s.dimse_timeout = std::min(p.dimse_timeout, Millis(2000));
-  s.io_timeout = std::min(p.io_timeout, Millis(3000));
+  s.io_timeout = std::min(p.io_timeout, Millis(2000));  // DCMTK reads, and an HTTP request
   s.connect_timeout = std::min(p.connect_timeout, Millis(2000));
   s.assoc_deadline = std::min(p.assoc_deadline, Millis(4000));
   return s;

@@ -93,6 +93,11 @@ def main(t):
                  and o.get("outcome") not in ("skipped",)]
         t.expect(not later, f"{mode}: no further DICOM probe after a non-DICOM answer", later)
         t.expect(not h.findings(s, ip), f"{mode}: no finding at all", h.findings(s, ip))
+        if mode == "tarpit":  # silent to plain HTTP: no HTTPS try (a TLS server answers at once)
+            web = h.observations(s, "http_imaging", ip, port)
+            t.expect(len(web) == 1 and web[0]["data"].get("https_tried") is False
+                     and len(web[0]["data"].get("requests", [])) == 1,
+                     f"{mode}: one plain HTTP request that timed out, no HTTPS try", web)
 
     # the responders are still alive (the scanner did not crash them) and the scan closed its
     # sockets: nothing of ours is still connected to a tarpit

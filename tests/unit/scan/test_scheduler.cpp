@@ -182,6 +182,7 @@ TEST_CASE("stalled policy: shorter, never longer than what the user set") {
   const auto s = stalled_policy(p);
   CHECK(s.acse_timeout < p.acse_timeout);
   CHECK(s.assoc_deadline < p.assoc_deadline);
+  CHECK(s.io_timeout < p.io_timeout);
   CHECK(s.connect_timeout <= p.connect_timeout);
   CHECK(s.host_gap == p.host_gap);  // the per-host gap stays
   CHECK(s.max_ae_attempts == p.max_ae_attempts);
