@@ -199,6 +199,18 @@ ScanIndex::ScanIndex(const ScanResult& s, const Diff* diff) : scan(s) {
   for (const auto& f : s.findings) {
     if (f.rule_id == "DICOM-AE-ANY-CALLED") any_called.emplace(f.ip, f.port);
   }
+  names.reserve(s.findings.size());
+  std::set<std::string> taken;
+  for (std::size_t i = 0; i < s.findings.size(); ++i) {
+    const auto& id = s.findings[i].id;
+    first_with_id.emplace(id, i);
+    const std::string base = safe_id(id, i);
+    std::string name = base;
+    for (int n = 1; !taken.insert(name).second; ++n) {
+      name = fmt::format("{}-{}-{}", base.substr(0, 100), i + 1, n);
+    }
+    names.push_back(std::move(name));
+  }
   if (diff) {
     for (const auto& c : diff->findings) {
       if (c.change == Change::added || c.change == Change::still_open) {

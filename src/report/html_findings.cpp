@@ -11,18 +11,16 @@ namespace pacscan::report::detail::html {
 namespace {
 
 void finding_rows(Sink& out, const std::vector<const Finding*>& list, bool link,
-                  const ScanResult& scan) {
+                  const Context& ctx) {
   out +=
       "<table><thead><tr><th>Severity</th><th>Finding</th><th>Rule</th><th>Asset</th>"
       "<th>Title</th></tr></thead><tbody>\n";
   for (const auto* f : list) {
     std::string id = h(f->id);
     if (link) {
-      for (std::size_t i = 0; i < scan.findings.size(); ++i) {
-        if (scan.findings[i].id == f->id) {
-          id = fmt::format("<a href=\"#{}\">{}</a>", finding_anchor(scan.findings[i], i), id);
-          break;
-        }
+      const auto& first = index_of(ctx).first_with_id;
+      if (auto it = first.find(f->id); it != first.end()) {
+        id = fmt::format("<a href=\"#{}\">{}</a>", finding_anchor(ctx, it->second), id);
       }
     }
     out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
@@ -33,7 +31,7 @@ void finding_rows(Sink& out, const std::vector<const Finding*>& list, bool link,
 
 void finding_article(Sink& out, const Context& ctx, const Finding& f, std::size_t index) {
   out += fmt::format("<article class=\"finding finding-{}\" id=\"{}\">\n", to_string(f.severity),
-                     finding_anchor(f, index));
+                     finding_anchor(ctx, index));
   out += fmt::format("<h4>{} {} — {}", badge(f.severity), h(f.title), h(f.asset));
   if (f.vendor_action) out += " <span class=\"tag\">Vendor action needed</span>";
   if (f.suspected_decoy) out += " <span class=\"tag\">Suspected decoy</span>";
@@ -84,7 +82,7 @@ void diff_section(Sink& out, const Context& ctx) {
     if (list->empty()) {
       out += "<p class=\"muted\">None.</p>\n";
     } else {
-      finding_rows(out, findings_by_severity(*list), link, ctx.scan);
+      finding_rows(out, findings_by_severity(*list), link, ctx);
     }
   }
   out += "<h3>Endpoints</h3>\n";

@@ -30,8 +30,8 @@ inline std::string badge(Severity s) {
   return fmt::format("<span class=\"badge {}\">{}</span>", sev_class(s), severity_label(s));
 }
 
-inline std::string finding_anchor(const Finding& f, std::size_t index) {
-  return "f-" + safe_id(f.id, index);
+inline std::string finding_anchor(const Context& ctx, std::size_t index) {
+  return "f-" + index_of(ctx).names[index];
 }
 
 // The sections, in page order.

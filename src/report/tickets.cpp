@@ -88,18 +88,10 @@ Expected<bool> write_tickets(const Context& ctx, const std::filesystem::path& di
       std::filesystem::remove(entry.path(), ec);
     }
   }
-  // A scan.json we did not write may repeat an ID, or hold an ID safe_id keeps next to one it
-  // alters into the same name: a later finding must not overwrite an earlier one's ticket, so a
-  // name already taken gets the finding's index (and a counter: bounded, unlike re-suffixing).
-  std::set<std::string> taken;
+  // One file per finding under its unique name: a repeated ID never overwrites a ticket.
+  const auto& names = index_of(ctx).names;
   for (std::size_t i = 0; i < ctx.scan.findings.size(); ++i) {
-    const auto& f = ctx.scan.findings[i];
-    const std::string base = safe_id(f.id, i);
-    std::string name = base;
-    for (int n = 1; !taken.insert(name).second; ++n) {
-      name = fmt::format("{}-{}-{}", base.substr(0, 100), i + 1, n);
-    }
-    auto r = write_file(folder / (name + ".md"), render_ticket(ctx, f));
+    auto r = write_file(folder / (names[i] + ".md"), render_ticket(ctx, ctx.scan.findings[i]));
     if (!r) return r;
   }
   return true;

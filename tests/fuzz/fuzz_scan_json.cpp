@@ -123,6 +123,11 @@ bool entity_at(std::string_view s, std::size_t i) {
   return false;
 }
 
+// The ids of the page being checked: each one once (a repeated finding ID must not give two
+// elements one id), and every in-page link goes to one of them.
+std::set<std::string> g_ids;
+std::vector<std::string> g_links;
+
 void check_attr_value(std::string_view html, std::string_view name, std::string_view v,
                       std::size_t at) {
   for (std::size_t k = 0; k < v.size(); ++k) {
@@ -131,9 +136,11 @@ void check_attr_value(std::string_view html, std::string_view name, std::string_
   }
   if (name == "id" || name == "aria-labelledby") {
     check(!v.empty() && std::all_of(v.begin(), v.end(), is_id_char), "unsafe id", around(html, at));
+    if (name == "id") check(g_ids.emplace(v).second, "an id used twice", around(html, at));
   } else if (name == "href") {
     check(v.size() > 1 && v[0] == '#' && std::all_of(v.begin() + 1, v.end(), is_id_char),
           "a link that is not to an id of the page", around(html, at));
+    g_links.emplace_back(v.substr(1));
   }
 }
 
@@ -175,6 +182,8 @@ void check_html(std::string_view html) {
   std::size_t i = k_doctype.size();
   std::string name;
   bool closing = false;
+  g_ids.clear();
+  g_links.clear();
   while (i < html.size()) {
     const char c = html[i];
     if (c == '<') {
@@ -192,6 +201,7 @@ void check_html(std::string_view html) {
       ++i;
     }
   }
+  for (const auto& l : g_links) check(g_ids.count(l) == 1, "a link to no id of the page", l);
 }
 
 // ---- Markdown ------------------------------------------------------------------------------

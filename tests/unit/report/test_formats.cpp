@@ -2,6 +2,8 @@
 // Every format produced from the fixture and read back.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include <pacscan/rules/rules.hpp>
 
 #include "fixture.hpp"
@@ -304,6 +306,18 @@ TEST_CASE("findings whose IDs give one file name each keep their ticket") {
                                 [&](const std::string& b) { return contains(b, want); }) == 1,
                   want);
   }
+  // The same names anchor the findings in report.html: four articles, four distinct ids.
+  const auto html = read_file(dir / "report.html");
+  std::set<std::string> ids;
+  std::size_t articles = 0;
+  for (std::size_t at = html.find("<article "); at != std::string::npos;
+       at = html.find("<article ", at + 1)) {
+    const auto b = html.find(" id=\"", at) + 5;
+    ids.insert(html.substr(b, html.find('"', b) - b));
+    ++articles;
+  }
+  CHECK(articles == 4);
+  CHECK(ids.size() == 4);
   std::filesystem::remove_all(dir);
 }
 
