@@ -32,8 +32,11 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   rc=0
   # shellcheck disable=SC2086
-  nice -n 15 "$build/tests/$t" "${budget[@]}" ${FUZZ_FLAGS:-} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$work/" "$work" "${seeds[@]}" >"$log" 2>&1 || rc=$?
+  # -timeout is wall-clock: under nice on a loaded machine a slow but finite input (reports of a
+  # big scan.json, under ASan) can pass 10 s, so a hang is called at 60 s. FUZZ_FLAGS come last
+  # and override any of these.
+  nice -n 15 "$build/tests/$t" "${budget[@]}" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$work/" ${FUZZ_FLAGS:-} "$work" "${seeds[@]}" >"$log" 2>&1 || rc=$?
   secs=$(( $(date +%s) - start ))
   execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log")
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{ print $2 }')
