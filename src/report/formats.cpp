@@ -275,6 +275,8 @@ Expected<bool> write_all(const Context& ctx, const std::filesystem::path& dir,
         r = chosen[i]->write(ctx, dir);
       } catch (const std::exception& e) {
         r = error(fmt::format("{}: {}", chosen[i]->name, e.what()));
+      } catch (...) {  // nothing may leave a pool thread (std::terminate)
+        r = error(fmt::format("{}: unknown error", chosen[i]->name));
       }
       if (!r) errors[i] = r.error();
     }
