@@ -63,23 +63,6 @@ std::vector<HostFindings> findings_by_host(const ScanResult& scan, bool known_pe
   return hosts;
 }
 
-std::vector<CredentialView> credential_views(const ScanResult& scan) {
-  std::vector<CredentialView> out;
-  for_each_observation(scan, [&](const Observation& o) {
-    if (o.identity.empty()) return;
-    const std::string asset = o.ep.str();
-    if (const auto* t = data_as<TlsData>(o)) {
-      out.push_back({asset, t->credential_subject, t->credential_sha256, t->credential_result,
-                     t->credential_detail, {}});
-    } else if (auto it = std::find_if(out.begin(), out.end(),
-                                      [&](const CredentialView& c) { return c.asset == asset; });
-               it != out.end() && o.outcome == Outcome::ok) {
-      it->probes.push_back(o.probe);
-    }
-  });
-  return out;
-}
-
 std::map<Severity, int> count_by_severity(const std::vector<Finding>& findings) {
   std::map<Severity, int> out;
   for (Severity s : k_severities_desc) out[s] = 0;
@@ -98,35 +81,18 @@ std::map<int, int> count_by_hicp(const std::vector<Finding>& findings) {
 
 std::vector<RuleCount> findings_by_rule(const std::vector<Finding>& findings) {
   std::vector<RuleCount> out;
+  std::map<std::string_view, std::size_t> rule_at;  // rule id -> position in out
+  std::set<std::pair<std::string_view, std::string_view>> listed;  // (rule id, asset)
   for (const auto& f : findings) {
-    auto it =
-        std::find_if(out.begin(), out.end(), [&](const auto& r) { return r.rule_id == f.rule_id; });
-    if (it == out.end()) {
-      out.push_back({f.rule_id, f.title, f.severity, {}});
-      it = out.end() - 1;
-    }
-    it->severity = std::max(it->severity, f.severity);
-    if (std::find(it->assets.begin(), it->assets.end(), f.asset) == it->assets.end()) {
-      it->assets.push_back(f.asset);
-    }
+    const auto [it, added] = rule_at.try_emplace(f.rule_id, out.size());
+    if (added) out.push_back({f.rule_id, f.title, f.severity, {}});
+    auto& r = out[it->second];
+    r.severity = std::max(r.severity, f.severity);
+    if (listed.emplace(f.rule_id, f.asset).second) r.assets.push_back(f.asset);
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     if (a.severity != b.severity) return a.severity > b.severity;
     return a.rule_id < b.rule_id;
-  });
-  return out;
-}
-
-std::vector<WrittenObject> written_objects(const ScanResult& scan) {
-  std::vector<WrittenObject> out;
-  for_each_observation(scan, [&](const Observation& o) {
-    const auto* d = data_as<StoreTestData>(o);
-    if (!d || d->outcome == DimseOutcome::refused || d->outcome == DimseOutcome::not_sent) return;
-    out.push_back({o.ep.str(), d->called_ae,
-                   d->outcome == DimseOutcome::stored
-                       ? std::string("stored")
-                       : fmt::format("possibly stored ({})", to_string(d->outcome)),
-                   d->object});
   });
   return out;
 }
@@ -174,15 +140,12 @@ std::string decoy_note(const Finding& f) {
                                                 : f.decoy_finding_id);
 }
 
-std::string role_text(const ScanResult& scan, const HostRecord& h) {
+std::string role_text(const ScanIndex& idx, const HostRecord& h) {
   std::vector<std::string> labels;
   for (const auto& r : h.role.roles) labels.push_back(role_label(r));
   if (labels.empty()) return "";
   std::string out = fmt::format("{} — {}", join(labels, "; "), h.role.confidence);
-  const bool decoy = std::any_of(scan.findings.begin(), scan.findings.end(), [&](const auto& f) {
-    return f.ip == h.ip && f.suspected_decoy;
-  });
-  if (decoy) out += " — suspected decoy";
+  if (idx.decoy_ips.contains(h.ip)) out += " — suspected decoy";
   return out;
 }
 
@@ -198,7 +161,29 @@ ScanIndex::ScanIndex(const ScanResult& s, const Diff* diff) : scan(s) {
   for (const auto& h : s.hosts) hosts.emplace(h.ip, &h);
   for (const auto& f : s.findings) {
     if (f.rule_id == "DICOM-AE-ANY-CALLED") any_called.emplace(f.ip, f.port);
+    if (f.suspected_decoy) decoy_ips.insert(f.ip);
   }
+  for_each_observation(s, [&](const Observation& o) {
+    if (const auto* d = data_as<StoreTestData>(o)) {
+      if (d->outcome != DimseOutcome::refused && d->outcome != DimseOutcome::not_sent) {
+        written.push_back({o.ep.str(), d->called_ae,
+                           d->outcome == DimseOutcome::stored
+                               ? std::string("stored")
+                               : fmt::format("possibly stored ({})", to_string(d->outcome)),
+                           d->object});
+      }
+    }
+    if (o.identity.empty()) return;
+    const std::string asset = o.ep.str();
+    if (const auto* t = data_as<TlsData>(o)) {
+      credentials.push_back({asset, t->credential_subject, t->credential_sha256,
+                             t->credential_result, t->credential_detail, {}});
+    } else if (auto it = std::find_if(credentials.begin(), credentials.end(),
+                                      [&](const CredentialView& c) { return c.asset == asset; });
+               it != credentials.end() && o.outcome == Outcome::ok) {
+      it->probes.push_back(o.probe);
+    }
+  });
   names.reserve(s.findings.size());
   std::set<std::string> taken;
   for (std::size_t i = 0; i < s.findings.size(); ++i) {

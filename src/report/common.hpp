@@ -7,7 +7,6 @@
 #include <map>
 #include <ostream>
 #include <optional>
-#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -56,7 +55,6 @@ struct CredentialView {
   std::string result, detail;     // "accepted", "refused", "not_requested", "unknown"
   std::vector<std::string> probes;  // probes that ran inside as the known peer
 };
-std::vector<CredentialView> credential_views(const ScanResult& scan);
 
 // Findings sorted most severe first, then by rule, then by asset.
 std::vector<const Finding*> findings_by_severity(const std::vector<Finding>& findings);
@@ -90,7 +88,6 @@ struct WrittenObject {
   std::string state;    // "stored" or "possibly stored (<outcome>)"
   SyntheticObject object;
 };
-std::vector<WrittenObject> written_objects(const ScanResult& scan);
 
 // Findings of DEVICE-STOPPED-ANSWERING (a host that stopped answering during the scan): every
 // report shows them first, before anything else.
@@ -98,9 +95,6 @@ inline constexpr std::string_view k_stopped_rule = "DEVICE-STOPPED-ANSWERING";
 std::vector<const Finding*> stopped_devices(const ScanResult& scan);
 // The text every format shows on a finding of a suspected decoy host.
 std::string decoy_note(const Finding& f);
-// "archive (Q/R and storage); ... — high" for the inventory, with "suspected decoy" when a
-// finding of the host is marked so.
-std::string role_text(const ScanResult& scan, const HostRecord& h);
 
 const EndpointRecord* find_endpoint(const ScanResult& scan, const std::string& ip, int port);
 
@@ -123,8 +117,15 @@ struct ScanIndex {
   // the finding's index and a counter (bounded, unlike re-suffixing).
   std::vector<std::string> names;
   std::map<std::string, std::size_t> first_with_id;  // finding id -> index of its first finding
+  std::set<std::string> decoy_ips;  // hosts with a finding marked suspected_decoy
+  // From the observations, in one pass (a large scan keeps them on disk: every pass parses them).
+  std::vector<CredentialView> credentials;  // where the scan measured as a known peer
+  std::vector<WrittenObject> written;       // objects the scan wrote to targets
 };
 const ScanIndex& index_of(const Context& ctx);
+// "archive (Q/R and storage); ... — high" for the inventory, with "suspected decoy" when a
+// finding of the host is marked so.
+std::string role_text(const ScanIndex& idx, const HostRecord& h);
 
 // Shell command that re-tests the finding's endpoint (shell-quoted where needed).
 std::string retest_command(const ScanIndex& idx, const Finding& f);

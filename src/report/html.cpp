@@ -113,9 +113,9 @@ void render_html_to(Sink& out, const Context& ctx) {
       "<a href=\"#scan\">About this scan</a></nav>\n<main>\n";
   summary_section(out, ctx);
   if (ctx.diff) diff_section(out, ctx);
-  written_section(out, ctx.scan);
+  written_section(out, ctx);
   not_probed_section(out, ctx.scan);
-  inventory_section(out, ctx.scan);
+  inventory_section(out, ctx);
   findings_section(out, ctx);
   known_peer_section(out, ctx);
   checks_sections(out, ctx.scan);

@@ -104,7 +104,7 @@ void diff_section(Sink& out, const Context& ctx) {
 
 // --tls-cert: what the site's client certificate opens, apart from what anyone can do.
 void known_peer_section(Sink& out, const Context& ctx) {
-  const auto views = credential_views(ctx.scan);
+  const auto& views = index_of(ctx).credentials;
   if (views.empty()) return;
   out += "<section id=\"known-peer\"><h2>The known peer's view (the site's client "
          "certificate)</h2>\n<p>These endpoints were also measured presenting the site's TLS "
@@ -135,7 +135,7 @@ void known_peer_section(Sink& out, const Context& ctx) {
 void findings_section(Sink& out, const Context& ctx) {
   out += "<section id=\"findings\"><h2>Findings</h2>\n";
   const auto hosts = findings_by_host(ctx.scan, false);
-  if (!credential_views(ctx.scan).empty()) {
+  if (!index_of(ctx).credentials.empty()) {
     out += "<p>What an unknown peer can do. What the site's client certificate opens is in "
            "<a href=\"#known-peer\">the known peer's view</a>.</p>\n";
   }

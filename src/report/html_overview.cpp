@@ -124,8 +124,8 @@ void summary_section(Sink& out, const Context& ctx) {
   out += "</section>\n";
 }
 
-void written_section(Sink& out, const ScanResult& scan) {
-  const auto written = written_objects(scan);
+void written_section(Sink& out, const Context& ctx) {
+  const auto& written = index_of(ctx).written;
   if (written.empty()) return;
   out += "<section id=\"written\"><h2>Objects written by this scan: delete them</h2>\n"
          "<p>The intrusive profile stored these synthetic objects (no patient data; patient name "
@@ -164,7 +164,8 @@ void not_probed_section(Sink& out, const ScanResult& scan) {
   out += "</tbody></table></section>\n";
 }
 
-void inventory_section(Sink& out, const ScanResult& scan) {
+void inventory_section(Sink& out, const Context& ctx) {
+  const auto& scan = ctx.scan;
   out += "<section id=\"inventory\"><h2>Asset inventory</h2>\n<h3>Hosts</h3>\n";
   if (scan.hosts.empty()) {
     out += "<p class=\"muted\">No host answered.</p>\n";
@@ -184,7 +185,7 @@ void inventory_section(Sink& out, const ScanResult& scan) {
           "<tr><td>{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td><td>{}</td>"
           "<td>{}</td><td>{}</td><td class=\"wrap\">{}</td></tr>\n",
           h(host.ip), h_or_dash(host.mac), h_or_dash(host.vendor), ports_text(host.open_ports),
-          h_or_dash(host.via), h_or_dash(role_text(scan, host)), why);
+          h_or_dash(host.via), h_or_dash(role_text(index_of(ctx), host)), why);
     }
     out += "</tbody></table>\n";
   }

@@ -37,9 +37,9 @@ inline std::string finding_anchor(const Context& ctx, std::size_t index) {
 // The sections, in page order.
 void summary_section(Sink& out, const Context& ctx);
 void diff_section(Sink& out, const Context& ctx);
-void written_section(Sink& out, const ScanResult& scan);
+void written_section(Sink& out, const Context& ctx);
 void not_probed_section(Sink& out, const ScanResult& scan);
-void inventory_section(Sink& out, const ScanResult& scan);
+void inventory_section(Sink& out, const Context& ctx);
 void findings_section(Sink& out, const Context& ctx);
 void known_peer_section(Sink& out, const Context& ctx);
 void checks_sections(Sink& out, const ScanResult& scan);

@@ -143,8 +143,8 @@ void diff_section(Sink& out, const Diff& diff) {
   out += "\n";
 }
 
-void written_section(Sink& out, const ScanResult& scan) {
-  const auto written = written_objects(scan);
+void written_section(Sink& out, const Context& ctx) {
+  const auto& written = index_of(ctx).written;
   if (written.empty()) return;
   out += "## Objects written by this scan: delete them\n\n";
   out += "The intrusive profile stored these synthetic objects (no patient data; patient name "
@@ -190,7 +190,8 @@ void stopped_section(Sink& out, const ScanResult& scan) {
   out += "\n";
 }
 
-void inventory_section(Sink& out, const ScanResult& scan) {
+void inventory_section(Sink& out, const Context& ctx) {
+  const auto& scan = ctx.scan;
   out += "## Asset inventory\n\n### Hosts\n\n";
   if (scan.hosts.empty()) {
     out += "No host answered.\n\n";
@@ -199,7 +200,7 @@ void inventory_section(Sink& out, const ScanResult& scan) {
                      "Why this role"});
     for (const auto& h : scan.hosts) {
       row(out, {md(h.ip), md_or_dash(h.mac), md_or_dash(h.vendor), ports_text(h.open_ports),
-                md_or_dash(h.via), md_or_dash(role_text(scan, h)),
+                md_or_dash(h.via), md_or_dash(role_text(index_of(ctx), h)),
                 md_or_dash(join(h.role.evidence, "; "))});
     }
     out += "\n";
@@ -242,7 +243,7 @@ void finding_block(Sink& out, const Context& ctx, const Finding& f) {
 
 // --tls-cert: what the site's client certificate opens, apart from what anyone can do.
 void known_peer_section(Sink& out, const Context& ctx) {
-  const auto views = credential_views(ctx.scan);
+  const auto& views = index_of(ctx).credentials;
   if (views.empty()) return;
   out += "## The known peer's view (the site's client certificate)\n\n";
   out += "These endpoints were also measured presenting the site's TLS client certificate "
@@ -265,7 +266,7 @@ void known_peer_section(Sink& out, const Context& ctx) {
 void findings_section(Sink& out, const Context& ctx) {
   out += "## Findings\n\n";
   const auto hosts = findings_by_host(ctx.scan, false);
-  if (!credential_views(ctx.scan).empty()) {
+  if (!index_of(ctx).credentials.empty()) {
     out += "What an unknown peer can do. What the site's client certificate opens is in \"The "
            "known peer's view\" below.\n\n";
   }
@@ -318,9 +319,9 @@ void render_markdown_to(Sink& out, const Context& ctx) {
   scan_section(out, scan);
   summary_section(out, scan);
   if (ctx.diff) diff_section(out, *ctx.diff);
-  written_section(out, scan);
+  written_section(out, ctx);
   not_probed_section(out, scan);
-  inventory_section(out, scan);
+  inventory_section(out, ctx);
   findings_section(out, ctx);
   known_peer_section(out, ctx);
   checks_sections(out, scan);

@@ -16,6 +16,14 @@ std::string clean_text(std::string_view s, bool keep_newlines) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
+    // Printable ASCII, nearly all of a report's text, as is (decoding it is a report's hot path).
+    std::size_t plain = i;
+    while (plain < s.size() && s[plain] >= 0x20 && s[plain] < 0x7F) ++plain;
+    if (plain > i) {
+      out.append(s.substr(i, plain - i));
+      i = plain;
+      continue;
+    }
     const auto [cp, len] = decode_utf8(s, i);
     if (cp < 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD
