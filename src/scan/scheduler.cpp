@@ -24,15 +24,39 @@ std::string seconds_text(Millis ms) {
 
 }  // namespace
 
-ScanPolicy stalled_policy(const ScanPolicy& p) {
+ScanPolicy stalled_policy(const ScanPolicy& p, std::optional<Millis> slowest_answer) {
+  const Millis phase =
+      slowest_answer ? std::clamp(*slowest_answer * 4, Millis(1000), Millis(2000)) : Millis(2000);
   ScanPolicy s = p;
-  s.acse_timeout = std::min(p.acse_timeout, Millis(2000));
-  s.dimse_timeout = std::min(p.dimse_timeout, Millis(2000));
-  s.io_timeout = std::min(p.io_timeout, Millis(2000));  // DCMTK reads, and an HTTP request
-  s.connect_timeout = std::min(p.connect_timeout, Millis(2000));
-  s.assoc_deadline = std::min(p.assoc_deadline, Millis(4000));
+  s.acse_timeout = std::min(p.acse_timeout, phase);
+  s.dimse_timeout = std::min(p.dimse_timeout, phase);
+  s.io_timeout = std::min(p.io_timeout, phase);  // DCMTK reads, and an HTTP request
+  s.connect_timeout = std::min(p.connect_timeout, phase);
+  s.assoc_deadline = std::min(p.assoc_deadline, phase * 2);
   return s;
 }
+
+namespace {
+
+// Between a chain's probes and the scan's listener (the host watch): keeps the host's slowest
+// answer, which sizes its timeouts once it has stalled.
+class AnswerTimer final : public AttemptListener {
+ public:
+  AnswerTimer(HostState& h, AttemptListener* next) : m_host(h), m_next(next) {}
+  void attempt(const Endpoint& ep, std::string_view probe, const AssocAttempt& a) override {
+    if (attempt_answer(a).app) {
+      const Millis took(std::max<std::int64_t>(0, a.elapsed_ms));
+      m_host.slowest_answer = std::max(m_host.slowest_answer.value_or(Millis(0)), took);
+    }
+    if (m_next) m_next->attempt(ep, probe, a);
+  }
+
+ private:
+  HostState& m_host;
+  AttemptListener* m_next;
+};
+
+}  // namespace
 
 bool is_stall(const Observation& o) {
   return o.outcome == Outcome::timed_out || o.outcome == Outcome::deadline;
@@ -52,7 +76,6 @@ ProbeScheduler::ProbeScheduler(const std::vector<const ProbeSpec*>& probes,
                                ScanJournal& journal, std::stop_token stop, ChainHooks hooks)
     : m_probes(probes),
       m_policy(policy),
-      m_stalled_policy(stalled_policy(policy)),
       m_gate(gate),
       m_writer(writer),
       m_journal(journal),
@@ -143,14 +166,19 @@ void ProbeScheduler::probe_host(HostState& h) {
     m_probed++;
   }
   if (h.stalls > 0) {
-    const auto& s = m_stalled_policy;
+    const auto s = stalled_policy(m_policy, h.slowest_answer);
     auto note = fmt::format(
         "{} stalled ({} probe(s) waited for an answer that did not come in time; first: {}): "
-        "its other probes ran with shorter timeouts (ACSE {}, DIMSE {}, I/O {}, association {}) "
-        "and a stalled endpoint's remaining probes after the host's other ports.",
+        "its other probes ran with shorter timeouts (at most ACSE {}, DIMSE {}, I/O {}, "
+        "association {}: {}) and a stalled endpoint's remaining probes after the host's other "
+        "ports.",
         h.ip.str(), h.stalls, h.first_stall, seconds_text(s.acse_timeout),
         seconds_text(s.dimse_timeout), seconds_text(s.io_timeout),
-        seconds_text(s.assoc_deadline));
+        seconds_text(s.assoc_deadline),
+        h.slowest_answer
+            ? fmt::format("four times its slowest answer, {} ms, within 1-2 s",
+                          h.slowest_answer->count())
+            : std::string("it gave no answer to measure"));
     std::lock_guard lock(m_mu);
     m_notes.push_back(std::move(note));
   }
@@ -215,9 +243,10 @@ bool ProbeScheduler::run_steps(Chain& c, HostState& h, bool yield_on_stall,
       continue;
     }
     // Once the host has stalled, every probe of it gets the shorter timeouts.
-    const ScanPolicy& policy = h.stalls > 0 ? m_stalled_policy : m_policy;
+    const ScanPolicy policy = h.stalls > 0 ? stalled_policy(m_policy, h.slowest_answer) : m_policy;
+    AnswerTimer timer(h, m_hooks.watch);
     ProbeContext ctx{policy, m_gate, budget, m_stop, c.facts, &h.facts, m_hooks.site,
-                     m_hooks.watch, spec->name};
+                     &timer, spec->name};
     if (m_hooks.watch) m_hooks.watch->begin_probe(ep, spec->name);
     std::vector<Observation> obs;
     // Whatever a probe (or what it learned from a device) throws ends that probe only: it becomes

@@ -17,6 +17,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -40,11 +41,15 @@ struct HostState {
   // Probes whose peer did not answer within a phase timeout; after the first, shorter timeouts.
   int stalls = 0;
   std::string first_stall;  // "port 11112, dicom_associate: no reply within ..."
+  // The slowest association attempt the host answered (any reply, DICOM or not), if any.
+  std::optional<Millis> slowest_answer;
 };
 
 // The timeouts a host gets once it has stalled: a real server on the same host answers in
-// milliseconds; a second tarpit costs seconds, not the full budgets.
-ScanPolicy stalled_policy(const ScanPolicy& p);
+// milliseconds; a second tarpit costs seconds, not the full budgets. Measured, as nmap's
+// timeouts are: four times the slowest answer the host gave, between 1 and 2 s (2 s when it gave
+// none); never longer than what the user set.
+ScanPolicy stalled_policy(const ScanPolicy& p, std::optional<Millis> slowest_answer = {});
 // Did this observation wait for a peer that never answered in time?
 bool is_stall(const Observation& o);
 
@@ -88,7 +93,6 @@ class ProbeScheduler {
 
   const std::vector<const ProbeSpec*>& m_probes;
   const ScanPolicy& m_policy;
-  const ScanPolicy m_stalled_policy;
   Gate& m_gate;
   ObservationLog& m_writer;
   ScanJournal& m_journal;

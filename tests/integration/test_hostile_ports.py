@@ -99,10 +99,38 @@ def main(t):
                      and len(web[0]["data"].get("requests", [])) == 1,
                      f"{mode}: one plain HTTP request that timed out, no HTTPS try", web)
 
+    stalled_after_answer(t)
+
     # the responders are still alive (the scanner did not crash them) and the scan closed its
     # sockets: nothing of ours is still connected to a tarpit
     for srv in t.procs:
         t.expect(srv.alive(), f"{srv.name} still running")
+
+
+def stalled_after_answer(t):
+    """A host with a real DICOM server and a tarpit, default timeouts: the tarpit's first probe
+    waits the full ACSE timeout; once the host has stalled, its other probes get four times the
+    slowest answer the host gave (storescp: milliseconds), so the 1 s floor, not 2 s."""
+    ip = "127.0.0.27"
+    dicom = t.start_storescp()  # listens on every loopback address
+    tarpit = t.start_hostile("tarpit", ip, [h.free_port(ip)])
+    r = t.scan([ip, "-p", f"{dicom.port},{tarpit.port}"], timeout=110)
+    t.expect_rc(r, 0)
+    s = r.scan
+    notes = [n for n in s["meta"].get("notes", []) if n.startswith(f"{ip} stalled")]
+    t.expect(len(notes) == 1 and "ACSE 1 s" in notes[0] and "association 2 s" in notes[0]
+             and "four times its slowest answer" in notes[0],
+             "the stalled host's note gives the timeouts measured from its answers", notes)
+    first = h.one_observation(t, s, "dicom_associate", ip, tarpit.port)
+    t.expect(first and first.get("outcome") == "timed_out" and "5000 ms" in first.get("summary", ""),
+             "the tarpit's first probe waited the full ACSE timeout (5 s)", first)
+    web = h.observations(s, "http_imaging", ip, tarpit.port)
+    # The shorter timeout governs the tarpit's HTTP request: 1 s, not the 2 s of a host that gave
+    # no answer (the upper bound leaves room for a loaded machine).
+    t.expect(len(web) == 1 and 1000 <= web[0].get("elapsed_ms", 0) < 1900,
+             "the tarpit's HTTP request, after the stall, was cut at 1 s", web)
+    t.expect(h.endpoint(s, ip, dicom.port).get("speaks_dicom") is True,
+             "the host's DICOM server was probed as usual", h.endpoint(s, ip, dicom.port))
 
 
 if __name__ == "__main__":

@@ -191,4 +191,24 @@ TEST_CASE("stalled policy: shorter, never longer than what the user set") {
   tight.assoc_deadline = Millis(1000);
   CHECK(stalled_policy(tight).acse_timeout == Millis(500));
   CHECK(stalled_policy(tight).assoc_deadline == Millis(1000));
+  CHECK(stalled_policy(tight, Millis(3)).acse_timeout == Millis(500));
+}
+
+TEST_CASE("stalled policy: sized from the host's slowest answer, within 1-2 s") {
+  ScanPolicy p;
+  // No answer to measure: 2 s per phase.
+  CHECK(stalled_policy(p).acse_timeout == Millis(2000));
+  CHECK(stalled_policy(p).assoc_deadline == Millis(4000));
+  // A host that answered in milliseconds: the 1 s floor.
+  const auto fast = stalled_policy(p, Millis(4));
+  CHECK(fast.acse_timeout == Millis(1000));
+  CHECK(fast.dimse_timeout == Millis(1000));
+  CHECK(fast.io_timeout == Millis(1000));
+  CHECK(fast.connect_timeout == Millis(1000));
+  CHECK(fast.assoc_deadline == Millis(2000));
+  // Four times a slower answer, up to the 2 s of a host that gave none.
+  CHECK(stalled_policy(p, Millis(300)).acse_timeout == Millis(1200));
+  CHECK(stalled_policy(p, Millis(300)).assoc_deadline == Millis(2400));
+  CHECK(stalled_policy(p, Millis(900)).acse_timeout == Millis(2000));
+  CHECK(stalled_policy(p, Millis(0)).acse_timeout == Millis(1000));
 }
