@@ -10,6 +10,8 @@ namespace pacscan::probes {
 Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::string& calling,
                      const std::string& called, std::vector<dicom::ProposedContext> contexts,
                      const SessionOptions& options) {
+  // One association per host at a time: one kept by an earlier probe ends before a new one.
+  if (ctx.kept) ctx.kept->reset();
   Session s;
   s.attempt.calling_ae = calling;
   s.attempt.called_ae = called;
@@ -54,6 +56,40 @@ std::string describe_attempt(const AssocAttempt& a) {
   if (!a.reply_text.empty()) s += fmt::format(" reply \"{}\"", a.reply_text);
   else if (!a.detail.empty() && a.outcome != Outcome::ok) s += fmt::format(": {}", a.detail);
   return s;
+}
+
+namespace {
+
+struct KeptServiceSession {
+  Session session;
+  std::string calling, called;
+  bool tls = false, credential = false;
+};
+
+}  // namespace
+
+void keep_service_session(const ProbeContext& ctx, Session s) {
+  if (!s.ok()) return;
+  if (!ctx.kept) {
+    s.assoc->release();
+    return;
+  }
+  *ctx.kept = std::make_shared<KeptServiceSession>(
+      KeptServiceSession{std::move(s), ctx.facts.calling_ae, ctx.facts.working_called_ae,
+                         ctx.facts.tls, ctx.facts.tls_credential});
+}
+
+std::optional<Session> take_service_session(const ProbeContext& ctx) {
+  if (!ctx.kept || !*ctx.kept) return std::nullopt;
+  auto k = std::static_pointer_cast<KeptServiceSession>(std::move(*ctx.kept));
+  ctx.kept->reset();
+  if (!k->session.ok() || k->calling != ctx.facts.calling_ae ||
+      k->called != ctx.facts.working_called_ae || k->tls != ctx.facts.tls ||
+      k->credential != ctx.facts.tls_credential ||
+      k->session.assoc->time_left() < ctx.policy.assoc_deadline / 2) {
+    return std::nullopt;  // released here, before the caller opens its own
+  }
+  return std::move(k->session);
 }
 
 dicom::Association* ready_session(const ProbeContext& ctx, const Endpoint& ep,

@@ -31,6 +31,16 @@ Session open_session(const ProbeContext& ctx, const Endpoint& ep, const std::str
 
 std::string describe_attempt(const AssocAttempt& a);
 
+// One association for several probes of an endpoint: dicom_echo opens it proposing the service
+// contexts (dicom::service_contexts()) and keeps it; dicom_services reads its negotiation and
+// dicom_null_query sends its requests on it. Nothing a probe judges changes: the same calling and
+// called titles, the same contexts, an association already open instead of a new one.
+void keep_service_session(const ProbeContext& ctx, Session s);
+// The kept association when it is still usable for the chain's unknown peer (same titles, TLS and
+// certificate) with at least half the association deadline left; else nullopt, and whatever was
+// kept is released.
+std::optional<Session> take_service_session(const ProbeContext& ctx);
+
 // For probes that send several requests in a row: reuses `session` while it is usable, else opens
 // a fresh one proposing `contexts` as the unknown peer of ctx.facts (a server may abort after a
 // refused request: Orthanc does). Returns the association when it accepted `sop_class`; or

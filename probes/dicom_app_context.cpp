@@ -49,7 +49,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
 PACSCAN_PROBE(dicom_app_context){
     .name = "dicom_app_context",
     .summary = "A-ASSOCIATE-RQ with an unknown application context name; accepted or rejected",
-    .order = 55,
+    .order = 75,  // after the probes that share dicom_echo's association
     .needs = Needs::accepted_ae_pair,
     .max_associations = 1,
     .run = &run,

@@ -76,8 +76,15 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
       contexts.push_back({dicom::uid::secondary_capture, "SecondaryCaptureImageStorage", true});
     }
   }
-  std::optional<Session> session;
+  // dicom_services' association (the same peer, the same contexts proposed) serves FIND, MWL
+  // and MOVE; a C-GET needs the storage context in the SCP role, so a fresh association.
+  std::optional<Session> session = take_service_session(ctx);
+  bool shared = session.has_value();
   for (const Query* q : todo) {
+    if (shared && q->kind == Query::get) {
+      session.reset();
+      shared = false;
+    }
     NullQueryResult r;
     r.service = q->service;
     r.sop_class = q->sop_class;
@@ -141,6 +148,7 @@ PACSCAN_PROBE(dicom_null_query){
     .also = &query_context_accepted,
     .precondition = "a FIND, worklist or MOVE context accepted for an unknown peer",
     .max_associations = 4,
+    .reuses_association = true,
     .run = &run,
 };
 

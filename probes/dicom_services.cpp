@@ -2,7 +2,8 @@
 // dicom_services: what would the server negotiate with an unknown peer? One association proposing
 // Verification, Patient/Study Root FIND/MOVE/GET, Modality Worklist, a few storage classes and a
 // canary SOP class nobody implements (accepted => the server accepts every proposal). Negotiation
-// only: no DIMSE request is sent, so the evidence level is "negotiated" (tentative).
+// only: no DIMSE request is sent, so the evidence level is "negotiated" (tentative). The
+// association is dicom_echo's when it kept one, and stays open for dicom_null_query.
 #include "common.hpp"
 
 #include <fmt/format.h>
@@ -12,9 +13,11 @@ namespace {
 
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   Observation o = make_observation("dicom_services", ep);
-  Session s = open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
-                           dicom::service_contexts());
-  if (s.assoc) s.assoc->release();
+  // dicom_echo's association proposed these contexts as this peer: its answer is the one sought.
+  std::optional<Session> kept = take_service_session(ctx);
+  Session s = kept ? std::move(*kept)
+                   : open_session(ctx, ep, ctx.facts.calling_ae, ctx.facts.working_called_ae,
+                                  dicom::service_contexts());
   ServicesData d;
   d.attempt = s.attempt;
   d.calling_source = ctx.facts.calling_source;
@@ -30,6 +33,7 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
                   ? fmt::format("as '{}': accepted [{}]", s.attempt.calling_ae, accepted)
                   : describe_attempt(s.attempt);
   o.data = std::move(d);
+  keep_service_session(ctx, std::move(s));  // for dicom_null_query
   return {std::move(o)};
 }
 
@@ -49,6 +53,7 @@ PACSCAN_PROBE(dicom_services){
                "per-context result (negotiation only, no DIMSE request)",
     .order = 60,
     .needs = Needs::accepted_ae_pair,
+    .reuses_association = true,
     .run = &run,
     .learn = &learn,
 };

@@ -147,6 +147,7 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
   a.calling_ae = req.calling_ae;
   a.called_ae = req.called_ae;
   m.started = Clock::now();
+  m.deadline = m.started + req.deadline;
   m.stop = stop;
   auto finish = [&]() -> Association {
     a.elapsed_ms =
@@ -355,6 +356,13 @@ bool Association::accepts(std::string_view sop_class) const {
 }
 
 bool Association::deadline_fired() const { return m_impl && m_impl->tap.deadline_fired; }
+
+Millis Association::time_left() const {
+  if (!established()) return Millis(0);
+  const auto left =
+      std::chrono::duration_cast<Millis>(m_impl->deadline - Clock::now());
+  return std::max(left, Millis(0));
+}
 bool Association::interrupted() const { return m_impl && m_impl->tap.stopped; }
 
 void Association::abort() {

@@ -41,6 +41,7 @@ struct Association::Impl {
   T_ASC_Association* assoc = nullptr;
   bool established = false;
   Clock::time_point started;
+  Clock::time_point deadline;  // started + the request's hard deadline
   std::stop_token stop;
 
   ~Impl() {

@@ -209,6 +209,9 @@ bool ProbeScheduler::run_steps(Chain& c, HostState& h, bool yield_on_stall,
   const auto mark = [&](Observation& o) {
     if (c.facts.tls && c.facts.tls_credential && o.identity.empty()) o.identity = "tls_client_cert";
   };
+  // An association a probe keeps open for the next (dicom_echo's): released on every way out,
+  // and before any probe that does not use it.
+  std::shared_ptr<void> kept;
   for (; c.next < m_probes.size(); ) {
     if (m_stop.stop_requested()) return true;  // not run: rules will say "did not run"
     const ProbeSpec* spec = m_probes[c.next++];
@@ -245,8 +248,9 @@ bool ProbeScheduler::run_steps(Chain& c, HostState& h, bool yield_on_stall,
     // Once the host has stalled, every probe of it gets the shorter timeouts.
     const ScanPolicy policy = h.stalls > 0 ? stalled_policy(m_policy, h.slowest_answer) : m_policy;
     AnswerTimer timer(h, m_hooks.watch);
+    if (!spec->reuses_association) kept.reset();
     ProbeContext ctx{policy, m_gate, budget, m_stop, c.facts, &h.facts, m_hooks.site,
-                     &timer, spec->name};
+                     &timer, spec->name, &kept};
     if (m_hooks.watch) m_hooks.watch->begin_probe(ep, spec->name);
     std::vector<Observation> obs;
     // Whatever a probe (or what it learned from a device) throws ends that probe only: it becomes
@@ -274,6 +278,8 @@ bool ProbeScheduler::run_steps(Chain& c, HostState& h, bool yield_on_stall,
       }
       m_writer.push(std::move(o));
     }
+    // The re-check of a host that stopped answering needs the host's permit.
+    if (m_hooks.watch && m_hooks.watch->left_alone(ep.ip)) kept.reset();
     after_probe(c, rest);
     if (stalled && yield_on_stall && c.next < m_probes.size()) {
       c.budget_left = budget.remaining();

@@ -61,6 +61,12 @@ def main(t):
         t.expect(not (acc & (h.UID_FIND | h.UID_MOVE | h.UID_GET | h.UID_MWL)),
                  "storescp accepted no FIND/MOVE/GET/MWL context", att.get("contexts"))
         t.expect_eq(sv["data"].get("canary_accepted"), False, "bogus SOP class not accepted", sv)
+    if e and sv:
+        # One association for both: the echo's proposed the service contexts and stayed open.
+        t.expect(e["data"].get("attempt") == sv["data"].get("attempt") and
+                 len(sv["data"].get("attempt", {}).get("contexts", [])) > 1,
+                 "C-ECHO and the services' negotiation shared one association",
+                 [e["data"].get("attempt"), sv["data"].get("attempt")])
 
     h.expect_rules(t, s, IP, port,
                    required=["ASSET-DICOM-SCP", "ASSET-DICOM-FINGERPRINT", "DICOM-CLEARTEXT",

@@ -122,6 +122,8 @@ class Association {
   void abort();    // A-ABORT; the association is unusable afterwards. Idempotent.
   bool deadline_fired() const;
   bool interrupted() const;
+  // What is left of the association's hard deadline (zero when none, or not established).
+  Millis time_left() const;
 
  private:
   struct Impl;

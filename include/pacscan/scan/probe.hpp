@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stop_token>
@@ -87,6 +88,11 @@ struct ProbeContext {
   SiteAeTitles* site = nullptr;     // AE titles of the scan's other hosts; nullptr: none kept
   AttemptListener* listener = nullptr;  // nullptr: nobody watches
   std::string_view probe = {};          // the probe running (for the listener)
+  // An association a probe left open for the next probes of the same endpoint (C-ECHO, the
+  // services' negotiation and the null-match queries share one: fewer associations per device).
+  // Owned by the chain; what it holds is the probes' business (it releases the association, then
+  // the gate permit, when reset). nullptr: nothing is kept.
+  std::shared_ptr<void>* kept = nullptr;
 };
 
 // What an endpoint must have shown before a probe runs there.
@@ -113,6 +119,9 @@ struct ProbeSpec {
   int max_associations = 1;         // worst case, for --dry-run
   bool guesses_ae_titles = false;   // worst case is --max-ae-attempts instead
   int credential_associations = 0;  // more, worst case, with --tls-cert (the known peer's view)
+  // It may use the association the previous probe kept open (ProbeContext::kept); before any
+  // other probe the chain ends a kept association.
+  bool reuses_association = false;
   std::vector<Observation> (*run)(const ProbeContext&, const Endpoint&) = nullptr;
   void (*learn)(const Observation&, ServiceFacts&) = nullptr;       // facts for later probes
   void (*learn_host)(const Observation&, HostFacts&) = nullptr;     // facts for the host's ports

@@ -212,3 +212,57 @@ TEST_CASE("stalled policy: sized from the host's slowest answer, within 1-2 s") 
   CHECK(stalled_policy(p, Millis(900)).acse_timeout == Millis(2000));
   CHECK(stalled_policy(p, Millis(0)).acse_timeout == Millis(1000));
 }
+
+namespace {
+
+// Stand-ins for dicom_echo (keeps an "association"), dicom_services (uses it) and any other probe:
+// the kept object records when it is released.
+std::vector<std::string> g_events;
+
+struct FakeKept {
+  ~FakeKept() { g_events.push_back("released"); }
+};
+
+std::vector<Observation> run_keeper(const ProbeContext& ctx, const Endpoint& ep) {
+  g_events.push_back(ctx.kept && !*ctx.kept ? "keeper: slot empty" : "keeper: slot taken");
+  if (ctx.kept) *ctx.kept = std::make_shared<FakeKept>();
+  return {make_observation("keeper", ep)};
+}
+std::vector<Observation> run_reuser(const ProbeContext& ctx, const Endpoint& ep) {
+  g_events.push_back(ctx.kept && *ctx.kept ? "reuser: kept one found" : "reuser: none");
+  return {make_observation("reuser", ep)};
+}
+std::vector<Observation> run_other(const ProbeContext& ctx, const Endpoint& ep) {
+  g_events.push_back(ctx.kept && *ctx.kept ? "other: kept one still open" : "other: none open");
+  return {make_observation("other", ep)};
+}
+
+const ProbeSpec k_keeper{.name = "keeper", .dicom_probe = false, .run = run_keeper};
+const ProbeSpec k_reuser{
+    .name = "reuser", .dicom_probe = false, .reuses_association = true, .run = run_reuser};
+const ProbeSpec k_other{.name = "other", .dicom_probe = false, .run = run_other};
+
+}  // namespace
+
+TEST_CASE("scheduler: a kept association reaches the next probe that reuses it, no other") {
+  g_events.clear();
+  TempDir dir;
+  auto scope = Scope::parse({"198.18.0.0/24"}, {});
+  REQUIRE(scope);
+  ScanPolicy policy;
+  Gate gate(*scope, policy);
+  ObservationLog log(dir.path / "obs.jsonl", false);
+  ScanJournal journal(dir.path / "journal", false);
+  const std::vector<const ProbeSpec*> probes{&k_keeper, &k_reuser, &k_reuser, &k_other,
+                                             &k_keeper};
+  std::stop_source stop;
+  ProbeScheduler sched(probes, policy, gate, log, journal, stop.get_token());
+  sched.add(host(Ipv4::parse("198.18.0.10")->value, {104}));
+  sched.finish();
+  // The reusers see it; it is released before the next probe that does not reuse it (one
+  // association per host at a time), and at the end of the chain.
+  const std::vector<std::string> want{
+      "keeper: slot empty", "reuser: kept one found", "reuser: kept one found", "released",
+      "other: none open",   "keeper: slot empty",     "released"};
+  CHECK(g_events == want);
+}
