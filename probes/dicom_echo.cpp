@@ -39,6 +39,13 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
     d.detail = "association not established";
   }
   d.attempt = s->attempt;
+  if (shared && s->ok()) {
+    // The services' observation lists the whole negotiation; this one keeps Verification's.
+    d.shared_association = true;
+    std::erase_if(d.attempt.contexts, [](const ContextResult& c) {
+      return c.abstract_syntax != dicom::verification_context().front().abstract_syntax;
+    });
+  }
   o.outcome = s->attempt.outcome == Outcome::ok ? d.echo_outcome : s->attempt.outcome;
   o.elapsed_ms = s->attempt.elapsed_ms;
   o.summary = s->attempt.outcome == Outcome::ok

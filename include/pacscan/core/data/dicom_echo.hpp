@@ -17,8 +17,11 @@ struct EchoData {
   Outcome echo_outcome = Outcome::skipped;
   int status = -1;  // C-ECHO-RSP status (0 = success), -1 when none received
   std::string detail;
+  // The association proposed the service contexts too and was kept for dicom_services (which
+  // records the whole negotiation) and dicom_null_query: `attempt` lists Verification's only.
+  bool shared_association = false;
 };
-PACSCAN_JSON_TYPE(EchoData, attempt, echo_outcome, status, detail)
+PACSCAN_JSON_TYPE(EchoData, attempt, echo_outcome, status, detail, shared_association)
 
 template <>
 struct ProbeDataTraits<EchoData> : JudgedOnDicomEndpoints {
