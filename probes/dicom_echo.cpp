@@ -11,8 +11,13 @@
 namespace pacscan::probes {
 namespace {
 
+const std::string& verification_uid() {
+  static const std::string uid = dicom::verification_context().front().abstract_syntax;
+  return uid;
+}
+
 bool verification_accepted(const Session& s) {
-  return s.ok() && s.assoc->accepts(dicom::verification_context().front().abstract_syntax);
+  return s.ok() && s.assoc->accepts(verification_uid());
 }
 
 std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
@@ -42,9 +47,8 @@ std::vector<Observation> run(const ProbeContext& ctx, const Endpoint& ep) {
   if (shared && s->ok()) {
     // The services' observation lists the whole negotiation; this one keeps Verification's.
     d.shared_association = true;
-    std::erase_if(d.attempt.contexts, [](const ContextResult& c) {
-      return c.abstract_syntax != dicom::verification_context().front().abstract_syntax;
-    });
+    std::erase_if(d.attempt.contexts,
+                  [](const ContextResult& c) { return c.abstract_syntax != verification_uid(); });
   }
   o.outcome = s->attempt.outcome == Outcome::ok ? d.echo_outcome : s->attempt.outcome;
   o.elapsed_ms = s->attempt.elapsed_ms;

@@ -86,6 +86,33 @@ struct TempDir {
   }
 };
 
+Scope test_scope() {
+  auto scope = Scope::parse({"198.18.0.0/24"}, {});
+  REQUIRE(scope);
+  return std::move(*scope);
+}
+
+// A scheduler over 198.18.0.0/24 with its gate, log and journal in a temporary folder.
+struct Rig {
+  explicit Rig(std::vector<const ProbeSpec*> chain, ScanPolicy p = {})
+      : scope(test_scope()),
+        policy(p),
+        gate(scope, policy),
+        log(dir.path / "obs.jsonl", false),
+        journal(dir.path / "journal", false),
+        probes(std::move(chain)),
+        sched(probes, policy, gate, log, journal, stop.get_token()) {}
+  TempDir dir;
+  Scope scope;
+  ScanPolicy policy;
+  Gate gate;
+  ObservationLog log;
+  ScanJournal journal;
+  std::stop_source stop;
+  std::vector<const ProbeSpec*> probes;
+  ProbeScheduler sched;
+};
+
 std::unique_ptr<HostState> host(std::uint32_t ip, std::vector<std::uint16_t> ports) {
   auto h = std::make_unique<HostState>();
   h->ip = Ipv4{ip};
@@ -97,17 +124,10 @@ std::unique_ptr<HostState> host(std::uint32_t ip, std::vector<std::uint16_t> por
 
 TEST_CASE("scheduler: many hosts at once, never two probes on one host; pool sized by the work") {
   reset(0);
-  TempDir dir;
-  auto scope = Scope::parse({"198.18.0.0/24"}, {});
-  REQUIRE(scope);
   ScanPolicy policy;
   policy.workers = 64;
-  Gate gate(*scope, policy);
-  ObservationLog log(dir.path / "obs.jsonl", false);
-  ScanJournal journal(dir.path / "journal", false);
-  const std::vector<const ProbeSpec*> probes{&k_first, &k_second};
-  std::stop_source stop;
-  ProbeScheduler sched(probes, policy, gate, log, journal, stop.get_token());
+  Rig rig({&k_first, &k_second}, policy);
+  auto& sched = rig.sched;
   const std::uint32_t base = Ipv4::parse("198.18.0.1")->value;
   for (std::uint32_t i = 0; i < 40; ++i) sched.add(host(base + i, {104, 11112, 4242}));
   sched.finish();
@@ -122,16 +142,8 @@ TEST_CASE("scheduler: many hosts at once, never two probes on one host; pool siz
 
 TEST_CASE("scheduler: a small scan starts a small pool") {
   reset(0);
-  TempDir dir;
-  auto scope = Scope::parse({"198.18.0.0/24"}, {});
-  REQUIRE(scope);
-  ScanPolicy policy;  // the default upper bound (hundreds of workers)
-  Gate gate(*scope, policy);
-  ObservationLog log(dir.path / "obs.jsonl", false);
-  ScanJournal journal(dir.path / "journal", false);
-  const std::vector<const ProbeSpec*> probes{&k_first, &k_second};
-  std::stop_source stop;
-  ProbeScheduler sched(probes, policy, gate, log, journal, stop.get_token());
+  Rig rig({&k_first, &k_second});  // the default upper bound (hundreds of workers)
+  auto& sched = rig.sched;
   sched.add(host(Ipv4::parse("198.18.0.7")->value, {104, 11112}));
   sched.add(host(Ipv4::parse("198.18.0.8")->value, {104}));
   sched.finish();
@@ -141,16 +153,9 @@ TEST_CASE("scheduler: a small scan starts a small pool") {
 
 TEST_CASE("scheduler: a stalled port waits behind the host's others; then shorter timeouts") {
   reset(11112);
-  TempDir dir;
-  auto scope = Scope::parse({"198.18.0.0/24"}, {});
-  REQUIRE(scope);
-  ScanPolicy policy;
-  Gate gate(*scope, policy);
-  ObservationLog log(dir.path / "obs.jsonl", false);
-  ScanJournal journal(dir.path / "journal", false);
-  const std::vector<const ProbeSpec*> probes{&k_first, &k_second};
-  std::stop_source stop;
-  ProbeScheduler sched(probes, policy, gate, log, journal, stop.get_token());
+  Rig rig({&k_first, &k_second});
+  auto& sched = rig.sched;
+  const ScanPolicy& policy = rig.policy;
   const auto h = Ipv4::parse("198.18.0.9")->value;
   sched.add(host(h, {11112, 104, 4242}));
   sched.finish();
@@ -246,17 +251,8 @@ const ProbeSpec k_other{.name = "other", .dicom_probe = false, .run = run_other}
 
 TEST_CASE("scheduler: a kept association reaches the next probe that reuses it, no other") {
   g_events.clear();
-  TempDir dir;
-  auto scope = Scope::parse({"198.18.0.0/24"}, {});
-  REQUIRE(scope);
-  ScanPolicy policy;
-  Gate gate(*scope, policy);
-  ObservationLog log(dir.path / "obs.jsonl", false);
-  ScanJournal journal(dir.path / "journal", false);
-  const std::vector<const ProbeSpec*> probes{&k_keeper, &k_reuser, &k_reuser, &k_other,
-                                             &k_keeper};
-  std::stop_source stop;
-  ProbeScheduler sched(probes, policy, gate, log, journal, stop.get_token());
+  Rig rig({&k_keeper, &k_reuser, &k_reuser, &k_other, &k_keeper});
+  auto& sched = rig.sched;
   sched.add(host(Ipv4::parse("198.18.0.10")->value, {104}));
   sched.finish();
   // The reusers see it; it is released before the next probe that does not reuse it (one
