@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -184,17 +185,19 @@ ScanIndex::ScanIndex(const ScanResult& s, const Diff* diff) : scan(s) {
       it->probes.push_back(o.probe);
     }
   });
-  names.reserve(s.findings.size());
-  std::set<std::string> taken;
+  names.reserve(s.findings.size());  // never reallocated: `taken` views its strings
+  first_with_id.reserve(s.findings.size());
+  std::unordered_set<std::string_view> taken;
+  taken.reserve(s.findings.size());
   for (std::size_t i = 0; i < s.findings.size(); ++i) {
     const auto& id = s.findings[i].id;
     first_with_id.emplace(id, i);
     const std::string base = safe_id(id, i);
     std::string name = base;
-    for (int n = 1; !taken.insert(name).second; ++n) {
+    for (int n = 1; taken.contains(name); ++n) {
       name = fmt::format("{}-{}-{}", base.substr(0, 100), i + 1, n);
     }
-    names.push_back(std::move(name));
+    taken.insert(names.emplace_back(std::move(name)));
   }
   if (diff) {
     for (const auto& c : diff->findings) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <pacscan/report/report.hpp>
@@ -116,7 +117,8 @@ struct ScanIndex {
   // hold an ID safe_id keeps next to one it alters into the same name: a name already taken gets
   // the finding's index and a counter (bounded, unlike re-suffixing).
   std::vector<std::string> names;
-  std::map<std::string, std::size_t> first_with_id;  // finding id -> index of its first finding
+  // Finding id (viewed in scan.findings) -> index of its first finding.
+  std::unordered_map<std::string_view, std::size_t> first_with_id;
   std::set<std::string> decoy_ips;  // hosts with a finding marked suspected_decoy
   // From the observations, in one pass (a large scan keeps them on disk: every pass parses them).
   std::vector<CredentialView> credentials;  // where the scan measured as a known peer

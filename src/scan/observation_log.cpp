@@ -2,6 +2,7 @@
 #include "scan/observation_log.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -227,24 +228,44 @@ std::uint64_t ObservationLog::lines() const {
 }
 
 void judge_by_host(ObservationLog& log, ScanResult& result) {
+  TextPool texts;
   // The scan-level rules (duplicate AE titles, clones, decoys, roles) compare hosts: they get the
-  // observations of the hosts that were up, once, after the per-host pass.
-  ScanResult whole;
-  whole.observations.reserve(log.indexed());  // grown by doubling, it was twice its size
+  // observations they read, of every host at once, first. Then, with those released, each host
+  // is judged on its own. The log is read twice, but the whole scan's observations and its
+  // findings are never in memory together (2,000 endpoints: 98 -> 70 MiB peak).
+  std::set<Endpoint> assets;
+  {
+    ScanResult whole;
+    whole.observations.reserve(log.indexed());  // grown by doubling, it was twice its size
+    log.for_each_host([&](Ipv4, std::vector<Observation>&& obs) {
+      for (auto& o : obs) {
+        assets.insert(o.ep);
+        if (!rules::read_by_scan_rules(o)) continue;
+        o.summary = {};
+        o.raw_hex = {};
+        whole.observations.push_back(std::move(o));
+      }
+    });
+    rules::judge_scan(rules::scan_view(whole), result.findings, result.checks, texts);
+  }
+  ::malloc_trim(0);  // the pages the whole scan's observations held, before the findings grow
+  // Room for every per-endpoint rule on every asset, reserved once: a vector that doubles holds
+  // its old and new buffers together (2,000 endpoints: 17.7 MB at the peak for 7.5 MB of
+  // findings). Reserved pages become resident only when written: the unused part costs address
+  // space, not memory.
+  const auto per_asset = static_cast<std::size_t>(std::count_if(
+      rules::catalogue().begin(), rules::catalogue().end(),
+      [](const rules::RuleSpec& r) { return static_cast<bool>(r.evaluate); }));
+  result.findings.reserve(result.findings.size() + assets.size() * per_asset);
+  result.checks.reserve(result.checks.size() + assets.size() * per_asset);
   log.for_each_host([&](Ipv4, std::vector<Observation>&& obs) {
     ScanResult part;
     part.observations = std::move(obs);
     build_inventory(part);
-    rules::judge(part, result.findings, result.checks);
+    rules::judge(part, result.findings, result.checks, texts);
     for (auto& h : part.hosts) result.hosts.push_back(std::move(h));
     for (auto& e : part.endpoints) result.endpoints.push_back(std::move(e));
-    for (auto& o : part.observations) {
-      if (rules::read_by_scan_rules(o)) whole.observations.push_back(std::move(o));
-    }
   });
-  rules::judge_scan(rules::scan_view(whole), result.findings, result.checks);
-  whole.observations.clear();
-  whole.observations.shrink_to_fit();
   rules::finish(result);
   result.stored = log.store();
 }

@@ -13,6 +13,7 @@
 
 #include <pacscan/core/json_type.hpp>
 #include <pacscan/core/observation.hpp>
+#include <pacscan/core/shared_text.hpp>
 
 namespace pacscan {
 
@@ -135,18 +136,21 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Verdict, {{Verdict::fail, "fail"},
                                        {Verdict::not_evaluated, "not_evaluated"}})
 
 // One rule judged on one asset: fail (a finding exists), pass, or not evaluated (and why).
+// Texts repeated across assets (rule ids, reasons) are SharedText.
 struct Check {
-  std::string rule_id;
+  SharedText rule_id;
   std::string asset;   // "ip:port" or "ip"
   Verdict verdict = Verdict::not_evaluated;
-  std::string reason;
+  SharedText reason;
 };
 PACSCAN_JSON_TYPE(Check, rule_id, asset, verdict, reason)
 
+// The texts a rule repeats on every asset it fails (title, remediation, and often the summary and
+// evidence lines) are SharedText.
 struct Finding {
   std::string id;             // stable: hash of rule, asset and discriminator
-  std::string rule_id;
-  std::string title;
+  SharedText rule_id;
+  SharedText title;
   Severity severity = Severity::info;
   std::string ip;
   int port = 0;               // 0 for host-level findings
@@ -154,12 +158,12 @@ struct Finding {
   std::string discriminator;  // what tells two findings of one rule on one asset apart
   EvidenceLevel evidence_level = EvidenceLevel::observed;
   Confidence confidence = Confidence::confirmed;
-  std::string summary;                 // one sentence: what was seen
-  std::vector<std::string> evidence;   // facts, each one line, as observed
+  SharedText summary;                  // one sentence: what was seen
+  std::vector<SharedText> evidence;    // facts, each one line, as observed
   std::vector<std::string> probes;     // probes whose observations back it
   std::vector<int> hicp;               // HICP practices
   bool vendor_action = false;
-  std::string remediation;
+  SharedText remediation;
   // The host shows signs of a DICOM honeypot or decoy (a rule marked `marks_decoy` failed on
   // it): the finding is kept, but an auditor should verify the device before filing a ticket.
   bool suspected_decoy = false;

@@ -104,9 +104,10 @@ struct ScanView {
 };
 ScanView scan_view(const ScanResult& result);
 // False for the data types no scan-level rule reads (application context, user identity and the
-// intrusive probes' results): judge_by_host keeps every other observation for the ScanView once
-// the per-host pass is done. A scan-level rule that starts reading one of them takes it out of
-// this list (test_judge_by_host compares with judging everything at once).
+// intrusive probes' results): judge_by_host keeps every other observation for the ScanView, before
+// the per-host pass, without its summary and raw bytes (no scan-level rule reads them either). A
+// scan-level rule that starts reading one of them takes it out of this list (test_judge_by_host
+// compares with judging everything at once).
 bool read_by_scan_rules(const Observation& o);
 
 // What a scan-level rule says about one asset: "ip:port" (port > 0) or a whole host (port 0).
@@ -155,10 +156,13 @@ bool rule_applies(const RuleSpec& rule, const EndpointView& v);
 void evaluate(ScanResult& result);
 // evaluate() in parts, for a scan judged one host at a time (an endpoint's rules see only that
 // endpoint and its host): judge() appends a part's checks and findings; once every part is in,
-// in address order, finish() orders them as evaluate() would and adds its notes.
-void judge(const ScanResult& part, std::vector<Finding>& findings, std::vector<Check>& checks);
+// in address order, finish() orders them as evaluate() would and adds its notes. Equal texts of
+// the checks and findings share one copy from `texts`.
+void judge(const ScanResult& part, std::vector<Finding>& findings, std::vector<Check>& checks,
+           TextPool& texts);
 // The scan-level rules (RuleSpec::evaluate_scan), which see every endpoint of the scan at once.
-void judge_scan(const ScanView& sv, std::vector<Finding>& findings, std::vector<Check>& checks);
+void judge_scan(const ScanView& sv, std::vector<Finding>& findings, std::vector<Check>& checks,
+                TextPool& texts);
 void finish(ScanResult& result);
 
 std::string hicp_name(int practice);

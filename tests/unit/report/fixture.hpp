@@ -198,7 +198,7 @@ inline ScanResult make_hostile_fixture() {
   auto& f = r.findings[0];
   f.title = p[3];
   f.summary = p[4] + " " + p[0];
-  f.evidence = p;
+  f.evidence.assign(p.begin(), p.end());
   f.evidence.push_back("[click me](javascript:alert(1))");
   f.remediation = p[6];
   r.findings[1].title = p[4];

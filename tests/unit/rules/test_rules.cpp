@@ -364,3 +364,40 @@ TEST_CASE("every rule's needs name a declared data type") {
     }
   }
 }
+
+TEST_CASE("finish orders findings most severe first, then by address, port and rule, stably") {
+  ScanResult r;
+  const auto finding = [](Severity s, const char* ip, int port, const char* rule, const char* id) {
+    Finding f;
+    f.severity = s;
+    f.ip = ip;
+    f.port = port;
+    f.rule_id = rule;
+    f.id = id;
+    return f;
+  };
+  // 10.0.0.9 sorts before 10.0.0.10 by address, after it as text.
+  r.findings = {finding(Severity::low, "10.0.0.10", 104, "R-A", "1"),
+                finding(Severity::high, "10.0.0.10", 104, "R-B", "2"),
+                finding(Severity::low, "10.0.0.9", 104, "R-A", "3"),
+                finding(Severity::high, "10.0.0.9", 11112, "R-A", "4"),
+                finding(Severity::high, "10.0.0.9", 104, "R-B", "5"),
+                finding(Severity::low, "10.0.0.9", 104, "R-A", "6"),  // ties with "3"
+                finding(Severity::critical, "10.0.0.200", 0, "R-C", "7"),
+                finding(Severity::high, "10.0.0.9", 104, "R-A", "8")};
+  const auto& rules = rules::catalogue();
+  REQUIRE(rules.size() >= 3);
+  const auto check = [](std::string_view rule, const char* asset) {
+    return Check{SharedText(rule), asset, Verdict::pass, SharedText("r")};
+  };
+  // catalogue order, each rule's checks in the order they came
+  r.checks = {check(rules[2].id, "c"), check(rules[0].id, "a"), check(rules[1].id, "x"),
+              check(rules[0].id, "b"), check(rules[2].id, "d"), check(rules[1].id, "y")};
+  rules::finish(r);
+  std::string ids;
+  for (const auto& f : r.findings) ids += f.id;
+  CHECK(ids == "78542361");
+  std::string assets;
+  for (const auto& c : r.checks) assets += c.asset;
+  CHECK(assets == "abxycd");
+}
