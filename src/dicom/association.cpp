@@ -311,7 +311,11 @@ Association Association::request(const Permit& permit, const AssocRequest& req,
     }
   } else if (cond == DUL_READTIMEOUT) {
     a.outcome = head.empty() ? Outcome::timed_out : Outcome::non_dicom;
-    if (head.empty()) a.detail = "no reply within the ACSE timeout";
+    // DCMTK's own read timeout can win the race with the phase timer above: the same words.
+    if (head.empty()) {
+      a.detail = fmt::format("no reply within the ACSE timeout of {} ms (0 bytes received)",
+                             req.acse_timeout.count());
+    }
   } else if (cond.module() == OFM_dcmnet && cond.code() == DULC_TCPINITERROR) {
     const std::string t = cond.text();
     if (t.find("refused") != std::string::npos) a.outcome = Outcome::refused;
