@@ -185,9 +185,8 @@ ScanIndex::ScanIndex(const ScanResult& s, const Diff* diff) : scan(s) {
       it->probes.push_back(o.probe);
     }
   });
-  names.reserve(s.findings.size());  // never reallocated: `taken` views its strings
   first_with_id.reserve(s.findings.size());
-  std::unordered_set<std::string_view> taken;
+  std::unordered_set<std::string_view> taken;  // views of the IDs and of `renamed`'s names
   taken.reserve(s.findings.size());
   for (std::size_t i = 0; i < s.findings.size(); ++i) {
     const auto& id = s.findings[i].id;
@@ -197,7 +196,11 @@ ScanIndex::ScanIndex(const ScanResult& s, const Diff* diff) : scan(s) {
     for (int n = 1; taken.contains(name); ++n) {
       name = fmt::format("{}-{}-{}", base.substr(0, 100), i + 1, n);
     }
-    taken.insert(names.emplace_back(std::move(name)));
+    if (name == id) {
+      taken.insert(id);
+    } else {
+      taken.insert(renamed.emplace(i, std::move(name)).first->second);
+    }
   }
   if (diff) {
     for (const auto& c : diff->findings) {
@@ -206,6 +209,11 @@ ScanIndex::ScanIndex(const ScanResult& s, const Diff* diff) : scan(s) {
       }
     }
   }
+}
+
+std::string_view ScanIndex::name(std::size_t finding) const {
+  if (auto it = renamed.find(finding); it != renamed.end()) return it->second;
+  return scan.findings[finding].id;
 }
 
 const ScanIndex& index_of(const Context& ctx) {

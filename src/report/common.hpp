@@ -112,11 +112,13 @@ struct ScanIndex {
   std::multimap<std::string, const HostRecord*> hosts;
   std::set<std::pair<std::string, int>> any_called;  // DICOM-AE-ANY-CALLED endpoints
   std::map<std::string, Change> open_changes;        // finding id -> added / still_open
-  // Per finding (same index): a name unique in this scan, safe as a file name and an HTML id
+  // Per finding (by index): a name unique in this scan, safe as a file name and an HTML id
   // (the ticket file, the report's anchor). A scan.json we did not write may repeat an ID, or
   // hold an ID safe_id keeps next to one it alters into the same name: a name already taken gets
-  // the finding's index and a counter (bounded, unlike re-suffixing).
-  std::vector<std::string> names;
+  // the finding's index and a counter (bounded, unlike re-suffixing). Mostly the ID itself; only
+  // the others are stored.
+  std::string_view name(std::size_t finding) const;
+  std::unordered_map<std::size_t, std::string> renamed;
   // Finding id (viewed in scan.findings) -> index of its first finding.
   std::unordered_map<std::string_view, std::size_t> first_with_id;
   std::set<std::string> decoy_ips;  // hosts with a finding marked suspected_decoy

@@ -31,7 +31,7 @@ inline std::string badge(Severity s) {
 }
 
 inline std::string finding_anchor(const Context& ctx, std::size_t index) {
-  return "f-" + index_of(ctx).names[index];
+  return fmt::format("f-{}", index_of(ctx).name(index));
 }
 
 // The sections, in page order.

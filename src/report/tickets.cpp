@@ -89,9 +89,10 @@ Expected<bool> write_tickets(const Context& ctx, const std::filesystem::path& di
     }
   }
   // One file per finding under its unique name: a repeated ID never overwrites a ticket.
-  const auto& names = index_of(ctx).names;
+  const auto& index = index_of(ctx);
   for (std::size_t i = 0; i < ctx.scan.findings.size(); ++i) {
-    auto r = write_file(folder / (names[i] + ".md"), render_ticket(ctx, ctx.scan.findings[i]));
+    auto r = write_file(folder / fmt::format("{}.md", index.name(i)),
+                        render_ticket(ctx, ctx.scan.findings[i]));
     if (!r) return r;
   }
   return true;
