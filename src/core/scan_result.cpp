@@ -50,6 +50,12 @@ void for_each_observation(const ScanResult& r, const std::function<void(const Ob
   if (r.stored) r.stored->for_each(fn);
 }
 
+void for_each_observation(const ScanResult& r, std::span<const std::string_view> needles,
+                          const std::function<void(const Observation&)>& fn) {
+  for (const auto& o : r.observations) fn(o);
+  if (r.stored) r.stored->for_each_containing(needles, fn);
+}
+
 std::string finding_id(const std::string& rule_id, const std::string& asset,
                        const std::string& discriminator) {
   // FNV-1a 64: stable across builds and platforms, enough to tell findings apart.

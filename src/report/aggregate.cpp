@@ -164,7 +164,11 @@ ScanIndex::ScanIndex(const ScanResult& s, const Diff* diff) : scan(s) {
     if (f.rule_id == "DICOM-AE-ANY-CALLED") any_called.emplace(f.ip, f.port);
     if (f.suspected_decoy) decoy_ips.insert(f.ip);
   }
-  for_each_observation(s, [&](const Observation& o) {
+  // Only objects written and the known peer's observations (the "identity" key is written only
+  // when there is one): other lines are not parsed.
+  const std::string store_probe = fmt::format("\"probe\":\"{}\"", data_name<StoreTestData>());
+  const std::string_view needles[] = {"\"identity\":", store_probe};
+  for_each_observation(s, needles, [&](const Observation& o) {
     if (const auto* d = data_as<StoreTestData>(o)) {
       if (d->outcome != DimseOutcome::refused && d->outcome != DimseOutcome::not_sent) {
         written.push_back({o.ep.str(), d->called_ae,

@@ -47,11 +47,22 @@ class FileStore final : public ObservationStore {
   FileStore(std::filesystem::path file, std::uint64_t bytes, std::vector<Observation> memory)
       : m_file(std::move(file)), m_bytes(bytes), m_memory(std::move(memory)) {}
   void for_each(const std::function<void(const Observation&)>& fn) const override {
+    for_each_containing({}, fn);
+  }
+  // Empty `needles`: every line.
+  void for_each_containing(std::span<const std::string_view> needles,
+                           const std::function<void(const Observation&)>& fn) const override {
+    const auto wanted = [&](std::string_view line) {
+      return needles.empty() || std::any_of(needles.begin(), needles.end(), [&](auto n) {
+               return line.find(n) != std::string_view::npos;
+             });
+    };
     if (m_bytes > 0) {
       std::ifstream in(m_file, std::ios::binary);
       std::uint64_t read = 0;
       for (std::string line; read < m_bytes && std::getline(in, line);) {
         read += line.size() + 1;
+        if (!wanted(line)) continue;
         if (auto o = parse_line(line)) fn(*o);
       }
     }

@@ -6,7 +6,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -183,6 +185,14 @@ class ObservationStore {
   virtual ~ObservationStore() = default;
   // Every stored observation, in the order they were recorded.
   virtual void for_each(const std::function<void(const Observation&)>& fn) const = 0;
+  // At least every stored observation whose JSON line (compact, as observations.jsonl holds it)
+  // contains one of `needles`, in order; it may give others too. A store on disk skips the
+  // other lines without parsing them.
+  virtual void for_each_containing(std::span<const std::string_view> needles,
+                                   const std::function<void(const Observation&)>& fn) const {
+    (void)needles;
+    for_each(fn);
+  }
 };
 
 struct ScanResult {
@@ -203,6 +213,10 @@ void from_json(const nlohmann::json& j, ScanResult& r);
 
 // Every observation of the result: `observations`, then the stored ones.
 void for_each_observation(const ScanResult& r, const std::function<void(const Observation&)>& fn);
+// The same, but the stored observations whose line contains none of `needles` may be skipped
+// (ObservationStore::for_each_containing): the caller still checks what it is given.
+void for_each_observation(const ScanResult& r, std::span<const std::string_view> needles,
+                          const std::function<void(const Observation&)>& fn);
 
 // Inventory: hosts and endpoints from the observations (pure).
 void build_inventory(ScanResult& result);

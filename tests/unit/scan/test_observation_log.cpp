@@ -76,3 +76,31 @@ TEST_CASE("an output file that cannot be opened is an error to report") {
   CHECK_FALSE(log.opened());
   CHECK(log.open_error().find("cannot write") != std::string::npos);
 }
+
+// The report index reads only the known peer's observations and the objects written; the store
+// on disk skips the other lines unparsed, and never one that holds a needle.
+TEST_CASE("the store gives every line holding a needle, and skips the others") {
+  const auto file = temp_file();
+  {
+    ObservationLog log(file, false);
+    REQUIRE(log.opened());
+    log.push(obs("plain"));
+    auto known = obs("as the known peer");
+    known.identity = "tls_client_cert";
+    log.push(known);
+    auto quoted = obs("a summary that says \"identity\": but is no key");
+    log.push(quoted);
+    auto store = obs("stored");
+    store.probe = "dicom_store_test";
+    log.push(store);
+    const std::string_view needles[] = {"\"identity\":", "\"probe\":\"dicom_store_test\""};
+    std::vector<std::string> seen;
+    log.store()->for_each_containing(needles,
+                                     [&](const Observation& o) { seen.push_back(o.summary); });
+    CHECK(seen == std::vector<std::string>{"as the known peer", "stored"});
+    seen.clear();
+    log.store()->for_each_containing({}, [&](const Observation& o) { seen.push_back(o.summary); });
+    CHECK(seen.size() == 4);
+  }
+  std::filesystem::remove(file);
+}
