@@ -29,6 +29,13 @@ inline std::string capped_list(const std::vector<std::string>& items, std::size_
   return fmt::format("{} and {} more", fmt::join(head, ", "), items.size() - max);
 }
 
+// The same from the first items only and the count of them all: a rule that lists the others of
+// a group for each member makes the list once per member in O(1), not O(group).
+inline std::string capped_list_of(const std::vector<std::string>& head, std::size_t total) {
+  if (total <= head.size()) return fmt::format("{}", fmt::join(head, ", "));
+  return fmt::format("{} and {} more", fmt::join(head, ", "), total - head.size());
+}
+
 inline bool dicom_endpoint(const EndpointView& v) {
   return v.speaks_dicom() || !v.all<PassiveData>().empty();
 }

@@ -79,11 +79,32 @@ std::map<Endpoint, std::vector<OwnTitle>> own_titles(const ScanView& sv) {
 
 // ---------------------------------------------------------------- ASSET-AE-TITLE-DUPLICATE
 
+namespace {
+
+// The endpoints that use one AE title as their own (own_titles lists a title once per endpoint).
+struct TitleUsers {
+  std::vector<std::pair<Endpoint, const OwnTitle*>> users;
+  std::vector<std::string> eps;  // the users' endpoints, as text
+  std::size_t hosts = 0;         // distinct addresses among them
+  std::size_t tentative = 0;     // users known only from a capture
+};
+
+}  // namespace
+
 std::vector<AssetHit> eval_ae_title_duplicate(const ScanView& sv) {
   const auto titles = own_titles(sv);
-  std::map<std::string, std::vector<std::pair<Endpoint, const OwnTitle*>>> by_title;
+  std::map<std::string, TitleUsers> by_title;
   for (const auto& [ep, list] : titles) {
-    for (const auto& t : list) by_title[t.title].push_back({ep, &t});
+    for (const auto& t : list) by_title[t.title].users.push_back({ep, &t});
+  }
+  for (auto& [title, g] : by_title) {
+    std::set<Ipv4> ips;
+    for (const auto& [ep, t] : g.users) {
+      g.eps.push_back(ep.str());
+      ips.insert(ep.ip);
+      if (!t->firm) g.tentative++;
+    }
+    g.hosts = ips.size();
   }
   std::vector<AssetHit> out;
   std::set<Endpoint> judged;
@@ -91,23 +112,19 @@ std::vector<AssetHit> eval_ae_title_duplicate(const ScanView& sv) {
     judged.insert(ep);
     bool failed = false;
     for (const auto& t : list) {
-      const auto& users = by_title[t.title];
-      if (users.size() < 2) continue;
-      bool other_host = false, firm = t.firm;
-      std::vector<std::string> ev;
+      const auto& g = by_title.at(t.title);
+      if (g.users.size() < 2) continue;
+      // What is said of the others is made from the group once, not by walking it for each of
+      // its members: a title shared by thousands of endpoints stays linear.
+      const bool other_host = g.hosts >= 2;
+      const bool firm = t.firm && g.tentative == 0;
+      // this endpoint first, then up to 10 others (the summary counts them all)
+      std::vector<std::string> ev{fmt::format("'{}' at {}: {}", t.title, ep.str(), t.how)};
       std::vector<std::string> others;
-      for (const auto& [uep, ut] : users) {
-        // this endpoint first, then up to 10 others (the summary counts them all)
-        if (uep == ep) {
-          ev.insert(ev.begin(), fmt::format("'{}' at {}: {}", t.title, uep.str(), ut->how));
-          continue;
-        }
-        if (others.size() < 10) {
-          ev.push_back(fmt::format("'{}' at {}: {}", t.title, uep.str(), ut->how));
-        }
-        others.push_back(uep.str());
-        other_host = other_host || uep.ip != ep.ip;
-        firm = firm && ut->firm;
+      for (std::size_t i = 0; i < g.users.size() && others.size() < 10; ++i) {
+        if (g.users[i].first == ep) continue;
+        ev.push_back(fmt::format("'{}' at {}: {}", t.title, g.eps[i], g.users[i].second->how));
+        others.push_back(g.eps[i]);
       }
       if (!other_host) {
         ev.push_back("all on one host: if one application listens on several ports this is "
@@ -116,12 +133,11 @@ std::vector<AssetHit> eval_ae_title_duplicate(const ScanView& sv) {
       }
       auto h = fail(other_host ? Severity::medium : Severity::low,
                     fmt::format("AE title '{}' is also the title of {}", t.title,
-                                capped_list(others)),
+                                capped_list_of(others, g.users.size() - 1)),
                     std::move(ev), {"dicom_ae_policy", "http_imaging", "passive_dicom"},
                     EvidenceLevel::observed, firm ? Confidence::confirmed : Confidence::tentative);
       h.discriminator = t.title;
-      h.related.assign(others.begin(), others.begin() + static_cast<long>(std::min<std::size_t>(
-                                                          others.size(), 10)));
+      h.related = std::move(others);
       out.push_back({ep, std::move(h)});
       failed = true;
     }

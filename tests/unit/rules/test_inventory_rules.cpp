@@ -270,6 +270,41 @@ TEST_CASE("a title used by clients in a capture counts, but tentatively") {
   CHECK(any_line_has(dup[0]->evidence, "in a capture"));
 }
 
+TEST_CASE("a title shared by many: each finding names ten others and counts the rest") {
+  Builder b;
+  for (int i = 1; i <= 14; ++i) {
+    b.own_title_server(ep(fmt::format("198.18.1.{}", i).c_str(), 104), "PACS");
+  }
+  PassiveData p;  // one more user, seen only in a capture: every finding becomes tentative
+  p.client_ip = "198.18.1.50";
+  p.server_ip = "198.18.1.40";
+  p.server_port = 104;
+  p.calling_ae = "CT1";
+  p.called_ae = "PACS";
+  p.ac_seen = true;
+  p.outcome = PassiveOutcome::released;
+  b.add(ep("198.18.1.40", 104), "passive_dicom", p);
+  const auto r = b.run();
+  REQUIRE(findings(r, "ASSET-AE-TITLE-DUPLICATE").size() == 15);
+  const auto* first = finding_at(r, "ASSET-AE-TITLE-DUPLICATE", "198.18.1.1:104");
+  REQUIRE(first);
+  CHECK(first->severity == Severity::medium);
+  CHECK(first->confidence == Confidence::tentative);
+  REQUIRE(first->evidence.size() == 11);  // its own title first, then ten others
+  CHECK(first->evidence[0].starts_with("'PACS' at 198.18.1.1:104: accepted as called"));
+  CHECK(first->evidence[1].starts_with("'PACS' at 198.18.1.2:104: "));
+  CHECK(first->evidence[10].starts_with("'PACS' at 198.18.1.11:104: "));
+  CHECK(first->summary.ends_with("198.18.1.10:104, 198.18.1.11:104 and 4 more"));
+  REQUIRE(first->related.size() == 10);
+  CHECK(first->related.front() == "198.18.1.2:104");
+  CHECK(first->related.back() == "198.18.1.11:104");
+  const auto* captured = finding_at(r, "ASSET-AE-TITLE-DUPLICATE", "198.18.1.40:104");
+  REQUIRE(captured);
+  CHECK(captured->evidence[0].find("in a capture") != std::string::npos);
+  CHECK(captured->related.front() == "198.18.1.1:104");
+  CHECK(captured->summary.ends_with("198.18.1.10:104 and 4 more"));
+}
+
 // ---------------------------------------------------------------- implementation identities
 
 TEST_CASE("one host, two implementation identities; the same identity on two ports passes") {
