@@ -43,15 +43,12 @@ void EndpointView::add(const Observation& o) {
       o.data);
 }
 
-namespace {
-
-// Does this observation make an endpoint worth judging on its own? An open port of the sweep, or
-// an association seen in a capture (captures have no sweep). Other observations only add to an
-// endpoint already there (active probes only run on open ports).
 bool opens_endpoint(const Observation& o) {
   if (const auto* p = data_as<PortData>(o)) return p->state == PortState::open;
   return data_as<PassiveData>(o) != nullptr;
 }
+
+namespace {
 
 template <typename T>
 const T* first_of(const EndpointView& v) {
@@ -130,9 +127,9 @@ bool rule_applies(const RuleSpec& rule, const EndpointView& v) {
 
 namespace {
 
-// std::stable_sort, without its buffer of n elements (11 MB for 2,000 endpoints' findings and
-// checks, at the scan's memory peak): the order is found on indices, then each element is moved
-// once, cycle by cycle.
+// std::stable_sort, without its buffer of n elements on top of the findings and checks (11 MB at
+// 2,000 endpoints): the order is found on indices, then each element is moved once, cycle by
+// cycle.
 template <class T, class Less>
 void stable_sort_by_index(std::vector<T>& v, Less less) {
   std::vector<std::uint32_t> order(v.size());

@@ -149,6 +149,12 @@ inline bool implemented(const RuleSpec& r) { return r.evaluate || r.evaluate_sca
 const std::vector<RuleSpec>& catalogue();
 const RuleSpec* find_rule(std::string_view id);
 
+// Does this observation make an endpoint worth judging on its own? An open port of the sweep, or
+// an association seen in a capture (captures have no sweep). Other observations only add to an
+// endpoint already there (active probes only run on open ports); the known peer's view starts at
+// any observation made with the site's certificate.
+bool opens_endpoint(const Observation& o);
+
 // Is the rule judged on this endpoint (see RuleSpec::needs)?
 bool rule_applies(const RuleSpec& rule, const EndpointView& v);
 
