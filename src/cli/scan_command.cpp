@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -137,8 +138,14 @@ int run(ScanOptions o, const std::vector<std::string>& argv, std::optional<Resum
   std::optional<report::Diff> diff;
   if ((*setup)->baseline) diff = report::compare(*(*setup)->baseline, *result);
   report::Context ctx{*result, diff ? &*diff : nullptr};
+  const auto reports_from = std::chrono::steady_clock::now();
   auto written = report::write_all(ctx, req.out_dir, (*setup)->formats);
   if (!written) return log_error(written.error()), k_exit_runtime;
+  if (req.timings) {
+    log_info(false, fmt::format("reports written in {:.2f} s",
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                              reports_from).count()));
+  }
   if (!result->output_error.empty()) return log_error(result->output_error), k_exit_runtime;
   return summarise(*result, o, req);
 }

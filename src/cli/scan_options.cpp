@@ -75,7 +75,7 @@ void add_scan_options(CLI::App& sub, ScanOptions& o) {
   sub.add_flag("--dry-run", o.dry_run, "Print the plan (endpoints, probes, worst-case time); send nothing");
   sub.add_flag("--force", o.force, "Replace an earlier scan's files in the output folder");
   sub.add_flag("-q,--quiet", o.quiet, "Only errors on stderr");
-  sub.add_flag("-v,--verbose", o.verbose, "More logging on stderr (-vv: DCMTK debug)");
+  sub.add_flag("-v,--verbose", o.verbose, "More logging on stderr: when each phase ended (-vv: DCMTK debug too)");
   sub.add_flag("--progress", o.progress, "Progress line on stderr even when not a terminal");
   sub.add_flag("--no-progress", o.no_progress, "No progress line");
 }
@@ -259,6 +259,7 @@ Expected<std::unique_ptr<ScanSetup>> build_scan(const ScanOptions& o,
   req.out_dir = o.out_dir.empty() ? default_out_dir() : o.out_dir;
   req.progress = !o.quiet && !o.no_progress && o.progress;  // the caller adds "is a terminal"
   req.quiet = o.quiet;
+  req.timings = o.verbose > 0 && !o.quiet;
   return setup;
 }
 

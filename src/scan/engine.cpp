@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -164,6 +165,14 @@ Millis worst_case_per_endpoint(const ScanPolicy& policy,
 }
 
 Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
+  const auto t0 = std::chrono::steady_clock::now();
+  // -v: where the wall time went, as nmap's "Completed ... elapsed" lines.
+  auto timing = [&](std::string_view phase) {
+    if (!req.timings) return;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::fprintf(stderr, "%spacscan: %.*s at %.2f s\n", req.progress ? "\n" : "",
+                 static_cast<int>(phase.size()), phase.data(), s);
+  };
   std::error_code ec;
   std::filesystem::create_directories(req.out_dir, ec);
   if (ec) return error(fmt::format("cannot create output folder {}: {}", req.out_dir.string(), ec.message()));
@@ -271,7 +280,6 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   std::jthread reporter;
   if (req.progress) {
     reporter = std::jthread([&](std::stop_token rs) {
-      const auto t0 = std::chrono::steady_clock::now();
       while (!rs.stop_requested()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         const auto s = std::chrono::duration_cast<std::chrono::seconds>(
@@ -313,6 +321,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
                             });
       if (!stop.stop_requested()) journal.hosts(hosts);
       feed.close();
+      timing(fmt::format("host discovery ended ({} host(s) to sweep)", hosts.size()));
     });
   }
   std::uint64_t hosts_swept = 0;
@@ -359,8 +368,10 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
     queue_given_open(req, swept_before, carried_ports, carried_facts, writer, scheduler,
                      open_endpoints);
   }
+  timing("sweep ended");
   if (discovery.joinable()) discovery.join();
   scheduler.finish();
+  timing("probes ended");
   if (reporter.joinable()) {
     reporter.request_stop();
     reporter.join();
@@ -415,6 +426,7 @@ Expected<ScanResult> run_scan(const ScanRequest& req, std::stop_token stop) {
   // and reporting (main thread, main arena) cannot reuse. Hand it back before the peak.
   ::malloc_trim(0);
   judge_by_host(writer, result);
+  timing("judging ended");
   return result;
 }
 

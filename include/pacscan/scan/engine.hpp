@@ -61,6 +61,7 @@ struct ScanRequest {
   Discovery discovery = Discovery::automatic;
   std::string interface;  // ARP discovery only on this interface ("" any attached one)
   bool quiet = false;     // no discovery notices on stderr
+  bool timings = false;   // -v: when each phase ended, on stderr
   std::optional<ResumeState> resume;
   // Endpoints already known to be open (-iX: nmap -oX output). When set, even empty, there is
   // no host discovery and no sweep: these are probed (each through the gate, like any other).
