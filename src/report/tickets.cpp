@@ -88,11 +88,12 @@ Expected<bool> write_tickets(const Context& ctx, const std::filesystem::path& di
       std::filesystem::remove(entry.path(), ec);
     }
   }
-  // One file per finding under its unique name: a repeated ID never overwrites a ticket.
+  // One file per finding under its unique name: a repeated ID never overwrites a ticket, and
+  // with the old ones gone each is a new file.
   const auto& index = index_of(ctx);
   for (std::size_t i = 0; i < ctx.scan.findings.size(); ++i) {
-    auto r = write_file(folder / fmt::format("{}.md", index.name(i)),
-                        render_ticket(ctx, ctx.scan.findings[i]));
+    auto r = write_new_file(folder / fmt::format("{}.md", index.name(i)),
+                            render_ticket(ctx, ctx.scan.findings[i]));
     if (!r) return r;
   }
   return true;

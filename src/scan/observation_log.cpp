@@ -18,6 +18,11 @@
 namespace pacscan {
 namespace {
 
+// One line of observations.jsonl (without its newline).
+std::string dump_line(const Observation& o) {
+  return nlohmann::json(o).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::optional<Observation> parse_line(std::string_view line) {
   try {
     auto j = nlohmann::json::parse(line);
@@ -67,6 +72,19 @@ class FileStore final : public ObservationStore {
       }
     }
     for (const auto& o : m_memory) fn(o);
+  }
+  // Lines written by ObservationLog::push, which dumps exactly so.
+  bool for_each_line(const std::function<void(std::string_view)>& fn) const override {
+    if (m_bytes > 0) {
+      std::ifstream in(m_file, std::ios::binary);
+      std::uint64_t read = 0;
+      for (std::string line; read < m_bytes && std::getline(in, line);) {
+        read += line.size() + 1;
+        fn(line);
+      }
+    }
+    for (const auto& o : m_memory) fn(dump_line(o));
+    return true;
   }
 
  private:
@@ -152,8 +170,7 @@ void ObservationLog::push(Observation o, bool index) noexcept {
       } catch (...) {  // the watch lost one fact; the observation itself is still recorded
       }
     }
-    std::string line = nlohmann::json(o).dump(-1, ' ', false,
-                                              nlohmann::json::error_handler_t::replace);
+    std::string line = dump_line(o);
     line += '\n';
     std::lock_guard lock(m_mu);
     m_lines++;

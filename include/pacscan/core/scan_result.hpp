@@ -193,6 +193,13 @@ class ObservationStore {
     (void)needles;
     for_each(fn);
   }
+  // The stored observations as compact JSON lines, in order, when the store holds them so:
+  // each is `nlohmann::json(o).dump()` of the observation for_each gives (scan.json copies them
+  // instead of rebuilding each one). false: this store has no lines; use for_each.
+  virtual bool for_each_line(const std::function<void(std::string_view)>& fn) const {
+    (void)fn;
+    return false;
+  }
 };
 
 struct ScanResult {

@@ -66,6 +66,33 @@ TEST_CASE("write_all writes every file; an unknown format is an error") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("tickets rendered again in the same folder are the new ones, and only those") {
+  auto scan = make_fixture();
+  REQUIRE(scan.findings.size() >= 2);
+  const auto dir = render_all(scan, "again");
+  const auto ticket = [&](const Finding& f) { return dir / "tickets" / (f.id + ".md"); };
+  const Finding dropped = scan.findings.back();
+  scan.findings.pop_back();
+  scan.findings[0].title = "A title of the second rendering";
+  REQUIRE(report::write_all(report::Context{scan}, dir, {"tickets"}));
+  CHECK(contains(read_file(ticket(scan.findings[0])), "A title of the second rendering"));
+  CHECK_FALSE(std::filesystem::exists(ticket(dropped)));
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "tickets")) ++files;
+  CHECK(files == scan.findings.size());  // no temporary left behind either
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a new file that cannot be written is an error, and nothing is left") {
+  const auto dir = temp_dir("new-file");
+  CHECK(report::detail::write_new_file(dir / "a.md", "text"));
+  CHECK(read_file(dir / "a.md") == "text");
+  const auto missing = report::detail::write_new_file(dir / "no-such-folder" / "b.md", "text");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(contains(missing.error(), "no-such-folder"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("scan.json round trip keeps the key fields") {
   const auto scan = make_fixture();
   const auto dir = render_all(scan, "json");

@@ -67,3 +67,38 @@ TEST_CASE("a report written to a file is the rendered text") {
   CHECK(read_file(dir / "scan.json") == report::detail::render_json(ctx));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a compactly dumped value is laid out as dump(2) would, or refused whole") {
+  const auto doc = nlohmann::json::parse(R"({
+    "a": [], "b": {}, "c": [1, [2, 3], {"x": "line\nbreak", "y": [], "z": {}}],
+    "d": {"e": {"f": [{"g": null, "h": true}]}}, "i": -1.5e-7, "j": 18446744073709551615,
+    "k": "{[,:]} \"quoted\" \\ back\\slash \\\" \u202e\u0000 caf\u00e9",
+    "l": [[], [[]], {"": ""}], "{\"m\":": ":,"
+  })");
+  const std::vector<nlohmann::json> values = {doc, doc["c"], doc["d"], doc["l"], doc["a"],
+                                              doc["b"], nlohmann::json::array({doc, doc})};
+  for (const auto& v : values) {
+    std::ostringstream laid, whole;
+    report::detail::JsonStream a(laid), b(whole);
+    a.begin_object();  // inside an object, so the indent of depth 1 is added to every line
+    b.begin_object();
+    a.key("v");
+    b.key("v");
+    CHECK(a.compact_value(v.dump()));
+    b.value(v);
+    a.end_object();
+    b.end_object();
+    CHECK(laid.str() == whole.str());
+  }
+  for (const std::string& bad : {std::string(R"({"a":[1,2)"), std::string(R"({"a":"}"})") + "}",
+                                std::string("{}{}"), std::string(R"([1]])"), std::string("1"),
+                                std::string(R"("text")"), std::string(R"({"a":"unterminated})"),
+                                std::string()}) {
+    std::ostringstream out;
+    report::detail::JsonStream js(out);
+    js.begin_array();
+    CHECK_FALSE(js.compact_value(bad));
+    js.end_array();
+    CHECK(out.str() == "[]");
+  }
+}

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <string>
 
+#include "report/common.hpp"
 #include "scan/observation_log.hpp"
+#include "tests/unit/report/fixture.hpp"
 
 using namespace pacscan;
 
@@ -102,5 +104,24 @@ TEST_CASE("the store gives every line holding a needle, and skips the others") {
     log.store()->for_each_containing({}, [&](const Observation& o) { seen.push_back(o.summary); });
     CHECK(seen.size() == 4);
   }
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("scan.json from the observations on disk is the whole document's dump(2)") {
+  // The stored lines are copied into scan.json, laid out, not rebuilt: they must give what
+  // the observations themselves give, hostile bytes included.
+  const ScanResult scan = report_test::make_fixture();
+  REQUIRE_FALSE(scan.observations.empty());
+  const auto file = temp_file();
+  ScanResult from_disk = scan;
+  from_disk.observations.clear();
+  {
+    ObservationLog log(file, false);
+    for (const auto& o : scan.observations) log.push(o);
+    from_disk.stored = log.store();
+  }
+  const std::string whole =
+      nlohmann::json(scan).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  CHECK(report::detail::render_json(report::Context{from_disk}) == whole);
   std::filesystem::remove(file);
 }
