@@ -9,12 +9,14 @@
 // per line) lets the reports read back the observations of one host at a time, and scan.json
 // copies them from disk one at a time. Lines of hosts that are not up (a sweep's filtered ports
 // of an address that answered nothing) are written but not indexed: nothing is kept per address
-// that is not live.
+// that is not live. What the scan-level rules read of the hosts that are up is kept as it comes,
+// without its summary and raw bytes, so that judging does not read the whole log twice.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,10 +50,18 @@ class ObservationLog {
   // The indexed observations of each host in turn (address order), each host's in the order
   // they were recorded. Used to judge one host at a time.
   void for_each_host(const std::function<void(Ipv4, std::vector<Observation>&&)>& fn);
+  // What the scan-level rules read (rules::read_by_scan_rules) of the indexed observations, in
+  // the order they were recorded, without summary and raw bytes; and the endpoints judging makes
+  // a view of (an open port, a captured association, an identity). Moved out: the log keeps
+  // nothing of it after.
+  struct ScanLevel {
+    std::vector<Observation> observations;
+    std::set<Endpoint> judged;
+  };
+  ScanLevel take_scan_level();
   // The first write error ("" when none) and how many lines were not written because of it.
   std::string write_error() const;
   std::uint64_t lines_lost() const;
-  std::size_t indexed() const;  // observations of hosts that were up (what judging reads)
   std::uint64_t lines() const;
 
  private:
@@ -62,6 +72,7 @@ class ObservationLog {
   };
   bool write_line(const std::string& line);
   void index_existing();
+  void keep_scan_level(Observation& o);  // under m_mu, for an indexed observation
   mutable std::mutex m_mu;
   std::filesystem::path m_file;
   int m_fd = -1;
@@ -73,6 +84,7 @@ class ObservationLog {
   std::vector<Entry> m_index;
   std::vector<Observation> m_memory;  // what could not be written (full disk)
   std::uint64_t m_disk_lines = 0;     // lines on disk (for the store)
+  ScanLevel m_scan_level;
   std::function<void(const Observation&)> m_observer;
 };
 

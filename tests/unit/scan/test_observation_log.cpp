@@ -5,9 +5,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
+
+#include <pacscan/rules/rules.hpp>
 
 #include "report/common.hpp"
 #include "scan/observation_log.hpp"
@@ -123,5 +127,81 @@ TEST_CASE("scan.json from the observations on disk is the whole document's dump(
   const std::string whole =
       nlohmann::json(scan).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   CHECK(report::detail::render_json(report::Context{from_disk}) == whole);
+  std::filesystem::remove(file);
+}
+
+// Judging takes the scan-level rules' observations from the log as they were pushed instead of
+// reading the log back: they must be what a read back gives (host by host), text stripped, and
+// a resumed log must find the same in the lines it keeps.
+TEST_CASE("the scan-level observations kept as they come are those of a read back") {
+  auto made = [](const char* ip, std::uint16_t port, const char* probe, ProbeData data) {
+    Observation o;
+    o.probe = probe;
+    o.ep = Endpoint{*Ipv4::parse(ip), port};
+    o.data = std::move(data);
+    o.summary = std::string("said by ") + ip + " \xFF";  // raw bytes kept by admit()
+    return o;
+  };
+  // Three hosts, interleaved as the probe threads push them; types the scan-level rules read and
+  // types they do not.
+  std::vector<Observation> all = {
+      made("198.18.0.12", 0, "arp_discovery", ArpData{}),
+      made("198.18.0.10", 104, "tcp_connect", PortData{PortState::open, 1, ""}),
+      made("198.18.0.11", 11112, "tcp_connect", PortData{PortState::open, 1, ""}),
+      made("198.18.0.10", 104, "dicom_app_context", AppContextData{}),
+      made("198.18.0.11", 11112, "dicom_echo", EchoData{}),
+      made("198.18.0.10", 104, "dicom_associate", AssociateData{}),
+      made("198.18.0.12", 4242, "tcp_connect", PortData{PortState::closed, 0, "refused"}),
+      made("198.18.0.11", 11112, "dicom_app_context", AppContextData{}),
+  };
+  Observation filtered;  // a sweep's filtered port of an address that answered nothing
+  filtered.probe = "tcp_connect";
+  filtered.ep = Endpoint{*Ipv4::parse("198.18.9.9"), 104};
+  filtered.data = PortData{PortState::filtered, 0, ""};
+  auto with_id = all.front();
+  with_id.identity = "tls_client_cert";
+  const auto file = temp_file();
+  auto as_json = [](const std::vector<Observation>& v) { return nlohmann::json(v).dump(); };
+  std::string expected;
+  std::set<Endpoint> expected_judged;
+  auto reference = [&](ObservationLog& log) {
+    std::vector<Observation> kept;
+    log.for_each_host([&](Ipv4, std::vector<Observation>&& obs) {
+      for (auto& o : obs) {
+        if (rules::opens_endpoint(o) || !o.identity.empty()) expected_judged.insert(o.ep);
+        if (!rules::read_by_scan_rules(o)) continue;
+        o.summary = {};
+        o.raw_hex = {};
+        kept.push_back(std::move(o));
+      }
+    });
+    return as_json(kept);
+  };
+  auto taken = [&](ObservationLog& log, std::set<Endpoint>& judged) {
+    auto level = log.take_scan_level();
+    judged = level.judged;
+    std::stable_sort(level.observations.begin(), level.observations.end(),
+                     [](const Observation& a, const Observation& b) { return a.ep.ip < b.ep.ip; });
+    return as_json(level.observations);
+  };
+  {
+    ObservationLog log(file, false);
+    for (const auto& o : all) log.push(o);
+    log.push(filtered, false);
+    log.push(with_id);
+    expected = reference(log);
+    std::set<Endpoint> judged;
+    CHECK(taken(log, judged) == expected);
+    CHECK(judged == expected_judged);
+    CHECK_FALSE(judged.empty());
+    std::set<Endpoint> again;
+    CHECK(taken(log, again) == "[]");  // moved out
+  }
+  {
+    ObservationLog resumed(file, true);
+    std::set<Endpoint> judged;
+    CHECK(taken(resumed, judged) == expected);
+    CHECK(judged == expected_judged);
+  }
   std::filesystem::remove(file);
 }
