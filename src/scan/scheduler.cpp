@@ -71,6 +71,39 @@ struct ProbeScheduler::Chain {
   bool completed = false;
 };
 
+DoneMarks::DoneMarks(ObservationLog& log, ScanJournal& journal, std::chrono::milliseconds period)
+    : m_log(log), m_journal(journal), m_timer([this, period](std::stop_token stop) {
+        std::mutex mu;
+        std::condition_variable_any cv;
+        std::unique_lock lock(mu);
+        while (!stop.stop_requested()) {
+          cv.wait_for(lock, stop, period, [] { return false; });  // woken only by the stop
+          flush();
+        }
+      }) {}
+
+DoneMarks::~DoneMarks() {
+  m_timer.request_stop();
+  if (m_timer.joinable()) m_timer.join();
+  flush();
+}
+
+void DoneMarks::add(const Endpoint& ep) {
+  std::lock_guard lock(m_mu);
+  m_pending.push_back(ep);
+}
+
+void DoneMarks::flush() {
+  std::vector<Endpoint> marks;
+  {
+    std::lock_guard lock(m_mu);
+    marks.swap(m_pending);
+  }
+  if (marks.empty()) return;
+  m_log.sync();  // after the marks were taken: their observations were pushed before
+  for (const auto& ep : marks) m_journal.done(ep);
+}
+
 ProbeScheduler::ProbeScheduler(const std::vector<const ProbeSpec*>& probes,
                                const ScanPolicy& policy, Gate& gate, ObservationLog& writer,
                                ScanJournal& journal, std::stop_token stop, ChainHooks hooks)
@@ -78,7 +111,7 @@ ProbeScheduler::ProbeScheduler(const std::vector<const ProbeSpec*>& probes,
       m_policy(policy),
       m_gate(gate),
       m_writer(writer),
-      m_journal(journal),
+      m_done(writer, journal),
       m_stop(stop),
       m_hooks(hooks),
       m_max_workers(std::max(1, policy.workers)) {}
@@ -109,6 +142,7 @@ void ProbeScheduler::finish() {
     workers.swap(m_workers);
   }
   for (auto& w : workers) w.join();
+  m_done.flush();
 }
 
 int ProbeScheduler::peak_workers() const {
@@ -149,7 +183,7 @@ void ProbeScheduler::probe_host(HostState& h) {
     chains.pop_front();
     if (c.next == 0 && m_hooks.watch && m_hooks.watch->left_alone(h.ip)) {
       record_left_alone(*m_hooks.io, c.ep);  // its host stopped answering: not a packet more
-      m_journal.done(c.ep);
+      m_done.add(c.ep);
       m_probed++;
       continue;
     }
@@ -161,8 +195,7 @@ void ProbeScheduler::probe_host(HostState& h) {
       chains.push_back(std::move(c));
       continue;
     }
-    m_writer.sync();
-    if (c.completed) m_journal.done(c.ep);  // an interrupted chain is probed again on --resume
+    if (c.completed) m_done.add(c.ep);  // an interrupted chain is probed again on --resume
     m_probed++;
   }
   if (h.stalls > 0) {

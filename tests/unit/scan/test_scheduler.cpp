@@ -262,3 +262,34 @@ TEST_CASE("scheduler: a kept association reaches the next probe that reuses it, 
       "other: none open",   "keeper: slot empty",     "released"};
   CHECK(g_events == want);
 }
+
+// --resume trusts a "done" mark only if the endpoint's observations are on disk: a mark is
+// written after the log's sync, batched, and every mark is written by flush() at the latest.
+TEST_CASE("done marks reach the journal after the log's sync, batched, all at the flush") {
+  char tmpl[] = "/tmp/pacscan-marks-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::filesystem::path dir = tmpl;
+  ObservationLog log(dir / "observations.jsonl", false);
+  ScanJournal journal(dir / "resume.jsonl", false);
+  journal.started({"pacscan", "scan", "127.0.0.1"}, "2026-12-01T00:00:00Z");
+  const Endpoint a{*Ipv4::parse("127.0.0.1"), 104}, b{*Ipv4::parse("127.0.0.1"), 11112};
+  auto done_now = [&] { return read_journal(dir / "resume.jsonl").value().done; };
+  {
+    DoneMarks marks(log, journal, std::chrono::hours(1));  // the timer never fires here
+    log.push(make_observation("first", a));
+    marks.add(a);
+    CHECK(done_now().empty());  // held until the next sync
+    marks.flush();
+    CHECK(done_now() == std::set<Endpoint>{a});
+    marks.add(b);
+  }  // destruction flushes too
+  CHECK(done_now() == std::set<Endpoint>{a, b});
+  {
+    DoneMarks marks(log, journal, 5ms);
+    const Endpoint c{*Ipv4::parse("127.0.0.2"), 104};
+    marks.add(c);
+    for (int i = 0; i < 400 && !done_now().contains(c); ++i) std::this_thread::sleep_for(5ms);
+    CHECK(done_now().contains(c));  // written by the timer, without a flush
+  }
+  std::filesystem::remove_all(dir);
+}
