@@ -51,7 +51,8 @@ class FileBuf : public std::streambuf {
     return traits_type::not_eof(ch);
   }
   int sync() override {
-    if (m_error == 0) m_error = write_fully(m_fd, std::string_view(pbase(), static_cast<std::size_t>(pptr() - pbase())));
+    const std::string_view pending(pbase(), static_cast<std::size_t>(pptr() - pbase()));
+    if (m_error == 0) m_error = write_fully(m_fd, pending);
     setp(m_buf.data(), m_buf.data() + m_buf.size());
     return m_error == 0 ? 0 : -1;
   }
