@@ -11,6 +11,7 @@
 #include <pacscan/core/text.hpp>
 
 #include "discovery/arp.hpp"
+#include "discovery/neighbour.hpp"
 
 namespace pacscan {
 namespace {
@@ -18,6 +19,16 @@ namespace {
 void notice(const ScanRequest& req, ScanMeta& meta, const std::string& text) {
   meta.notes.push_back(text);
   if (!req.quiet) std::fprintf(stderr, "pacscan: %s\n", escape_untrusted(text).c_str());
+}
+
+std::string neighbours_note(discovery::NeighbourTable& table, std::size_t answered) {
+  const auto added = table.added(), refused = table.refused();
+  if (answered == 0) return {};
+  return fmt::format(
+      "{} of the {} MAC address(es) learned went into the system's neighbour table{}, so the "
+      "sweep and the probes did not broadcast a second who-has for those hosts.",
+      added, answered,
+      refused > 0 ? fmt::format(" ({} refused by the system)", refused) : std::string{});
 }
 
 }  // namespace
@@ -63,7 +74,9 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
   }
   const auto t0 = std::chrono::steady_clock::now();
   const discovery::ArpOptions arp_options;
+  discovery::NeighbourTable neighbours(seg->iface);
   auto arp = discovery::arp_scan(*seg, gate, stop, arp_options, [&](const discovery::ArpReply& r) {
+    neighbours.learn(r.ip, r.mac);  // before the sweep's first connect to it
     ArpData d;
     d.mac = discovery::mac_str(r.mac);
     d.vendor = oui ? oui->vendor(r.mac) : std::string{};
@@ -98,10 +111,10 @@ std::vector<Ipv4> discover(const ScanRequest& req, const std::vector<Ipv4>& host
       "(each one swept and probed as soon as it answered); the {} silent one(s) are down and "
       "were not swept (as nmap does on a local segment; --discovery tcp sweeps them anyway). "
       "Each silent address was asked {} times; the wait for a reply was {} ms at the end "
-      "(adapted to the replies' round trips, between {} and {} ms).{}",
+      "(adapted to the replies' round trips, between {} and {} ms). {}{}",
       seg->iface, seg->addr.str(), seg->prefix, elapsed.count(), answered, on_segment.size(),
       on_segment.size() - answered, arp_options.rounds, arp->last_wait.count(),
-      arp_options.min_wait.count(), arp_options.wait.count(),
+      arp_options.min_wait.count(), arp_options.wait.count(), neighbours_note(neighbours, answered),
       off_segment > 0 ? fmt::format(" {} address(es) off that segment were swept without ARP.",
                                     off_segment)
                       : std::string{}));

@@ -4,7 +4,9 @@
 198.18.0.30) from pslab-scan with --discovery arp. Every lab host in scope is found with the MAC
 of its eth0 (read with `ip -o link` inside its namespace), the drop host (ARP answered, TCP
 blackholed) is in the inventory with its MAC and no open port, silent addresses are not swept,
-and the sniffers on 198.18.0.7, .48 and the excluded .30 saw no ARP request (nor any packet).
+every who-has broadcast for a lab host on the scanner's interface is one of pacscan's own (the
+MAC addresses learned go into the neighbour table, so the kernel does not ask again), and the
+sniffers on 198.18.0.7, .48 and the excluded .30 saw no ARP request (nor any packet).
 Then the fallback: the same scan without CAP_NET_RAW (setpriv drops it from the bounding set)
 completes with TCP discovery and says so in meta.notes. The lab is always taken down."""
 import os
@@ -66,9 +68,36 @@ def main(t):
         t.expect("pslab-" not in left, "lab namespaces deleted", left)
 
 
+# Prints the target of every broadcast ARP request the scanner's eth0 sends or receives.
+SNIFF = r"""
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL: sent ones too
+s.bind(("eth0", 0))
+print("ready", flush=True)
+while True:
+    f = s.recv(2048)
+    if len(f) >= 42 and f[0:6] == b"\xff" * 6 and f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x01":
+        print(socket.inet_ntoa(f[38:42]), flush=True)
+"""
+
+
 def arp_scan(t):
-    r = t.scan(SCAN_ARGS + ["--discovery", "arp"], out=t.outdir("arp"), timeout=150,
-               prefix=["ip", "netns", "exec", "pslab-scan"])
+    # A cold start, as a first scan: the scanner's kernel knows no neighbour. The sniffer counts
+    # who-has broadcasts: pacscan's own only, since the MAC addresses it learned go into the
+    # neighbour table before the sweep connects (the kernel would broadcast its own otherwise).
+    subprocess.run(["ip", "-n", "pslab-scan", "neigh", "flush", "all"], timeout=10)
+    sniff_log = os.path.join(t.tmp, "arp-broadcasts.txt")
+    with open(sniff_log, "w") as log:
+        sniffer = subprocess.Popen(["ip", "netns", "exec", "pslab-scan", h.PY, "-c", SNIFF],
+                                   stdout=log, stderr=subprocess.DEVNULL)
+    try:
+        t.wait_until("ARP sniffer ready", lambda: "ready" in h.read_lines(sniff_log), timeout=10)
+        r = t.scan(SCAN_ARGS + ["--discovery", "arp"], out=t.outdir("arp"), timeout=150,
+                   prefix=["ip", "netns", "exec", "pslab-scan"])
+    finally:
+        sniffer.terminate()
+        sniffer.wait(timeout=10)
+    asked = h.read_lines(sniff_log)[1:]
     t.expect_rc(r, (0, 1))
     t.expect_outputs(r)
     s = r.scan
@@ -94,6 +123,8 @@ def arp_scan(t):
                          f"{ip}: vendor of OUI 00-00-0C from {OUI_FILE}", d)
         else:  # veth MACs are locally administered: the IEEE registry has no vendor for them
             t.expect(d.get("vendor") == "", f"{ip}: no vendor for a locally administered MAC", d)
+        t.expect_eq(asked.count(ip), d.get("requests"),
+                    f"{ip}: every who-has broadcast for it was one of pacscan's own", asked)
         hr = h.host(s, ip)
         t.expect(hr is not None and hr.get("mac") == want and hr.get("via") == "arp"
                  and hr.get("up") is True, f"{ip}: in hosts with its MAC, via arp, up", hr)
@@ -114,6 +145,9 @@ def arp_scan(t):
     t.expect(swept <= set(SCOPE_HOSTS), "only hosts that answered ARP were swept",
              sorted(swept - set(SCOPE_HOSTS)))
     notes = " ".join(s.get("meta", {}).get("notes", []))
+    t.expect(f"{len(SCOPE_HOSTS)} of the {len(SCOPE_HOSTS)} MAC address(es) learned went into "
+             "the system's neighbour table" in notes,
+             "meta.notes says the MAC addresses learned went into the neighbour table", notes)
     t.expect("ARP on eth0" in notes and "not swept" in notes,
              "meta.notes says ARP discovery ran and silent addresses were not swept",
              s.get("meta", {}).get("notes"))
