@@ -71,7 +71,8 @@ void NeighbourTable::drain() {
       if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) continue;
       const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
       if (e->error == 0) m_added++;
-      else if (e->error != -EEXIST) m_refused++;
+      else if (e->error == -EEXIST) m_known++;
+      else m_refused++;
     }
   }
 }
@@ -79,6 +80,11 @@ void NeighbourTable::drain() {
 std::uint64_t NeighbourTable::added() {
   if (m_fd >= 0) drain();
   return m_added;
+}
+
+std::uint64_t NeighbourTable::known() {
+  if (m_fd >= 0) drain();
+  return m_known;
 }
 
 std::uint64_t NeighbourTable::refused() {

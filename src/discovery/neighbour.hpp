@@ -19,8 +19,9 @@ class NeighbourTable {
   // Adds ip -> mac as a "stale" entry (used at once, confirmed by the traffic or re-asked by
   // unicast, as the kernel does with any entry); an entry the kernel already has is kept.
   void learn(Ipv4 ip, const Mac& mac);
-  // Entries the kernel took, and the ones it refused for another reason than having one.
+  // Entries the kernel took, the ones it already had, and the ones it refused otherwise.
   std::uint64_t added();
+  std::uint64_t known();
   std::uint64_t refused();
 
  private:
@@ -28,7 +29,7 @@ class NeighbourTable {
   int m_fd = -1;
   int m_ifindex = 0;
   std::uint32_t m_seq = 0;
-  std::uint64_t m_added = 0, m_refused = 0;
+  std::uint64_t m_added = 0, m_known = 0, m_refused = 0;
 };
 
 }  // namespace pacscan::discovery

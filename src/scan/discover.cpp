@@ -22,12 +22,12 @@ void notice(const ScanRequest& req, ScanMeta& meta, const std::string& text) {
 }
 
 std::string neighbours_note(discovery::NeighbourTable& table, std::size_t answered) {
-  const auto added = table.added(), refused = table.refused();
+  const auto added = table.added(), known = table.known(), refused = table.refused();
   if (answered == 0) return {};
   return fmt::format(
-      "{} of the {} MAC address(es) learned went into the system's neighbour table{}, so the "
+      "{} of the {} MAC address(es) learned went into the system's neighbour table{}{}, so the "
       "sweep and the probes did not broadcast a second who-has for those hosts.",
-      added, answered,
+      added, answered, known > 0 ? fmt::format(" ({} were in it already)", known) : std::string{},
       refused > 0 ? fmt::format(" ({} refused by the system)", refused) : std::string{});
 }
 
