@@ -24,11 +24,22 @@ void notice(const ScanRequest& req, ScanMeta& meta, const std::string& text) {
 std::string neighbours_note(discovery::NeighbourTable& table, std::size_t answered) {
   const auto added = table.added(), known = table.known(), refused = table.refused();
   if (answered == 0) return {};
-  return fmt::format(
-      "{} of the {} MAC address(es) learned went into the system's neighbour table{}{}, so the "
-      "sweep and the probes did not broadcast a second who-has for those hosts.",
+  if (added + known == 0) {
+    return fmt::format("The system did not take the {} MAC address(es) learned into its neighbour "
+                       "table (without CAP_NET_ADMIN, for instance): the kernel asked for them "
+                       "again when the sweep and the probes connected.",
+                       answered);
+  }
+  std::string text = fmt::format(
+      "{} of the {} MAC address(es) learned went into the system's neighbour table{}, so the "
+      "sweep and the probes did not broadcast a second who-has for {}.",
       added, answered, known > 0 ? fmt::format(" ({} were in it already)", known) : std::string{},
-      refused > 0 ? fmt::format(" ({} refused by the system)", refused) : std::string{});
+      refused > 0 ? "those" : "them");
+  if (refused > 0) {
+    text += fmt::format(" The system refused {} (without CAP_NET_ADMIN, for instance): the kernel "
+                        "asked for those itself.", refused);
+  }
+  return text;
 }
 
 }  // namespace

@@ -7,7 +7,8 @@ blackholed) is in the inventory with its MAC and no open port, silent addresses 
 every who-has broadcast for a lab host on the scanner's interface is one of pacscan's own (the
 MAC addresses learned go into the neighbour table, so the kernel does not ask again), and the
 sniffers on 198.18.0.7, .48 and the excluded .30 saw no ARP request (nor any packet).
-Then the fallback: the same scan without CAP_NET_RAW (setpriv drops it from the bounding set)
+Without CAP_NET_ADMIN the neighbour table refuses the entries: the same hosts are found and the
+notes say so. Then the fallback: the same scan without CAP_NET_RAW (setpriv drops it from the bounding set)
 completes with TCP discovery and says so in meta.notes. The lab is always taken down."""
 import os
 import re
@@ -57,6 +58,7 @@ def main(t):
         subprocess.run(["ip", "-n", "pslab-drop", "link", "set", "eth0", "address", DROP_MAC],
                        check=True, timeout=10)
         arp_scan(t)
+        no_neighbour_table(t)
         fallback(t)
         if t.failures:
             shutil.copytree(os.path.join(t.labdir, "logs"), os.path.join(t.tmp, "lab-logs"),
@@ -178,6 +180,29 @@ def arp_scan(t):
     t.wait_until("sniffer positive control",
                  lambda: any(l.startswith("arp ") for l in h.read_lines(pk)), timeout=5)
     t.expect(True, "positive control: the kernel's own who-has for 198.18.0.30 is logged")
+
+
+def no_neighbour_table(t):
+    # Without CAP_NET_ADMIN the system refuses the neighbour entries: ARP discovery works as
+    # before, the kernel asks for the hosts itself, and the notes say so.
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        print("      (setpriv not installed: the refused neighbour table is not tested)")
+        return
+    subprocess.run(["ip", "-n", "pslab-scan", "neigh", "flush", "all"], timeout=10)
+    r = t.scan(SCAN_ARGS + ["--discovery", "arp"], out=t.outdir("no-neigh"), timeout=150,
+               prefix=["ip", "netns", "exec", "pslab-scan", setpriv,
+                       "--bounding-set=-net_admin", "--"])
+    t.expect_rc(r, (0, 1))
+    t.expect_outputs(r)
+    s = r.scan
+    t.expect_eq(sorted(o["ip"] for o in h.observations(s, "arp_discovery")), sorted(SCOPE_HOSTS),
+                "without CAP_NET_ADMIN: the same hosts answered ARP")
+    notes = " ".join(s.get("meta", {}).get("notes", []))
+    t.expect(f"did not take the {len(SCOPE_HOSTS)} MAC address(es) learned into its neighbour "
+             "table" in notes, "meta.notes says the neighbour table refused them", notes)
+    t.expect(104 in (h.host(s, "198.18.0.10") or {}).get("open_ports", []),
+             "without CAP_NET_ADMIN: .10:104 still found open")
 
 
 def fallback(t):
