@@ -12,12 +12,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include <pacscan/net/socket.hpp>
+
 namespace pacscan::discovery {
 
 NeighbourTable::NeighbourTable(const std::string& iface) {
   m_ifindex = static_cast<int>(::if_nametoindex(iface.c_str()));
   if (m_ifindex == 0) return;
-  m_fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+  m_fd = net::open_route_netlink();
 }
 
 NeighbourTable::~NeighbourTable() {

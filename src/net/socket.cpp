@@ -3,6 +3,7 @@
 #include <pacscan/net/socket.hpp>
 
 #include <arpa/inet.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pcap/pcap.h>
@@ -111,6 +112,10 @@ int open_socket_for(const Permit& permit, int family, int type, int protocol,
   const sockaddr_in want = to_sockaddr(permit.endpoint());
   if (to.sin_addr.s_addr != want.sin_addr.s_addr || to.sin_port != want.sin_port) return -1;
   return ::socket(family, type | SOCK_CLOEXEC, protocol);
+}
+
+int open_route_netlink() {
+  return ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 }
 
 Expected<void> inject_arp(pcap* handle, const Permit& permit, std::span<const std::uint8_t> frame) {

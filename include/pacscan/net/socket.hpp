@@ -63,4 +63,9 @@ int open_socket_for(const Permit& permit, int family, int type, int protocol,
 // ARP: sends one who-has frame on an open capture, only when it asks for the permit's address.
 Expected<void> inject_arp(pcap* handle, const Permit& permit, std::span<const std::uint8_t> frame);
 
+// A route netlink socket (non-blocking), to this machine's kernel only: nothing it carries
+// leaves the machine, so it takes no permit (the neighbour table, discovery/neighbour.cpp).
+// -1 when the system refuses one.
+int open_route_netlink();
+
 }  // namespace pacscan::net
