@@ -73,6 +73,18 @@ int put_file(const std::filesystem::path& file, std::string_view content) {
   return err;
 }
 
+// The finished temporary replaces `file` (removed when it cannot).
+Expected<bool> rename_into_place(const std::filesystem::path& tmp,
+                                 const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return error(fmt::format("cannot write {}: {}", file.string(), ec.message()));
+  }
+  return true;
+}
+
 }  // namespace
 
 Expected<bool> write_new_file(const std::filesystem::path& file, std::string_view content) {
@@ -105,13 +117,7 @@ Expected<bool> write_file_with(const std::filesystem::path& file,
     ::unlink(tmp.c_str());
     return error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(err)));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return error(fmt::format("cannot write {}: {}", file.string(), ec.message()));
-  }
-  return true;
+  return rename_into_place(tmp, file);
 }
 
 Expected<bool> write_file(const std::filesystem::path& file, std::string_view content) {
@@ -120,13 +126,7 @@ Expected<bool> write_file(const std::filesystem::path& file, std::string_view co
   if (const int err = put_file(tmp, content); err != 0) {
     return error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(err)));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return error(fmt::format("cannot write {}: {}", file.string(), ec.message()));
-  }
-  return true;
+  return rename_into_place(tmp, file);
 }
 
 void JsonStream::indent(std::size_t depth) {
